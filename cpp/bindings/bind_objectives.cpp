@@ -1,0 +1,167 @@
+// Objectives: the runtime `Objective` interface with its numpy-facing methods, and the
+// constructors of the built-in objectives. Arrays are checked here (shape, dtype, order)
+// and borrowed, never copied; keep_alive ties their lifetime to the objective's.
+
+#include <memory>
+#include <string>
+
+#include <descend/glm.hpp>
+#include <descend/quadratic.hpp>
+#include <descend/test_functions.hpp>
+
+#include "conversions.hpp"
+#include "pybind.hpp"
+
+namespace descend::bindings {
+namespace {
+
+/// A GLM objective whose scalar type, memory order and loss are chosen at run time.
+class GlmHandle final : public Objective {
+ public:
+  explicit GlmHandle(std::unique_ptr<Objective> impl) : impl_(std::move(impl)) {}
+
+  Index n_params() const override { return impl_->n_params(); }
+  Index n_samples() const override { return impl_->n_samples(); }
+  double value(const CVecRef& w) const override { return impl_->value(w); }
+  double value_and_gradient(const CVecRef& w, VecRef g) const override {
+    return impl_->value_and_gradient(w, g);
+  }
+  void gradient(const CVecRef& w, VecRef g) const override { impl_->gradient(w, g); }
+  bool has_hessian() const override { return impl_->has_hessian(); }
+  void hessian(const CVecRef& w, Eigen::Ref<MatX> H) const override { impl_->hessian(w, H); }
+  void hvp(const CVecRef& w, const CVecRef& v, VecRef out) const override {
+    impl_->hvp(w, v, out);
+  }
+  double batch_value_and_gradient(const CVecRef& w, const Index* rows, Index m,
+                                  VecRef g) const override {
+    return impl_->batch_value_and_gradient(w, rows, m, g);
+  }
+  std::string name() const override { return impl_->name(); }
+
+ private:
+  std::unique_ptr<Objective> impl_;
+};
+
+template <class Loss, typename T>
+std::unique_ptr<Objective> make_glm_typed(const py::array& X, const py::array& y,
+                                          const py::object& sample_weight, double l2,
+                                          bool fit_intercept, int n_threads) {
+  const Index n = X.shape(0), d = X.shape(1);
+  require_vector<T>(y, n, "y");
+  const T* sw = nullptr;
+  if (!sample_weight.is_none()) {
+    const auto w = py::reinterpret_borrow<py::array>(sample_weight);
+    require_vector<T>(w, n, "sample_weight");
+    sw = static_cast<const T*>(w.data());
+  }
+  const T* data = static_cast<const T*>(X.data());
+  const T* yd = static_cast<const T*>(y.data());
+  if (py::array_t<T, py::array::c_style>::check_(X))
+    return std::make_unique<Glm<T, Eigen::RowMajor, Loss>>(data, n, d, yd, sw, l2, fit_intercept,
+                                                           n_threads);
+  if (py::array_t<T, py::array::f_style>::check_(X))
+    return std::make_unique<Glm<T, Eigen::ColMajor, Loss>>(data, n, d, yd, sw, l2, fit_intercept,
+                                                           n_threads);
+  throw std::invalid_argument("X must be C- or Fortran-contiguous");
+}
+
+template <class Loss>
+std::unique_ptr<Objective> make_glm_loss(const py::array& X, const py::array& y,
+                                         const py::object& sample_weight, double l2,
+                                         bool fit_intercept, int n_threads) {
+  if (X.ndim() != 2) throw std::invalid_argument("X must be a 2-D array");
+  if (py::isinstance<py::array_t<double>>(X))
+    return make_glm_typed<Loss, double>(X, y, sample_weight, l2, fit_intercept, n_threads);
+  if (py::isinstance<py::array_t<float>>(X))
+    return make_glm_typed<Loss, float>(X, y, sample_weight, l2, fit_intercept, n_threads);
+  throw py::type_error("X must be float32 or float64");
+}
+
+std::shared_ptr<GlmHandle> make_glm(const std::string& loss, const py::array& X,
+                                    const py::array& y, const py::object& sample_weight,
+                                    double l2, bool fit_intercept, int n_threads) {
+  if (loss == "squared")
+    return std::make_shared<GlmHandle>(
+        make_glm_loss<SquaredLoss>(X, y, sample_weight, l2, fit_intercept, n_threads));
+  if (loss == "log")
+    return std::make_shared<GlmHandle>(
+        make_glm_loss<LogLoss>(X, y, sample_weight, l2, fit_intercept, n_threads));
+  throw std::invalid_argument("unknown loss '" + loss + "'");
+}
+
+}  // namespace
+
+void bind_objectives(py::module_& m) {
+  using namespace pybind11::literals;
+  const auto release = py::call_guard<py::gil_scoped_release>();
+
+  py::class_<Objective, std::shared_ptr<Objective>>(m, "Objective")
+      .def_property_readonly("n_params", &Objective::n_params)
+      .def_property_readonly("n_samples", &Objective::n_samples)
+      .def_property_readonly("has_hessian", &Objective::has_hessian)
+      .def("value", [](const Objective& f, const CVecRef& w) { return f.value(w); }, "w"_a,
+           release)
+      .def("gradient",
+           [](const Objective& f, const CVecRef& w) {
+             VecX g(f.n_params());
+             f.gradient(w, g);
+             return g;
+           },
+           "w"_a, release)
+      .def("value_and_gradient",
+           [](const Objective& f, const CVecRef& w) {
+             VecX g(f.n_params());
+             const double v = f.value_and_gradient(w, g);
+             return std::make_pair(v, std::move(g));
+           },
+           "w"_a, release)
+      .def("hessian",
+           [](const Objective& f, const CVecRef& w) {
+             MatX H(f.n_params(), f.n_params());
+             f.hessian(w, H);
+             return H;
+           },
+           "w"_a, release)
+      .def("hvp",
+           [](const Objective& f, const CVecRef& w, const CVecRef& v) {
+             VecX out(f.n_params());
+             f.hvp(w, v, out);
+             return out;
+           },
+           "w"_a, "v"_a, release)
+      .def("batch_value_and_gradient",
+           [](const Objective& f, const CVecRef& w,
+              const py::array_t<Index, py::array::c_style | py::array::forcecast>& rows) {
+             if (rows.ndim() != 1) throw std::invalid_argument("rows must be a 1-D array");
+             const Index* idx = rows.data();
+             const Index m = rows.shape(0);
+             VecX g(f.n_params());
+             double v;
+             {
+               py::gil_scoped_release unlocked;
+               v = f.batch_value_and_gradient(w, idx, m, g);
+             }
+             return std::make_pair(v, std::move(g));
+           },
+           "w"_a, "rows"_a);
+
+  py::class_<GlmHandle, Objective, std::shared_ptr<GlmHandle>>(m, "Glm")
+      .def(py::init(&make_glm), "loss"_a, "X"_a, "y"_a, "sample_weight"_a, "l2"_a,
+           "fit_intercept"_a, "n_threads"_a, py::keep_alive<1, 3>(), py::keep_alive<1, 4>(),
+           py::keep_alive<1, 5>());
+
+  py::class_<Quadratic, Objective, std::shared_ptr<Quadratic>>(m, "Quadratic")
+      .def(py::init<MatX, VecX, double>(), "A"_a, "b"_a, "c"_a)
+      .def_property_readonly("A", &Quadratic::A)
+      .def_property_readonly("b", &Quadratic::b)
+      .def_property_readonly("c", &Quadratic::c);
+
+  py::class_<Polynomial1D, Objective, std::shared_ptr<Polynomial1D>>(m, "Polynomial1D")
+      .def(py::init<std::vector<double>>(), "coefficients"_a)
+      .def_property_readonly("coefficients", &Polynomial1D::coefficients);
+
+  py::class_<Rosenbrock, Objective, std::shared_ptr<Rosenbrock>>(m, "Rosenbrock")
+      .def(py::init<Index>(), "dim"_a);
+}
+
+}  // namespace descend::bindings

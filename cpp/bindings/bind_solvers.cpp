@@ -1,0 +1,94 @@
+// Solvers: each binding converts its arguments, releases the GIL for the whole run and
+// converts the Result back. Nothing else.
+
+#include <descend/solvers/full_batch.hpp>
+
+#include "conversions.hpp"
+#include "pybind.hpp"
+
+namespace descend::bindings {
+
+namespace {
+
+/// The snapshot handed to a Python callback (x is a copy the callback may keep).
+struct IterationSnapshot {
+  Index nit;
+  VecX x;
+  double loss, grad_norm, step;
+};
+
+py::array_t<double> to_numpy(const std::vector<double>& v) {
+  py::array_t<double> a(static_cast<py::ssize_t>(v.size()));
+  std::copy(v.begin(), v.end(), a.mutable_data());
+  return a;
+}
+
+}  // namespace
+
+py::dict result_to_dict(const Result& r) {
+  py::dict d;
+  d["x"] = py::array_t<double>(r.x.size(), r.x.data());
+  d["fun"] = r.fun;
+  d["grad_norm"] = r.grad_norm;
+  d["nit"] = r.nit;
+  d["nfev"] = r.nfev;
+  d["njev"] = r.njev;
+  d["nhev"] = r.nhev;
+  d["status"] = status_name(r.status);
+  d["success"] = status_success(r.status);
+  d["message"] = r.message;
+  py::dict h;
+  h["loss"] = to_numpy(r.history.loss);
+  h["grad_norm"] = to_numpy(r.history.grad_norm);
+  h["lr"] = to_numpy(r.history.step);
+  h["time"] = to_numpy(r.history.time);
+  d["history"] = h;
+  return d;
+}
+
+Callback wrap_callback(const py::object& callback) {
+  if (callback.is_none()) return {};
+  return [callback](const IterationInfo& info) -> bool {
+    py::gil_scoped_acquire gil;
+    try {
+      py::object out =
+          callback(IterationSnapshot{info.nit, info.x, info.loss, info.grad_norm, info.step});
+      return !out.is_none() && out.cast<bool>();
+    } catch (py::error_already_set& e) {
+      if (e.matches(PyExc_StopIteration)) return true;
+      throw;
+    }
+  };
+}
+
+void bind_solvers(py::module_& m) {
+  using namespace pybind11::literals;
+
+  py::class_<IterationSnapshot>(m, "IterationInfo")
+      .def_readonly("nit", &IterationSnapshot::nit)
+      .def_readonly("x", &IterationSnapshot::x)
+      .def_readonly("loss", &IterationSnapshot::loss)
+      .def_readonly("grad_norm", &IterationSnapshot::grad_norm)
+      .def_readonly("step", &IterationSnapshot::step)
+      .def("__repr__", [](const IterationSnapshot& s) {
+        return "IterationInfo(nit=" + std::to_string(s.nit) +
+               ", loss=" + std::to_string(s.loss) +
+               ", grad_norm=" + std::to_string(s.grad_norm) + ")";
+      });
+
+  m.def(
+      "gradient_descent",
+      [](const Objective& f, VecX x0, double lr, double tol, double gtol, Index max_iter,
+         const py::object& callback) {
+        const Callback cb = wrap_callback(callback);  // destroyed after the GIL is back
+        Result r;
+        {
+          py::gil_scoped_release unlocked;
+          r = gradient_descent(f, std::move(x0), lr, StopCriteria{tol, gtol, max_iter}, cb);
+        }
+        return result_to_dict(r);
+      },
+      "objective"_a, "x0"_a, "lr"_a, "tol"_a, "gtol"_a, "max_iter"_a, "callback"_a);
+}
+
+}  // namespace descend::bindings

@@ -1,0 +1,7 @@
+#include "pybind.hpp"
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "descend's compiled core (internal: use the descend package instead)";
+  descend::bindings::bind_objectives(m);
+  descend::bindings::bind_solvers(m);
+}

@@ -1,0 +1,239 @@
+#pragma once
+/// Generalised linear empirical risks over a dense data matrix X (n x d):
+///
+///   R(w, b) = (1/S) sum_i s_i loss(x_i.w + b, y_i) + (l2/2) ||w||^2,   S = sum_i s_i
+///
+/// with the intercept b, when fitted, stored as the last parameter and not penalised.
+/// X is borrowed (float or double, row- or column-major), never copied. Every pass walks X
+/// in blocks of rows small enough to stay in cache, so a gradient reads X from memory once:
+/// z = X_b w + b, then z <- s * loss'(z), then g += X_b' z, on the same cached block.
+/// Large passes are split over threads by contiguous row ranges.
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <Eigen/Core>
+
+#include "losses.hpp"
+#include "objective.hpp"
+#include "parallel.hpp"
+
+namespace descend {
+
+template <typename T, int Order, class Loss>
+class Glm final : public Objective {
+ public:
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Order>;
+  using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+  /// X: n x d data in the memory order `Order`; y: n targets (already in the loss's coding);
+  /// sample_weight: n non-negative weights or null (all ones); l2 >= 0; n_threads <= 0: all cores.
+  /// The pointers must stay valid for the life of the objective (the binding keeps the arrays).
+  Glm(const T* X, Index n, Index d, const T* y, const T* sample_weight, double l2,
+      bool fit_intercept, int n_threads)
+      : X_(X, n, d), y_(y), sw_(sample_weight), n_(n), d_(d),
+        p_(d + (fit_intercept ? 1 : 0)), l2_(l2), fit_intercept_(fit_intercept),
+        n_threads_(resolve_threads(n_threads)) {
+    if (n < 1 || d < 1) throw std::invalid_argument("X must have at least one row and one column");
+    if (!(l2 >= 0.0) || !std::isfinite(l2)) throw std::invalid_argument("l2 must be >= 0");
+    weight_sum_ = static_cast<double>(n);
+    if (sw_) {
+      weight_sum_ = 0.0;
+      for (Index i = 0; i < n; ++i) weight_sum_ += static_cast<double>(sw_[i]);
+      if (!(weight_sum_ > 0.0)) throw std::invalid_argument("sample_weight must sum to > 0");
+    }
+    block_rows_ = std::clamp<Index>(Index(131072) / (d * Index(sizeof(T))), 8, 4096);
+  }
+
+  Index n_params() const override { return p_; }
+  Index n_samples() const override { return n_; }
+  bool has_hessian() const override { return true; }
+  std::string name() const override { return Loss::kName; }
+
+  double value(const CVecRef& w) const override { return full_pass(w, nullptr, true); }
+
+  double value_and_gradient(const CVecRef& w, VecRef g) const override {
+    return full_pass(w, &g, true);
+  }
+
+  void gradient(const CVecRef& w, VecRef g) const override { full_pass(w, &g, false); }
+
+  double batch_value_and_gradient(const CVecRef& w, const Index* rows, Index m,
+                                  VecRef g) const override {
+    check_size(w, "w");
+    check_size(g, "gradient");
+    if (m < 1) throw std::invalid_argument("a batch needs at least one row");
+    // Gather the batch into a per-thread buffer reused from call to call.
+    thread_local RowMatrix Xg;
+    thread_local VecT<T> yg, sg, z, gblock;
+    Xg.resize(m, d_);
+    yg.resize(m);
+    if (sw_) sg.resize(m);
+    double weights = 0.0;
+    for (Index k = 0; k < m; ++k) {
+      const Index r = rows[k];
+      if (r < 0 || r >= n_) throw std::out_of_range("batch row index out of range");
+      Xg.row(k) = X_.row(r);
+      yg(k) = y_[r];
+      if (sw_) sg(k) = sw_[r];
+      weights += sw_ ? static_cast<double>(sw_[r]) : 1.0;
+    }
+    z.resize(m);
+    gblock.resize(d_);
+    VecX acc = VecX::Zero(p_);
+    const VecT<T> wt = w.head(d_).template cast<T>();
+    const double loss = pass_block(Xg, yg.data(), sw_ ? sg.data() : nullptr, wt, intercept_of(w),
+                                   true, &acc, z, gblock);
+    if (!(weights > 0.0)) throw std::invalid_argument("the batch has zero total sample weight");
+    g = acc / weights;
+    return loss / weights + add_penalty(w, g);
+  }
+
+  void hessian(const CVecRef& w, Eigen::Ref<MatX> H) const override {
+    check_size(w, "w");
+    if (H.rows() != p_ || H.cols() != p_) throw std::invalid_argument("H has the wrong shape");
+    const VecT<T> wt = w.head(d_).template cast<T>();
+    const T b = intercept_of(w);
+    const int chunks = chunks_for(double(n_) * double(d_) * double(d_) / 8.0, n_threads_);
+    std::vector<MatX> parts(chunks, MatX::Zero(p_, p_));
+    parallel_chunks(n_, chunks, [&](int c, Index begin, Index end) {
+      MatX U(p_, block_rows_);
+      VecT<T> z(block_rows_);
+      for (Index i0 = begin; i0 < end; i0 += block_rows_) {
+        const Index m = std::min(block_rows_, end - i0);
+        auto Xb = X_.middleRows(i0, m);
+        if (Loss::kCurvatureNeedsMargin) margins(Xb, wt, b, z);
+        Loss::curvature(z.data(), y_ + i0, sw_ ? sw_ + i0 : nullptr, m);
+        // U = [X_b'; 1'] diag(sqrt(c)), so U U' = sum_i c_i x~_i x~_i' (a rank-m update).
+        const Eigen::ArrayXd root = z.head(m).template cast<double>().array().sqrt();
+        U.topLeftCorner(d_, m) =
+            Xb.transpose().template cast<double>() * root.matrix().asDiagonal();
+        if (fit_intercept_) U.row(d_).head(m) = root.matrix().transpose();
+        parts[c].template selfadjointView<Eigen::Lower>().rankUpdate(U.leftCols(m));
+      }
+    });
+    MatX lower = parts[0];
+    for (int c = 1; c < chunks; ++c) lower += parts[c];
+    H = lower.template selfadjointView<Eigen::Lower>();
+    H /= weight_sum_;
+    H.diagonal().head(d_).array() += l2_;
+  }
+
+  void hvp(const CVecRef& w, const CVecRef& v, VecRef out) const override {
+    check_size(w, "w");
+    check_size(v, "v");
+    check_size(out, "out");
+    const VecT<T> wt = w.head(d_).template cast<T>();
+    const VecT<T> vt = v.head(d_).template cast<T>();
+    const T b = intercept_of(w);
+    const T vb = intercept_of(v);
+    const int chunks = chunks_for(double(n_) * double(d_), n_threads_);
+    std::vector<VecX> parts(chunks, VecX::Zero(p_));
+    parallel_chunks(n_, chunks, [&](int c, Index begin, Index end) {
+      VecT<T> z(block_rows_), t(block_rows_), gblock(d_);
+      for (Index i0 = begin; i0 < end; i0 += block_rows_) {
+        const Index m = std::min(block_rows_, end - i0);
+        auto Xb = X_.middleRows(i0, m);
+        if (Loss::kCurvatureNeedsMargin) margins(Xb, wt, b, z);
+        Loss::curvature(z.data(), y_ + i0, sw_ ? sw_ + i0 : nullptr, m);
+        margins(Xb, vt, vb, t);  // t = X_b v + v_b
+        t.head(m).array() *= z.head(m).array();
+        gblock.noalias() = Xb.transpose() * t.head(m);
+        parts[c].head(d_) += gblock.template cast<double>();
+        if (fit_intercept_) parts[c](d_) += t.head(m).template cast<double>().sum();
+      }
+    });
+    VecX total = parts[0];
+    for (int c = 1; c < chunks; ++c) total += parts[c];
+    out = total / weight_sum_;
+    out.head(d_) += l2_ * v.head(d_);
+  }
+
+ private:
+  template <class V>
+  void check_size(const V& v, const char* what) const {
+    if (v.size() != p_)
+      throw std::invalid_argument(std::string(what) + " must have length " + std::to_string(p_) +
+                                  ", got " + std::to_string(v.size()));
+  }
+
+  T intercept_of(const CVecRef& w) const { return fit_intercept_ ? static_cast<T>(w(d_)) : T(0); }
+
+  /// z[0:m] = X_b w + b.
+  template <class Rows>
+  void margins(const Rows& Xb, const VecT<T>& wt, T b, VecT<T>& z) const {
+    const Index m = Xb.rows();
+    z.head(m).noalias() = Xb * wt;
+    if (fit_intercept_) z.head(m).array() += b;
+  }
+
+  /// Adds the penalty's gradient to g and returns the penalty's value.
+  double add_penalty(const CVecRef& w, VecRef g) const {
+    if (l2_ == 0.0) return 0.0;
+    g.head(d_) += l2_ * w.head(d_);
+    return 0.5 * l2_ * w.head(d_).squaredNorm();
+  }
+
+  /// One cached block of rows: returns sum_i s_i loss_i and, when acc is given, adds
+  /// sum_i s_i loss'_i x~_i to it.
+  template <class Rows>
+  double pass_block(const Rows& Xb, const T* yb, const T* sb, const VecT<T>& wt, T b,
+                    bool want_value, VecX* acc, VecT<T>& z, VecT<T>& gblock) const {
+    const Index m = Xb.rows();
+    margins(Xb, wt, b, z);
+    const double loss = Loss::derivative(z.data(), yb, sb, m, want_value);
+    if (acc) {
+      gblock.noalias() = Xb.transpose() * z.head(m);
+      acc->head(d_) += gblock.template cast<double>();
+      if (fit_intercept_) (*acc)(d_) += z.head(m).template cast<double>().sum();
+    }
+    return loss;
+  }
+
+  /// A pass over all rows: the value (when want_value) and the gradient (when g is given).
+  double full_pass(const CVecRef& w, VecRef* g, bool want_value) const {
+    check_size(w, "w");
+    if (g) check_size(*g, "gradient");
+    const VecT<T> wt = w.head(d_).template cast<T>();
+    const T b = intercept_of(w);
+    const int chunks = chunks_for(double(n_) * double(d_), n_threads_);
+    std::vector<double> losses(chunks, 0.0);
+    std::vector<VecX> parts(g ? chunks : 0, VecX::Zero(p_));
+    parallel_chunks(n_, chunks, [&](int c, Index begin, Index end) {
+      VecT<T> z(block_rows_), gblock(d_);
+      VecX* acc = g ? &parts[c] : nullptr;
+      for (Index i0 = begin; i0 < end; i0 += block_rows_) {
+        const Index m = std::min(block_rows_, end - i0);
+        losses[c] += pass_block(X_.middleRows(i0, m), y_ + i0, sw_ ? sw_ + i0 : nullptr, wt, b,
+                                want_value, acc, z, gblock);
+      }
+    });
+    double loss = 0.0;
+    for (double l : losses) loss += l;
+    loss /= weight_sum_;
+    if (g) {
+      VecX total = parts[0];
+      for (int c = 1; c < chunks; ++c) total += parts[c];
+      *g = total / weight_sum_;
+      loss += add_penalty(w, *g);
+    } else if (l2_ != 0.0) {
+      loss += 0.5 * l2_ * w.head(d_).squaredNorm();
+    }
+    return loss;
+  }
+
+  Eigen::Map<const Matrix> X_;
+  const T* y_;
+  const T* sw_;
+  Index n_, d_, p_;
+  double l2_;
+  bool fit_intercept_;
+  int n_threads_;
+  double weight_sum_ = 0.0;
+  Index block_rows_ = 256;
+};
+
+}  // namespace descend

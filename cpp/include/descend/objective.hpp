@@ -1,0 +1,60 @@
+#pragma once
+/// The objective concept every solver is written against.
+///
+/// An objective R: R^p -> R provides
+///   n_params()                      p, the length of the parameter vector
+///   value(w)                        R(w)
+///   value_and_gradient(w, g)        R(w), and writes grad R(w) into g (one pass over the data)
+///   has_hessian()                   whether hessian/hvp are available
+///   hessian(w, H)                   writes the dense p x p Hessian into H
+///   hvp(w, v, out)                  writes H(w) v into out
+/// and, for an empirical risk R(w) = (1/S) sum_i s_i loss_i(w) + penalty(w),
+///   n_samples()                     n (0 for objectives that are not sums over samples)
+///   batch_value_and_gradient(w, rows, m, g)
+///                                   the same on the m rows listed in `rows`: the batch mean
+///                                   (weighted by s_i) plus the penalty.
+///
+/// Solvers are templates over the objective type. The concrete objectives below are
+/// templates over the scalar type and memory order of X; `Objective` is the one runtime
+/// interface they are erased to at the binding boundary, so each solver is compiled once.
+/// Every virtual call does O(n p) work or more, never a per-row call.
+
+#include <stdexcept>
+#include <string>
+
+#include "types.hpp"
+
+namespace descend {
+
+class Objective {
+ public:
+  virtual ~Objective() = default;
+
+  virtual Index n_params() const = 0;
+  virtual Index n_samples() const { return 0; }
+
+  virtual double value(const CVecRef& w) const {
+    VecX g(n_params());
+    return value_and_gradient(w, g);
+  }
+  virtual double value_and_gradient(const CVecRef& w, VecRef g) const = 0;
+  /// The gradient alone; objectives override it when the value costs extra work.
+  virtual void gradient(const CVecRef& w, VecRef g) const { value_and_gradient(w, g); }
+
+  virtual bool has_hessian() const { return false; }
+  virtual void hessian(const CVecRef& /*w*/, Eigen::Ref<MatX> /*H*/) const {
+    throw std::logic_error(name() + " has no Hessian");
+  }
+  virtual void hvp(const CVecRef& /*w*/, const CVecRef& /*v*/, VecRef /*out*/) const {
+    throw std::logic_error(name() + " has no Hessian-vector product");
+  }
+
+  virtual double batch_value_and_gradient(const CVecRef& /*w*/, const Index* /*rows*/,
+                                          Index /*m*/, VecRef /*g*/) const {
+    throw std::logic_error(name() + " is not a sum over samples: it has no batches");
+  }
+
+  virtual std::string name() const = 0;
+};
+
+}  // namespace descend

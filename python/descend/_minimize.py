@@ -1,0 +1,161 @@
+"""The front door: ``minimize(objective, x0, method=..., **options)``.
+
+Each method is one :class:`Method` entry in a registry: its options (each with a default and a
+validator that names it in errors) and a ``run`` function that calls the compiled solver.
+Adding a method is adding one entry; ``minimize`` itself never changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from . import _core
+from ._result import Result
+from ._validation import check_int, check_real, check_x0
+
+__all__ = ["Method", "Option", "minimize", "register_method", "methods"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a method: its default, a validator ``check(value, name)`` and a doc line."""
+
+    default: Any
+    check: Callable[[Any, str], Any]
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Method:
+    """A solver reachable through :func:`minimize`.
+
+    ``run(objective, x0, options, callback)`` returns the compiled solver's result dict.
+    """
+
+    name: str
+    summary: str
+    options: Mapping[str, Option]
+    run: Callable[..., dict]
+    needs_hessian: bool = False
+
+    def parse(self, given):
+        """Validate the user's options and fill in the defaults."""
+        unknown = sorted(set(given) - set(self.options))
+        if unknown:
+            valid = ", ".join(sorted(self.options)) or "none"
+            raise TypeError(
+                f"method {self.name!r} got unexpected option(s) {', '.join(unknown)}; "
+                f"its options are: {valid}"
+            )
+        return {
+            key: opt.check(given[key], key) if key in given else opt.default
+            for key, opt in self.options.items()
+        }
+
+
+_METHODS: dict[str, Method] = {}
+
+
+def register_method(method, *aliases):
+    """Add `method` to the registry under its name (and any aliases); returns it."""
+    for name in (method.name, *aliases):
+        _METHODS[name] = method
+    return method
+
+
+def methods():
+    """Return ``{name: summary}`` for every method :func:`minimize` accepts.
+
+    Examples
+    --------
+    >>> import descend
+    >>> "gd" in descend.methods()
+    True
+    """
+    return {name: m.summary for name, m in sorted(_METHODS.items())}
+
+
+# Validators shared by the method definitions.
+def positive(value, name):
+    """Validate a finite real > 0."""
+    return check_real(value, name, low=0.0, low_open=True)
+
+
+def non_negative(value, name):
+    """Validate a finite real >= 0."""
+    return check_real(value, name, low=0.0)
+
+
+def positive_int(value, name):
+    """Validate an integer >= 1."""
+    return check_int(value, name, low=1)
+
+
+def _check_objective(objective):
+    if not isinstance(objective, _core.Objective):
+        raise TypeError(
+            "objective must be a descend objective (e.g. descend.LeastSquares, "
+            f"descend.Quadratic, a descend.problems function), got {type(objective).__name__}"
+        )
+    return objective
+
+
+def _check_callback(callback):
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
+    return callback
+
+
+def minimize(objective, x0, method="gd", *, callback=None, **options):
+    """Minimise an objective from a starting point with the chosen method.
+
+    Parameters
+    ----------
+    objective : descend.Objective
+        A built-in objective (:class:`descend.LeastSquares`, :class:`descend.Logistic`,
+        :class:`descend.Quadratic`, :mod:`descend.problems`).
+    x0 : array_like, shape (n_params,)
+        Starting point (copied; never modified).
+    method : str, default "gd"
+        One of :func:`descend.methods`.
+    callback : callable, optional
+        Called as ``callback(info)`` after every iteration with ``info.nit``, ``info.x``,
+        ``info.loss``, ``info.grad_norm`` and ``info.step``. Returning True or raising
+        ``StopIteration`` stops the run with status ``"callback"`` (a success). Any other
+        exception propagates to the caller.
+    **options
+        The method's options. For ``"gd"``: ``lr`` (learning rate, default 0.1), ``tol``
+        (stop when ``|R(w_t) - R(w_{t-1})| <= tol``, default 1e-10), ``gtol`` (stop when the
+        gradient norm is ``<= gtol``, default 1e-6) and ``max_iter`` (default 1000).
+
+    Returns
+    -------
+    Result
+        The final iterate, its loss and gradient norm, counters, status, message, history.
+
+    Raises
+    ------
+    TypeError
+        For an unknown option or an argument of the wrong type.
+    ValueError
+        For an unknown method, a bad option value or a bad ``x0``.
+
+    Examples
+    --------
+    >>> import descend
+    >>> r = descend.minimize(descend.problems.parabola(), [0.0], method="gd", lr=0.1)
+    >>> r.status, round(float(r.x[0]), 4)
+    ('converged', 1.5)
+    """
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, got {type(method).__name__}")
+    spec = _METHODS.get(method.lower())
+    if spec is None:
+        raise ValueError(f"unknown method {method!r}; choose one of: {', '.join(sorted(_METHODS))}")
+    objective = _check_objective(objective)
+    x0 = check_x0(x0, objective.n_params)
+    opts = spec.parse(options)
+    callback = _check_callback(callback)
+    raw = spec.run(objective, x0, opts, callback)
+    return Result._from_core(raw, spec.name)

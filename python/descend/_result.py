@@ -1,0 +1,114 @@
+"""Results of a run: the final iterate, counters, status, and the per-iteration history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["History", "Result"]
+
+
+@dataclass(frozen=True, repr=False)
+class History:
+    """Per-iteration record of a run; row ``k`` describes iterate ``k`` (``k = 0 .. nit``).
+
+    Attributes
+    ----------
+    loss : ndarray
+        The objective at each iterate.
+    grad_norm : ndarray
+        The Euclidean norm of the gradient at each iterate.
+    lr : ndarray
+        The step size (learning rate) that produced each iterate; NaN for the start.
+    time : ndarray
+        Seconds since the start of the run when each iterate was evaluated.
+
+    Examples
+    --------
+    >>> import descend
+    >>> r = descend.minimize(descend.problems.parabola(), [0.0], lr=0.1)
+    >>> len(r.history) == r.nit + 1
+    True
+    """
+
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    lr: np.ndarray
+    time: np.ndarray
+
+    def __len__(self):
+        return len(self.loss)
+
+    def as_dict(self):
+        """Return the history as a dict of numpy arrays (e.g. for ``pandas.DataFrame``)."""
+        return {"loss": self.loss, "grad_norm": self.grad_norm, "lr": self.lr, "time": self.time}
+
+    def __repr__(self):
+        return f"History({len(self)} iterates: loss, grad_norm, lr, time)"
+
+
+@dataclass(frozen=True, repr=False)
+class Result:
+    """The outcome of :func:`descend.minimize`.
+
+    Attributes
+    ----------
+    x : ndarray
+        The final iterate.
+    fun : float
+        The objective at ``x``.
+    grad_norm : float
+        The gradient's norm at ``x``.
+    nit : int
+        Iterations performed.
+    nfev, njev, nhev : int
+        Evaluations of the objective, its gradient and its Hessian.
+    status : str
+        ``"converged"``, ``"max_iter"``, ``"diverged"``, ``"callback"`` (or, for second-order
+        methods, ``"saddle"``, ``"maximum"``, ``"line_search_failed"``).
+    success : bool
+        True when the run converged or was stopped by the callback.
+    message : str
+        What happened, in words (with a hint when the run failed).
+    history : History
+        Loss, gradient norm, step size and time per iterate.
+    method : str
+        The method that produced this result.
+
+    Examples
+    --------
+    >>> import descend
+    >>> r = descend.minimize(descend.problems.bowl(), [0.0, 0.0], lr=0.25)
+    >>> r.success, r.x.round(6).tolist()
+    (True, [1.0, 2.0])
+    """
+
+    x: np.ndarray
+    fun: float
+    grad_norm: float
+    nit: int
+    nfev: int
+    njev: int
+    nhev: int
+    status: str
+    success: bool
+    message: str
+    history: History
+    method: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def _from_core(cls, raw, method):
+        history = History(**raw.pop("history"))
+        return cls(history=history, method=method, **raw)
+
+    def __repr__(self):
+        x = np.array2string(self.x, precision=6, threshold=8)
+        return (
+            f"Result(method={self.method!r}, status={self.status!r}, success={self.success},\n"
+            f"       fun={self.fun:.10g}, grad_norm={self.grad_norm:.3g}, nit={self.nit}, "
+            f"nfev={self.nfev}, njev={self.njev}, nhev={self.nhev},\n"
+            f"       x={x},\n"
+            f"       message={self.message!r})"
+        )

@@ -1,0 +1,119 @@
+"""Checks of user input at the Python boundary.
+
+Every function raises a ``TypeError`` (wrong kind of object) or ``ValueError`` (right kind,
+wrong value) whose message names the argument and says what was expected.
+"""
+
+from __future__ import annotations
+
+import numbers
+import operator
+
+import numpy as np
+
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _as_numeric_array(value, name):
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} must be a numeric array, got {type(value).__name__}")
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be a numeric array: {exc}") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    return arr
+
+
+def _all_finite(arr):
+    # A sum reads the array once with no boolean temporary; only when it is not finite
+    # (a NaN, an inf, or an overflow of huge values) is the exact element-wise check run.
+    if np.isfinite(arr.sum(dtype=np.float64)):
+        return True
+    return bool(np.isfinite(arr).all())
+
+
+def check_matrix(value, name="X", *, allow_float32=True):
+    """Return `value` as a 2-D finite float array, borrowed when possible.
+
+    float32 and float64 arrays that are C- or Fortran-contiguous are used as they are; any
+    other array (integers, a strided slice) is copied once into a contiguous float64 array.
+    """
+    arr = _as_numeric_array(value, name)
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got {arr.ndim}-D")
+    if arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    if arr.dtype not in _FLOATS or (arr.dtype == np.float32 and not allow_float32):
+        arr = arr.astype(np.float64)
+    if not (arr.flags.c_contiguous or arr.flags.f_contiguous):
+        arr = np.ascontiguousarray(arr)
+    if not _all_finite(arr):
+        raise ValueError(f"{name} contains NaN or infinity")
+    return arr
+
+
+def check_vector(value, name, *, size=None, dtype=np.float64, size_hint=""):
+    """Return `value` as a contiguous finite 1-D array of `dtype` (copied only if needed)."""
+    arr = _as_numeric_array(value, name)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array, got {arr.ndim}-D with shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} must not be empty")
+    if size is not None and arr.shape[0] != size:
+        hint = f" ({size_hint})" if size_hint else ""
+        raise ValueError(f"{name} must have length {size}{hint}, got {arr.shape[0]}")
+    arr = np.ascontiguousarray(arr, dtype=dtype)
+    if not _all_finite(arr):
+        raise ValueError(f"{name} contains NaN or infinity")
+    return arr
+
+
+def check_x0(x0, n_params):
+    """Return a float64 copy of the starting point (the caller's array is never modified)."""
+    arr = check_vector(x0, "x0", size=n_params, size_hint="the objective's n_params")
+    return np.array(arr, dtype=np.float64, copy=True)
+
+
+def check_real(value, name, *, low=None, high=None, low_open=False, high_open=False):
+    """Return `value` as a finite float in the given range, or raise naming `name`."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if low is not None and (value <= low if low_open else value < low):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value}")
+    if high is not None and (value >= high if high_open else value > high):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value}")
+    return value
+
+
+def check_int(value, name, *, low=None):
+    """Return `value` as an int >= low, or raise naming `name`."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be an integer, got bool")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}") from None
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be >= {low}, got {value}")
+    return value
+
+
+def check_bool(value, name):
+    """Return `value` as a bool, refusing anything that is not a bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__}")
+    return bool(value)
+
+
+def check_n_threads(value):
+    """None means all cores (0 for the core); otherwise an int >= 1."""
+    if value is None:
+        return 0
+    return check_int(value, "n_threads", low=1)

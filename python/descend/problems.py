@@ -1,0 +1,157 @@
+"""The lectures' test functions, each returned as an objective with value, gradient and Hessian.
+
+Every docstring states the function's critical points, so tests and demos have known answers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _core
+from ._validation import check_int
+from .objectives import Quadratic
+
+__all__ = [
+    "Polynomial1D",
+    "Rosenbrock",
+    "parabola",
+    "double_well",
+    "bowl",
+    "dome",
+    "saddle",
+    "rosenbrock",
+]
+
+
+class Polynomial1D(_core.Polynomial1D):
+    """A polynomial of one parameter, ``R(w) = sum_k coefficients[k] * w**k``.
+
+    Parameters
+    ----------
+    coefficients : sequence of float
+        Coefficients from the constant term upwards.
+
+    Examples
+    --------
+    >>> from descend.problems import Polynomial1D
+    >>> Polynomial1D([4.0, -3.0, 1.0]).value([2.0])  # 4 - 6 + 4
+    2.0
+    """
+
+    def __init__(self, coefficients):
+        coef = np.asarray(coefficients, dtype=np.float64).ravel()
+        if coef.size == 0 or not np.isfinite(coef).all():
+            raise ValueError("coefficients must be a non-empty sequence of finite numbers")
+        super().__init__(coef.tolist())
+
+    def __reduce__(self):
+        return (type(self), (list(self.coefficients),))
+
+    def __repr__(self):
+        return f"Polynomial1D({list(self.coefficients)})"
+
+
+class Rosenbrock(_core.Rosenbrock):
+    """The Rosenbrock function in ``dim`` >= 2 parameters.
+
+    ``R(w) = sum_{i < dim-1} 100 (w[i+1] - w[i]**2)**2 + (1 - w[i])**2``, minimum 0 at
+    ``w = (1, ..., 1)``; a curved, ill-conditioned valley.
+
+    Parameters
+    ----------
+    dim : int, default 2
+        Number of parameters.
+
+    Examples
+    --------
+    >>> from descend.problems import Rosenbrock
+    >>> Rosenbrock(3).value([1.0, 1.0, 1.0])
+    0.0
+    """
+
+    def __init__(self, dim=2):
+        self.dim = check_int(dim, "dim", low=2)
+        super().__init__(self.dim)
+
+    def __reduce__(self):
+        return (type(self), (self.dim,))
+
+    def __repr__(self):
+        return f"Rosenbrock(dim={self.dim})"
+
+
+def parabola():
+    """Return ``R(w) = w**2 - 3 w + 4`` (1-D): minimum 1.75 at w = 1.5, Hessian 2.
+
+    Examples
+    --------
+    >>> from descend.problems import parabola
+    >>> parabola().value([1.5])
+    1.75
+    """
+    return Quadratic([[2.0]], [3.0], 4.0)
+
+
+def double_well():
+    """Return ``R(w) = w**4 - 5 w**2 + w + 4`` (1-D): two local minima, one local maximum.
+
+    The minima are near w = -1.6289 (the global one, R = -3.3640...) and w = 1.5282; the
+    maximum is near w = 0.1004.
+
+    Examples
+    --------
+    >>> from descend.problems import double_well
+    >>> double_well().value([0.0])
+    4.0
+    """
+    return Polynomial1D([4.0, 1.0, -5.0, 0.0, 1.0])
+
+
+def bowl():
+    """Return ``R(w) = (w0 - 1)**2 + (w1 - 2)**2 + 1``: minimum 1 at (1, 2), Hessian 2 I.
+
+    Examples
+    --------
+    >>> from descend.problems import bowl
+    >>> bowl().value([1.0, 2.0])
+    1.0
+    """
+    return Quadratic(2.0 * np.eye(2), [2.0, 4.0], 6.0)
+
+
+def dome():
+    """Return the negative of :func:`bowl`: maximum -1 at (1, 2), Hessian -2 I.
+
+    Examples
+    --------
+    >>> from descend.problems import dome
+    >>> dome().value([1.0, 2.0])
+    -1.0
+    """
+    return Quadratic(-2.0 * np.eye(2), [-2.0, -4.0], -6.0)
+
+
+def saddle():
+    """Return ``R(w) = -(w0 - 1)**2 + (w1 - 2)**2 + 1``: a saddle point at (1, 2).
+
+    The Hessian is diag(-2, 2): curving down along w0 and up along w1.
+
+    Examples
+    --------
+    >>> from descend.problems import saddle
+    >>> saddle().value([1.0, 2.0])
+    1.0
+    """
+    return Quadratic(np.diag([-2.0, 2.0]), [-2.0, 4.0], 4.0)
+
+
+def rosenbrock(dim=2):
+    """Return the :class:`Rosenbrock` function in ``dim`` parameters (minimum 0 at all ones).
+
+    Examples
+    --------
+    >>> from descend.problems import rosenbrock
+    >>> rosenbrock().value([1.0, 1.0])
+    0.0
+    """
+    return Rosenbrock(dim)

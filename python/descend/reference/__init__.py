@@ -1,0 +1,17 @@
+"""Plain numpy twins of every compiled kernel, written for clarity rather than speed.
+
+The tests hold the compiled core and these twins together; read them to see exactly what the
+C++ computes.
+"""
+
+from .gd import gradient_descent
+from .objectives import LeastSquares, Logistic, Polynomial1D, Quadratic, Rosenbrock
+
+__all__ = [
+    "LeastSquares",
+    "Logistic",
+    "Polynomial1D",
+    "Quadratic",
+    "Rosenbrock",
+    "gradient_descent",
+]

@@ -1,6 +1,6 @@
 #include "pybind.hpp"
 
-PYBIND11_MODULE(_core, m) {
+PYBIND11_MODULE(DESCEND_MODULE_NAME, m) {
   m.doc() = "descend's compiled core (internal: use the descend package instead)";
   descend::bindings::bind_objectives(m);
   descend::bindings::bind_solvers(m);

@@ -45,7 +45,11 @@ class Glm final : public Objective {
       for (Index i = 0; i < n; ++i) weight_sum_ += static_cast<double>(sw_[i]);
       if (!(weight_sum_ > 0.0)) throw std::invalid_argument("sample_weight must sum to > 0");
     }
-    block_rows_ = std::clamp<Index>(Index(131072) / (d * Index(sizeof(T))), 8, 4096);
+    // Row-major blocks stay in L1 (the second pass over the block is then nearly free);
+    // column-major blocks are taller so each column is read in long contiguous runs.
+    const Index row_bytes = d * Index(sizeof(T));
+    block_rows_ = Order == Eigen::RowMajor ? std::clamp<Index>(Index(16384) / row_bytes, 8, 4096)
+                                           : std::clamp<Index>(Index(262144) / row_bytes, 256, 8192);
   }
 
   Index n_params() const override { return p_; }

@@ -95,40 +95,61 @@ void bind_objectives(py::module_& m) {
   using namespace pybind11::literals;
   const auto release = py::call_guard<py::gil_scoped_release>();
 
-  py::class_<Objective, std::shared_ptr<Objective>>(m, "Objective")
-      .def_property_readonly("n_params", &Objective::n_params)
-      .def_property_readonly("n_samples", &Objective::n_samples)
-      .def_property_readonly("has_hessian", &Objective::has_hessian)
+  py::class_<Objective, std::shared_ptr<Objective>>(m, "Objective", R"doc(
+The interface every descend objective implements (a compiled object).
+
+Methods take and return float64 numpy arrays; each releases the GIL while it computes.
+
+- ``value(w)``: R(w)
+- ``gradient(w)``: the gradient of R at w
+- ``value_and_gradient(w)``: both, in one pass over the data
+- ``hessian(w)``: the dense (n_params, n_params) Hessian
+- ``hvp(w, v)``: the Hessian-vector product H(w) v
+- ``batch_value_and_gradient(w, rows)``: value and gradient on the listed rows (the
+  weighted batch mean plus the penalty), for objectives that are sums over samples
+
+Examples
+--------
+>>> import descend
+>>> f = descend.problems.bowl()
+>>> isinstance(f, descend.Objective), f.n_params
+(True, 2)
+)doc")
+      .def_property_readonly("n_params", &Objective::n_params, "Length of the parameter vector.")
+      .def_property_readonly("n_samples", &Objective::n_samples,
+                             "Number of samples (rows of X); 0 if not a sum over samples.")
+      .def_property_readonly("has_hessian", &Objective::has_hessian,
+                             "Whether hessian() and hvp() are available.")
       .def("value", [](const Objective& f, const CVecRef& w) { return f.value(w); }, "w"_a,
-           release)
+           release, "R(w).")
       .def("gradient",
            [](const Objective& f, const CVecRef& w) {
              VecX g(f.n_params());
              f.gradient(w, g);
              return g;
            },
-           "w"_a, release)
+           "w"_a, release, "The gradient of R at w (a new array).")
       .def("value_and_gradient",
            [](const Objective& f, const CVecRef& w) {
              VecX g(f.n_params());
              const double v = f.value_and_gradient(w, g);
              return std::make_pair(v, std::move(g));
            },
-           "w"_a, release)
+           "w"_a, release, "(R(w), gradient at w), computed in one pass over the data.")
       .def("hessian",
            [](const Objective& f, const CVecRef& w) {
              MatX H(f.n_params(), f.n_params());
              f.hessian(w, H);
              return H;
            },
-           "w"_a, release)
+           "w"_a, release, "The dense Hessian at w.")
       .def("hvp",
            [](const Objective& f, const CVecRef& w, const CVecRef& v) {
              VecX out(f.n_params());
              f.hvp(w, v, out);
              return out;
            },
-           "w"_a, "v"_a, release)
+           "w"_a, "v"_a, release, "The Hessian-vector product H(w) v, without forming H.")
       .def("batch_value_and_gradient",
            [](const Objective& f, const CVecRef& w,
               const py::array_t<Index, py::array::c_style | py::array::forcecast>& rows) {
@@ -143,7 +164,8 @@ void bind_objectives(py::module_& m) {
              }
              return std::make_pair(v, std::move(g));
            },
-           "w"_a, "rows"_a);
+           "w"_a, "rows"_a,
+           "(value, gradient) on the listed rows: the weighted batch mean plus the penalty.");
 
   py::class_<GlmHandle, Objective, std::shared_ptr<GlmHandle>>(m, "Glm")
       .def(py::init(&make_glm), "loss"_a, "X"_a, "y"_a, "sample_weight"_a, "l2"_a,

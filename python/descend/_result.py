@@ -79,7 +79,7 @@ class Result:
     Examples
     --------
     >>> import descend
-    >>> r = descend.minimize(descend.problems.bowl(), [0.0, 0.0], lr=0.25)
+    >>> r = descend.minimize(descend.problems.bowl(), [0.0, 0.0], lr=0.5)  # 1/l: one step
     >>> r.success, r.x.round(6).tolist()
     (True, [1.0, 2.0])
     """

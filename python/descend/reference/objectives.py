@@ -5,6 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 
+def _sigmoid(x):
+    """1 / (1 + exp(-x)), written with tanh so that no exp overflows."""
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
 class _Glm:
     """R(w, b) = (1/S) sum_i s_i loss(x_i.w + b, y_i) + l2/2 ||w||^2."""
 
@@ -103,12 +108,11 @@ class Logistic(_Glm):
 
     @staticmethod
     def dloss(z, t):
-        return -t / (1.0 + np.exp(t * z))
+        return -t * _sigmoid(-t * z)
 
     @staticmethod
     def d2loss(z, t):
-        p = 1.0 / (1.0 + np.exp(-z))
-        return p * (1.0 - p)
+        return _sigmoid(z) * _sigmoid(-z)
 
 
 class Quadratic:

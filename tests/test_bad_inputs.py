@@ -142,3 +142,26 @@ def test_compiled_methods_refuse_strings():
 def test_problem_bad_inputs(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make()
+
+
+@pytest.mark.parametrize("y, kwargs, error, match", [
+    ([0.5] * 20, {}, ValueError, "integer class labels"),
+    ([-1, 1] * 10, {}, ValueError, "integer class labels"),
+    ([0] * 20, {}, ValueError, "at least two classes"),
+    ([0, 1, 2, 3] * 5, {"n_classes": 3}, ValueError, "needs n_classes > 3"),
+    ([0, 1] * 10, {"n_classes": 1}, ValueError, "n_classes must be >= 2"),
+    ([0, 1] * 10, {"n_classes": "two"}, TypeError, "n_classes must be an integer"),
+    (["a", "b"] * 10, {}, TypeError, "y must be a numeric"),
+    ([0, 1] * 9, {}, ValueError, "y must have length 20"),
+])
+def test_softmax_bad_labels(y, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        descend.Softmax(XC, y, **kwargs)
+
+
+def test_softmax_checks_sizes():
+    f = descend.Softmax(XC, np.arange(20) % 3)
+    with pytest.raises(ValueError, match="must have length 9"):
+        f.gradient(np.zeros(3))
+    with pytest.raises(ValueError):
+        f.hvp(np.zeros(9), np.zeros(8))

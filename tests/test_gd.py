@@ -165,3 +165,17 @@ def test_callback_stop_iteration_and_exceptions():
 
 def test_methods_lists_gd():
     assert "gd" in descend.methods()
+
+
+def test_gd_trains_softmax_to_the_twins_answer():
+    X, _, _ = make_classification(n=400, d=4)
+    y = np.digitize(X[:, 0] - X[:, 2], [-0.5, 0.5])
+    f = descend.Softmax(X, y, l2=0.01, fit_intercept=True)
+    twin = reference.Softmax(X, y, l2=0.01, fit_intercept=True)
+    x0 = np.zeros(f.n_params)
+    r = descend.minimize(f, x0, lr=1.0, max_iter=40, tol=0.0, gtol=0.0)
+    t = reference.gradient_descent(twin, x0, lr=1.0, max_iter=40, tol=0.0, gtol=0.0)
+    assert_close(r.x, t["x"])
+    accuracy = np.mean(np.argmax(X @ f.coef_matrix(r.x)[:, :4].T + f.coef_matrix(r.x)[:, 4], 1)
+                       == y)
+    assert accuracy > 0.9

@@ -13,20 +13,27 @@ DTYPES = [np.float64, np.float32]
 ORDERS = ["C", "F"]
 
 
+CLASSES = {
+    "ls": (descend.LeastSquares, reference.LeastSquares),
+    "logistic": (descend.Logistic, reference.Logistic),
+    "softmax": (descend.Softmax, reference.Softmax),
+}
+
+
 def _pair(kind, dtype, order, fit_intercept, weighted, l2):
     maker = make_regression if kind == "ls" else make_classification
     X, y, _ = maker(n=257, d=7, dtype=dtype, order=order)
+    if kind == "softmax":
+        y = np.digitize(X[:, 0] + X[:, 1], [-1.0, 0.0, 1.0])  # four classes
     sw = np.random.default_rng(1).uniform(0.2, 2.0, size=len(y)) if weighted else None
-    compiled = (descend.LeastSquares if kind == "ls" else descend.Logistic)(
-        X, y, l2=l2, fit_intercept=fit_intercept, sample_weight=sw
-    )
-    twin = (reference.LeastSquares if kind == "ls" else reference.Logistic)(
-        X.astype(np.float64), y, l2=l2, fit_intercept=fit_intercept, sample_weight=sw
-    )
+    compiled_cls, twin_cls = CLASSES[kind]
+    compiled = compiled_cls(X, y, l2=l2, fit_intercept=fit_intercept, sample_weight=sw)
+    twin = twin_cls(X.astype(np.float64), y, l2=l2, fit_intercept=fit_intercept,
+                    sample_weight=sw)
     return compiled, twin
 
 
-@pytest.mark.parametrize("kind", ["ls", "logistic"])
+@pytest.mark.parametrize("kind", ["ls", "logistic", "softmax"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["f64", "f32"])
 @pytest.mark.parametrize("order", ORDERS)
 @pytest.mark.parametrize("fit_intercept", [False, True], ids=["no_b", "b"])
@@ -52,16 +59,36 @@ def test_glm_parity(kind, dtype, order, fit_intercept, weighted):
     assert_close(bg, tg, dtype)
 
 
-@pytest.mark.parametrize("kind", ["ls", "logistic"])
+@pytest.mark.parametrize("kind", ["ls", "logistic", "softmax"])
 def test_threads_give_the_same_answer(kind):
     maker = make_regression if kind == "ls" else make_classification
     X, y, _ = maker(n=40_000, d=12)
-    cls = descend.LeastSquares if kind == "ls" else descend.Logistic
+    cls = CLASSES[kind][0]
     one, two = cls(X, y, n_threads=1), cls(X, y, n_threads=2)
-    w = np.linspace(-1, 1, 12)
+    w = np.linspace(-1, 1, one.n_params)
+    v = np.cos(np.arange(one.n_params))
     assert_close(two.gradient(w), one.gradient(w))
     assert_close(two.hessian(w), one.hessian(w))
+    assert_close(two.hvp(w, v), one.hvp(w, v))
     assert_close(two.value(w), one.value(w))
+
+
+def test_softmax_with_two_classes_matches_logistic():
+    # With W = [[0], [w]] the softmax over two classes is the logistic loss of w.
+    X, y, _ = make_classification(n=100, d=3)
+    w = np.array([0.4, -0.3, 0.8])
+    soft = descend.Softmax(X, y)
+    assert_close(soft.value(np.r_[np.zeros(3), w]), descend.Logistic(X, y).value(w))
+    assert soft.n_classes == 2 and soft.n_params == 6
+    assert soft.coef_matrix(np.arange(6.0)).tolist() == [[0, 1, 2], [3, 4, 5]]
+
+
+def test_softmax_is_stable_for_huge_scores():
+    f = descend.Softmax(np.array([[1000.0], [-1000.0]]), [0, 2], n_classes=3)
+    w = np.array([5.0, 0.0, -5.0])
+    value, grad = f.value_and_gradient(w)
+    assert np.isfinite(value) and np.isfinite(grad).all() and value == 0.0
+    assert_close(grad, reference.Softmax(f.X, f.y, n_classes=3).gradient(w))
 
 
 def test_hessian_is_symmetric_and_matches_finite_differences():
@@ -205,8 +232,9 @@ def test_lecture_functions_have_the_stated_critical_points():
 @pytest.mark.parametrize("make", [
     lambda: descend.LeastSquares(*make_regression(n=30, d=3)[:2], l2=0.1, fit_intercept=True),
     lambda: descend.Logistic(*make_classification(n=30, d=3)[:2]),
+    lambda: descend.Softmax(make_classification(n=30, d=3)[0], np.arange(30) % 3, l2=0.5),
     descend.problems.bowl, descend.problems.double_well, lambda: descend.problems.rosenbrock(3),
-], ids=["ls", "logistic", "quadratic", "polynomial", "rosenbrock"])
+], ids=["ls", "logistic", "softmax", "quadratic", "polynomial", "rosenbrock"])
 def test_objectives_pickle(make):
     f = make()
     g = pickle.loads(pickle.dumps(f))

@@ -7,6 +7,7 @@
 
 #include <descend/glm.hpp>
 #include <descend/quadratic.hpp>
+#include <descend/softmax.hpp>
 #include <descend/test_functions.hpp>
 
 #include "conversions.hpp"
@@ -15,10 +16,11 @@
 namespace descend::bindings {
 namespace {
 
-/// A GLM objective whose scalar type, memory order and loss are chosen at run time.
-class GlmHandle final : public Objective {
+/// Forwards every call to a concrete objective chosen at construction (by scalar type,
+/// memory order and loss): the one place the data objectives' templates are erased.
+class Forwarding : public Objective {
  public:
-  explicit GlmHandle(std::unique_ptr<Objective> impl) : impl_(std::move(impl)) {}
+  explicit Forwarding(std::unique_ptr<Objective> impl) : impl_(std::move(impl)) {}
 
   Index n_params() const override { return impl_->n_params(); }
   Index n_samples() const override { return impl_->n_samples(); }
@@ -40,6 +42,22 @@ class GlmHandle final : public Objective {
 
  private:
   std::unique_ptr<Objective> impl_;
+};
+
+/// The binary GLMs (least squares, logistic), bound as _core.Glm.
+class GlmHandle final : public Forwarding {
+  using Forwarding::Forwarding;
+};
+
+/// Multinomial logistic regression, bound as _core.Softmax.
+class SoftmaxHandle final : public Forwarding {
+ public:
+  SoftmaxHandle(std::unique_ptr<Objective> impl, Index n_classes)
+      : Forwarding(std::move(impl)), n_classes_(n_classes) {}
+  Index n_classes() const { return n_classes_; }
+
+ private:
+  Index n_classes_;
 };
 
 template <class Loss, typename T>
@@ -87,6 +105,45 @@ std::shared_ptr<GlmHandle> make_glm(const std::string& loss, const py::array& X,
     return std::make_shared<GlmHandle>(
         make_glm_loss<LogLoss>(X, y, sample_weight, l2, fit_intercept, n_threads));
   throw std::invalid_argument("unknown loss '" + loss + "'");
+}
+
+template <typename T>
+std::unique_ptr<Objective> make_softmax_typed(const py::array& X, const py::array& y,
+                                             Index n_classes, const py::object& sample_weight,
+                                             double l2, bool fit_intercept, int n_threads) {
+  const Index n = X.shape(0), d = X.shape(1);
+  if (!py::array_t<std::int64_t, py::array::c_style>::check_(y) || y.ndim() != 1 ||
+      y.shape(0) != n)
+    throw std::invalid_argument("y must be a contiguous int64 array with one label per row of X");
+  const T* sw = nullptr;
+  if (!sample_weight.is_none()) {
+    const auto w = py::reinterpret_borrow<py::array>(sample_weight);
+    require_vector<T>(w, n, "sample_weight");
+    sw = static_cast<const T*>(w.data());
+  }
+  const T* data = static_cast<const T*>(X.data());
+  const auto* labels = static_cast<const std::int64_t*>(y.data());
+  if (py::array_t<T, py::array::c_style>::check_(X))
+    return std::make_unique<Softmax<T, Eigen::RowMajor>>(data, n, d, labels, n_classes, sw, l2,
+                                                         fit_intercept, n_threads);
+  if (py::array_t<T, py::array::f_style>::check_(X))
+    return std::make_unique<Softmax<T, Eigen::ColMajor>>(data, n, d, labels, n_classes, sw, l2,
+                                                         fit_intercept, n_threads);
+  throw std::invalid_argument("X must be C- or Fortran-contiguous");
+}
+
+std::shared_ptr<SoftmaxHandle> make_softmax(const py::array& X, const py::array& y,
+                                            Index n_classes, const py::object& sample_weight,
+                                            double l2, bool fit_intercept, int n_threads) {
+  if (X.ndim() != 2) throw std::invalid_argument("X must be a 2-D array");
+  std::unique_ptr<Objective> impl;
+  if (py::isinstance<py::array_t<double>>(X))
+    impl = make_softmax_typed<double>(X, y, n_classes, sample_weight, l2, fit_intercept, n_threads);
+  else if (py::isinstance<py::array_t<float>>(X))
+    impl = make_softmax_typed<float>(X, y, n_classes, sample_weight, l2, fit_intercept, n_threads);
+  else
+    throw py::type_error("X must be float32 or float64");
+  return std::make_shared<SoftmaxHandle>(std::move(impl), n_classes);
 }
 
 }  // namespace
@@ -171,6 +228,12 @@ Examples
       .def(py::init(&make_glm), "loss"_a, "X"_a, "y"_a, "sample_weight"_a, "l2"_a,
            "fit_intercept"_a, "n_threads"_a, py::keep_alive<1, 3>(), py::keep_alive<1, 4>(),
            py::keep_alive<1, 5>());
+
+  py::class_<SoftmaxHandle, Objective, std::shared_ptr<SoftmaxHandle>>(m, "Softmax")
+      .def(py::init(&make_softmax), "X"_a, "y"_a, "n_classes"_a, "sample_weight"_a, "l2"_a,
+           "fit_intercept"_a, "n_threads"_a, py::keep_alive<1, 2>(), py::keep_alive<1, 3>(),
+           py::keep_alive<1, 5>())
+      .def_property_readonly("n_classes", &SoftmaxHandle::n_classes);
 
   py::class_<Quadratic, Objective, std::shared_ptr<Quadratic>>(m, "Quadratic")
       .def(py::init<MatX, VecX, double>(), "A"_a, "b"_a, "c"_a)

@@ -18,7 +18,7 @@ from . import _first_order  # noqa: F401  (registers the first-order methods)
 from . import problems, reference
 from ._minimize import methods, minimize
 from ._result import History, Result
-from .objectives import LeastSquares, Logistic, Objective, Quadratic
+from .objectives import LeastSquares, Logistic, Objective, Quadratic, Softmax
 
 __version__ = "0.1.0"
 
@@ -29,6 +29,7 @@ __all__ = [
     "Objective",
     "Quadratic",
     "Result",
+    "Softmax",
     "methods",
     "minimize",
     "problems",

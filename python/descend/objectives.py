@@ -12,16 +12,32 @@ import numpy as np
 from . import _core
 from ._validation import (
     check_bool,
+    check_int,
     check_matrix,
     check_n_threads,
     check_real,
     check_vector,
 )
 
-__all__ = ["Objective", "LeastSquares", "Logistic", "Quadratic"]
+__all__ = ["Objective", "LeastSquares", "Logistic", "Quadratic", "Softmax"]
 
 #: The base class of every compiled objective (useful for ``isinstance`` checks).
 Objective = _core.Objective
+
+
+def _check_data_arguments(X, l2, fit_intercept, sample_weight, n_threads):
+    """Validate the arguments every data objective shares; returns them converted."""
+    X = check_matrix(X, "X")
+    l2 = check_real(l2, "l2", low=0.0)
+    fit_intercept = check_bool(fit_intercept, "fit_intercept")
+    if sample_weight is not None:
+        sample_weight = check_vector(sample_weight, "sample_weight", size=X.shape[0],
+                                     dtype=X.dtype, size_hint="one per row of X")
+        if (sample_weight < 0).any():
+            raise ValueError("sample_weight must be >= 0")
+        if not sample_weight.sum() > 0:
+            raise ValueError("sample_weight must not be all zero")
+    return X, l2, fit_intercept, sample_weight, check_n_threads(n_threads)
 
 
 class _DataObjective(_core.Glm):
@@ -30,20 +46,9 @@ class _DataObjective(_core.Glm):
     _loss = ""
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_threads=None):
-        X = check_matrix(X, "X")
-        n = X.shape[0]
-        y = self._check_targets(y, n, X.dtype)
-        l2 = check_real(l2, "l2", low=0.0)
-        fit_intercept = check_bool(fit_intercept, "fit_intercept")
-        if sample_weight is not None:
-            sample_weight = check_vector(
-                sample_weight, "sample_weight", size=n, dtype=X.dtype, size_hint="one per row of X"
-            )
-            if (sample_weight < 0).any():
-                raise ValueError("sample_weight must be >= 0")
-            if not sample_weight.sum() > 0:
-                raise ValueError("sample_weight must not be all zero")
-        threads = check_n_threads(n_threads)
+        X, l2, fit_intercept, sample_weight, threads = _check_data_arguments(
+            X, l2, fit_intercept, sample_weight, n_threads)
+        y = self._check_targets(y, X.shape[0], X.dtype)
         super().__init__(self._loss, X, y, sample_weight, l2, fit_intercept, threads)
         self.X = X
         self.y = y
@@ -171,6 +176,97 @@ class Logistic(_DataObjective):
             shown = labels[:5].tolist()
             raise ValueError(f"y must hold binary labels {{0, 1}} or {{-1, +1}}, got {shown}")
         return np.where(y > 0, 1.0, -1.0).astype(dtype)
+
+
+class Softmax(_core.Softmax):
+    r"""Multinomial logistic regression: the mean softmax cross-entropy over K classes.
+
+    .. math::
+        R(W) = \frac{1}{S} \sum_i s_i \Big[\log \sum_k e^{z_{ik}} - z_{i y_i}\Big]
+        + \frac{l_2}{2} \|W_{:, :d}\|^2, \qquad z_i = W \tilde x_i
+
+    The parameters form a K x p matrix ``W`` (p = n_features, plus one intercept column when
+    ``fit_intercept``), passed to every method flattened row by row: ``w = W.ravel()``; use
+    :meth:`coef_matrix` to go back. The Hessian has a K x K block structure. Without a penalty
+    the parameters are determined only up to a shift common to all classes (the Hessian is
+    singular): use ``l2 > 0`` for Newton-type methods.
+
+    Parameters
+    ----------
+    X : array_like, shape (n_samples, n_features)
+        float64 or float32, C- or Fortran-ordered: used in place, without a copy.
+    y : array_like of int, shape (n_samples,)
+        Class labels 0, 1, ..., K-1 (stored as int64; copied if given in another type).
+    l2 : float, default 0.0
+        Ridge penalty on the weights (not the intercepts), >= 0.
+    fit_intercept : bool, default False
+        One unpenalised intercept per class.
+    sample_weight : array_like, shape (n_samples,), optional
+        Non-negative weights.
+    n_classes : int, optional
+        K; by default ``max(y) + 1``. Must be at least 2 and larger than every label.
+    n_threads : int, optional
+        Threads for large passes over X; all cores by default.
+
+    Raises
+    ------
+    ValueError
+        If the labels are not integers in 0..K-1, and for the bad inputs of
+        :class:`LeastSquares`.
+
+    Examples
+    --------
+    >>> import numpy as np, descend
+    >>> f = descend.Softmax(np.eye(3), [0, 1, 2])
+    >>> round(f.value(np.zeros(9)), 6)  # log(3)
+    1.098612
+    >>> f.coef_matrix(np.arange(9.0)).shape
+    (3, 3)
+    """
+
+    def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_classes=None,
+                 n_threads=None):
+        X, l2, fit_intercept, sample_weight, threads = _check_data_arguments(
+            X, l2, fit_intercept, sample_weight, n_threads)
+        y = check_vector(y, "y", size=X.shape[0], size_hint="one per row of X")
+        if (y != np.round(y)).any() or (y < 0).any():
+            raise ValueError("y must hold integer class labels 0, 1, ..., K-1")
+        labels = y.astype(np.int64)
+        top = int(labels.max())
+        if n_classes is None:
+            n_classes = top + 1
+            if n_classes < 2:
+                raise ValueError("y must contain at least two classes (labels 0 and 1)")
+        else:
+            n_classes = check_int(n_classes, "n_classes", low=2)
+            if top >= n_classes:
+                raise ValueError(f"y holds label {top}, which needs n_classes > {top}")
+        super().__init__(X, labels, n_classes, sample_weight, l2, fit_intercept, threads)
+        self.X = X
+        self.y = labels
+        self.l2 = l2
+        self.fit_intercept = fit_intercept
+        self.sample_weight = sample_weight
+        self.n_threads = n_threads
+
+    @property
+    def n_features(self):
+        """Number of columns of X."""
+        return self.X.shape[1]
+
+    def coef_matrix(self, w):
+        """Return the flat parameter vector `w` as the (n_classes, p) matrix it stands for."""
+        return np.asarray(w, dtype=np.float64).reshape(self.n_classes, -1)
+
+    def __reduce__(self):
+        args = (self.X, self.y, self.l2, self.fit_intercept, self.sample_weight, self.n_classes,
+                self.n_threads)
+        return (type(self), args)
+
+    def __repr__(self):
+        return (f"Softmax(n_samples={self.X.shape[0]}, n_features={self.X.shape[1]}, "
+                f"n_classes={self.n_classes}, dtype={self.X.dtype}, l2={self.l2}, "
+                f"fit_intercept={self.fit_intercept})")
 
 
 class Quadratic(_core.Quadratic):

@@ -5,7 +5,7 @@ C++ computes.
 """
 
 from .gd import gradient_descent
-from .objectives import LeastSquares, Logistic, Polynomial1D, Quadratic, Rosenbrock
+from .objectives import LeastSquares, Logistic, Polynomial1D, Quadratic, Rosenbrock, Softmax
 
 __all__ = [
     "LeastSquares",
@@ -13,5 +13,6 @@ __all__ = [
     "Polynomial1D",
     "Quadratic",
     "Rosenbrock",
+    "Softmax",
     "gradient_descent",
 ]

@@ -115,6 +115,84 @@ class Logistic(_Glm):
         return _sigmoid(z) * _sigmoid(-z)
 
 
+class Softmax:
+    """Twin of :class:`descend.Softmax`: mean cross-entropy of softmax(W x~) over K classes.
+
+    The parameter vector is the K x p matrix W flattened row by row.
+    """
+
+    def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_classes=None):
+        self.X = np.asarray(X, dtype=np.float64)
+        self.y = np.asarray(y).astype(np.int64)
+        n = self.X.shape[0]
+        self.s = np.ones(n) if sample_weight is None else np.asarray(sample_weight, np.float64)
+        self.l2 = float(l2)
+        self.fit_intercept = bool(fit_intercept)
+        self.K = int(self.y.max()) + 1 if n_classes is None else int(n_classes)
+        self.p = self.X.shape[1] + int(self.fit_intercept)
+        self.n_params = self.K * self.p
+        self.n_samples = n
+
+    def _design(self):
+        if self.fit_intercept:
+            return np.hstack([self.X, np.ones((self.X.shape[0], 1))])
+        return self.X
+
+    def _probabilities(self, W):
+        Z = self._design() @ W.T
+        Z = Z - Z.max(axis=1, keepdims=True)
+        P = np.exp(Z)
+        return Z, P / P.sum(axis=1, keepdims=True)
+
+    def _penalised(self, W):
+        mask = np.ones_like(W)
+        if self.fit_intercept:
+            mask[:, -1] = 0.0
+        return W * mask
+
+    def value(self, w):
+        W = np.asarray(w, np.float64).reshape(self.K, self.p)
+        Z, P = self._probabilities(W)
+        rows = np.arange(len(self.y))
+        losses = np.log(np.exp(Z).sum(axis=1)) - Z[rows, self.y]
+        penalty = 0.5 * self.l2 * np.sum(self._penalised(W) ** 2)
+        return np.sum(self.s * losses) / self.s.sum() + penalty
+
+    def gradient(self, w):
+        W = np.asarray(w, np.float64).reshape(self.K, self.p)
+        _, P = self._probabilities(W)
+        onehot = np.eye(self.K)[self.y]
+        C = self.s[:, None] * (P - onehot) / self.s.sum()
+        G = C.T @ self._design() + self.l2 * self._penalised(W)
+        return G.ravel()
+
+    def value_and_gradient(self, w):
+        return self.value(w), self.gradient(w)
+
+    def hessian(self, w):
+        W = np.asarray(w, np.float64).reshape(self.K, self.p)
+        _, P = self._probabilities(W)
+        A = self._design()
+        H = np.zeros((self.n_params, self.n_params))
+        for k in range(self.K):
+            for m in range(self.K):
+                a = self.s * (P[:, k] * (k == m) - P[:, k] * P[:, m]) / self.s.sum()
+                H[k * self.p:(k + 1) * self.p, m * self.p:(m + 1) * self.p] = A.T @ (a[:, None] * A)
+        diag = np.tile(np.r_[np.full(self.X.shape[1], self.l2), [0.0] * self.fit_intercept],
+                       self.K)
+        return H + np.diag(diag)
+
+    def hvp(self, w, v):
+        return self.hessian(w) @ np.asarray(v, np.float64)
+
+    def batch_value_and_gradient(self, w, rows):
+        rows = np.asarray(rows)
+        sub = type(self).__new__(type(self))
+        sub.__dict__.update(self.__dict__)
+        sub.X, sub.y, sub.s = self.X[rows], self.y[rows], self.s[rows]
+        return sub.value(w), sub.gradient(w)
+
+
 class Quadratic:
     """Twin of :class:`descend.Quadratic`: 0.5 w'Aw - b'w + c."""
 

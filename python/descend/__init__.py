@@ -15,7 +15,7 @@ Examples
 """
 
 from . import _first_order  # noqa: F401  (registers the first-order methods)
-from . import problems, reference
+from . import plot, problems, reference
 from ._minimize import methods, minimize
 from ._result import History, Result
 from .objectives import LeastSquares, Logistic, Objective, Quadratic, Softmax
@@ -32,6 +32,7 @@ __all__ = [
     "Softmax",
     "methods",
     "minimize",
+    "plot",
     "problems",
     "reference",
 ]

@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+import numpy as np
+
 from . import _core
 from ._result import Result
-from ._validation import check_int, check_real, check_x0
+from ._validation import check_bool, check_int, check_real, check_x0
 
 __all__ = ["Method", "Option", "minimize", "register_method", "methods"]
 
@@ -107,7 +109,18 @@ def _check_callback(callback):
     return callback
 
 
-def minimize(objective, x0, method="gd", *, callback=None, **options):
+def _path_recorder(x0, callback):
+    """Wrap `callback` so that every iterate is also appended to a list (the run's path)."""
+    path = [x0.copy()]
+
+    def record(info):
+        path.append(np.array(info.x, dtype=np.float64))
+        return callback(info) if callback is not None else None
+
+    return path, record
+
+
+def minimize(objective, x0, method="gd", *, callback=None, keep_path=False, **options):
     """Minimise an objective from a starting point with the chosen method.
 
     Parameters
@@ -124,6 +137,9 @@ def minimize(objective, x0, method="gd", *, callback=None, **options):
         ``info.loss``, ``info.grad_norm`` and ``info.step``. Returning True or raising
         ``StopIteration`` stops the run with status ``"callback"`` (a success). Any other
         exception propagates to the caller.
+    keep_path : bool, default False
+        Also return every iterate as ``Result.path`` (for trajectory plots; it costs one
+        Python call per iteration).
     **options
         The method's options. For ``"gd"``: ``lr`` (learning rate, default 0.1), ``tol``
         (stop when ``|R(w_t) - R(w_{t-1})| <= tol``, default 1e-10), ``gtol`` (stop when the
@@ -157,5 +173,8 @@ def minimize(objective, x0, method="gd", *, callback=None, **options):
     x0 = check_x0(x0, objective.n_params)
     opts = spec.parse(options)
     callback = _check_callback(callback)
+    path = None
+    if check_bool(keep_path, "keep_path"):
+        path, callback = _path_recorder(x0, callback)
     raw = spec.run(objective, x0, opts, callback)
-    return Result._from_core(raw, spec.name)
+    return Result._from_core(raw, spec.name, None if path is None else np.array(path))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Optional
 
 import numpy as np
 
@@ -75,6 +76,8 @@ class Result:
         Loss, gradient norm, step size and time per iterate.
     method : str
         The method that produced this result.
+    path : ndarray or None
+        The iterates, shape (nit + 1, n_params), when ``minimize(..., keep_path=True)``.
 
     Examples
     --------
@@ -96,12 +99,12 @@ class Result:
     message: str
     history: History
     method: str = ""
-    extra: dict = field(default_factory=dict)
+    path: Optional[np.ndarray] = None
 
     @classmethod
-    def _from_core(cls, raw, method):
+    def _from_core(cls, raw, method, path=None):
         history = History(**raw.pop("history"))
-        return cls(history=history, method=method, **raw)
+        return cls(history=history, method=method, path=path, **raw)
 
     def __repr__(self):
         x = np.array2string(self.x, precision=6, threshold=8)

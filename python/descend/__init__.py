@@ -22,6 +22,16 @@ from .objectives import LeastSquares, Logistic, Objective, Quadratic, Softmax
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name):
+    # Features with optional dependencies load on first use, so that `import descend` stays
+    # cheap and needs numpy only (descend.linear_model needs scikit-learn).
+    if name == "linear_model":
+        import importlib
+
+        return importlib.import_module(".linear_model", __name__)
+    raise AttributeError(f"module 'descend' has no attribute {name!r}")
+
 __all__ = [
     "History",
     "LeastSquares",

@@ -1,0 +1,113 @@
+"""scikit-learn estimators: the conventions (check_estimator) and agreement with scikit-learn."""
+
+import pickle
+
+import numpy as np
+import pytest
+
+sklearn = pytest.importorskip("sklearn")
+
+from sklearn import datasets  # noqa: E402
+from sklearn import linear_model as sk  # noqa: E402
+from sklearn.base import clone  # noqa: E402
+from sklearn.model_selection import GridSearchCV  # noqa: E402
+from sklearn.pipeline import make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
+
+from descend import linear_model as dl  # noqa: E402
+
+ESTIMATORS = [dl.LinearRegression(), dl.Ridge(alpha=0.5), dl.LogisticRegression(C=2.0)]
+
+
+@parametrize_with_checks(ESTIMATORS)
+def test_sklearn_conventions(estimator, check):
+    check(estimator)
+
+
+def _scaled(X):
+    return StandardScaler().fit_transform(X)
+
+
+def test_linear_regression_agrees_on_diabetes():
+    X, y = datasets.load_diabetes(return_X_y=True)
+    ours = dl.LinearRegression().fit(X, y)
+    theirs = sk.LinearRegression().fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-6 * 1e3)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-6)
+    assert ours.score(X, y) == pytest.approx(theirs.score(X, y), abs=1e-9)
+
+
+@pytest.mark.parametrize("alpha", [0.1, 10.0])
+def test_ridge_agrees_on_diabetes_with_weights(alpha):
+    X, y = datasets.load_diabetes(return_X_y=True)
+    X = _scaled(X)
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
+    ours = dl.Ridge(alpha=alpha).fit(X, y, sample_weight=sw)
+    theirs = sk.Ridge(alpha=alpha, solver="cholesky").fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-6)
+
+
+def test_logistic_regression_agrees_on_breast_cancer():
+    X, y = datasets.load_breast_cancer(return_X_y=True)
+    X = _scaled(X)
+    ours = dl.LogisticRegression(C=0.5).fit(X, y)
+    theirs = sk.LogisticRegression(C=0.5, solver="newton-cholesky", tol=1e-10).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-6)
+    assert ours.coef_.shape == theirs.coef_.shape == (1, 30)
+    assert ours.score(X, y) == theirs.score(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-6)
+
+
+def test_multinomial_logistic_regression_agrees_on_digits():
+    X, y = datasets.load_digits(return_X_y=True)
+    X = X / 16.0
+    ours = dl.LogisticRegression(C=0.1).fit(X, y)
+    theirs = sk.LogisticRegression(C=0.1, solver="lbfgs", tol=1e-12, max_iter=10_000).fit(X, y)
+    assert ours.coef_.shape == theirs.coef_.shape == (10, 64)
+    # The multinomial parameters are fixed only up to a common shift of the intercepts, which
+    # both libraries fix through the same penalty on the weights.
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=1e-5)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-6)
+    assert ours.score(X, y) == pytest.approx(theirs.score(X, y), abs=2 / len(y))
+
+
+def test_estimators_work_in_pipelines_grid_search_clone_and_pickle():
+    X, y = datasets.load_breast_cancer(return_X_y=True)
+    pipe = make_pipeline(StandardScaler(), dl.LogisticRegression())
+    search = GridSearchCV(pipe, {"logisticregression__C": [0.1, 1.0]}, cv=3).fit(X, y)
+    assert search.best_score_ > 0.95
+    model = search.best_estimator_
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(again.predict(X), model.predict(X))
+    fresh = clone(dl.Ridge(alpha=3.0))
+    assert fresh.get_params()["alpha"] == 3.0 and not hasattr(fresh, "coef_")
+
+
+@pytest.mark.parametrize("estimator, y, error, match", [
+    (dl.LogisticRegression(), [0.5, 1.5, 2.5, 3.5], ValueError, "Unknown label type"),
+    (dl.LogisticRegression(), [1, 1, 1, 1], ValueError, "at least 2 classes"),
+    (dl.LogisticRegression(C=-1.0), [0, 1, 0, 1], ValueError, "C must be"),
+    (dl.LogisticRegression(penalty="l1"), [0, 1, 0, 1], ValueError, "penalty must be"),
+    (dl.Ridge(alpha=-1.0), [0.0, 1.0, 2.0, 3.0], ValueError, "alpha must be"),
+    (dl.LinearRegression(max_iter=0), [0.0, 1.0, 2.0, 3.0], ValueError, "max_iter must be"),
+    (dl.LinearRegression(solver="magic"), [0.0, 1.0, 2.0, 3.0], ValueError, "solver must be"),
+])
+def test_bad_parameters_are_refused_at_fit(estimator, y, error, match):
+    X = np.arange(8.0).reshape(4, 2)
+    with pytest.raises(error, match=match):
+        estimator.fit(X, y)
+
+
+def test_sklearn_errors_for_bad_data():
+    with pytest.raises(ValueError, match="NaN"):
+        dl.Ridge().fit([[np.nan, 1.0], [1.0, 2.0]], [1.0, 2.0])
+    model = dl.Ridge().fit(np.arange(8.0).reshape(4, 2), [0.0, 1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="features"):
+        model.predict(np.ones((2, 3)))
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        dl.LogisticRegression().predict([[1.0, 2.0]])

@@ -90,3 +90,35 @@ def test_lr_sweep_marks_divergence(plt):
 def test_plot_bad_inputs(plt, call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_verbose_logs_the_outcome(caplog, monkeypatch):
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="descend"):
+        descend.minimize(descend.problems.bowl(), [0.0, 0.0], lr=0.1, verbose=True)
+    assert "gd: converged after" in caplog.text
+
+
+def test_verbose_shows_a_bar_for_long_runs(capsys, monkeypatch):
+    pytest.importorskip("tqdm")
+    from descend import _progress
+
+    monkeypatch.setattr(_progress, "BAR_AFTER_SECONDS", 0.0)
+    descend.minimize(descend.problems.rosenbrock(), [-1.2, 1.0], lr=1e-3, max_iter=300,
+                     verbose=True)
+    assert "gd" in capsys.readouterr().err
+
+
+def test_verbose_without_tqdm_logs_progress(caplog, monkeypatch):
+    import logging
+
+    from descend import _progress
+
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    monkeypatch.setattr(_progress, "BAR_AFTER_SECONDS", 0.0)
+    with caplog.at_level(logging.INFO, logger="descend"):
+        descend.minimize(descend.problems.rosenbrock(), [-1.2, 1.0], lr=1e-3, max_iter=300,
+                         verbose=True)
+    assert "install tqdm" in caplog.text and "iteration 200" in caplog.text

@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 
 from . import _core
+from ._progress import ProgressReporter
 from ._result import Result
 from ._validation import check_bool, check_int, check_real, check_x0
 
@@ -120,7 +121,8 @@ def _path_recorder(x0, callback):
     return path, record
 
 
-def minimize(objective, x0, method="gd", *, callback=None, keep_path=False, **options):
+def minimize(objective, x0, method="gd", *, callback=None, keep_path=False, verbose=False,
+             **options):
     """Minimise an objective from a starting point with the chosen method.
 
     Parameters
@@ -140,6 +142,10 @@ def minimize(objective, x0, method="gd", *, callback=None, keep_path=False, **op
     keep_path : bool, default False
         Also return every iterate as ``Result.path`` (for trajectory plots; it costs one
         Python call per iteration).
+    verbose : bool, default False
+        Report progress: a tqdm progress bar with the current loss once a run has lasted a
+        second (when tqdm is installed), and a closing line through the ``logging`` logger
+        named "descend" (shown with e.g. ``logging.basicConfig(level=logging.INFO)``).
     **options
         The method's options. For ``"gd"``: ``lr`` (learning rate, default 0.1), ``tol``
         (stop when ``|R(w_t) - R(w_{t-1})| <= tol``, default 1e-10), ``gtol`` (stop when the
@@ -176,5 +182,12 @@ def minimize(objective, x0, method="gd", *, callback=None, keep_path=False, **op
     path = None
     if check_bool(keep_path, "keep_path"):
         path, callback = _path_recorder(x0, callback)
+    reporter = None
+    if check_bool(verbose, "verbose"):
+        reporter = ProgressReporter(spec.name, opts.get("max_iter"), callback)
+        callback = reporter
     raw = spec.run(objective, x0, opts, callback)
-    return Result._from_core(raw, spec.name, None if path is None else np.array(path))
+    result = Result._from_core(raw, spec.name, None if path is None else np.array(path))
+    if reporter is not None:
+        reporter.close(result)
+    return result

@@ -60,18 +60,22 @@ class SoftmaxHandle final : public Forwarding {
   Index n_classes_;
 };
 
+/// The sample weights as a pointer the core borrows (null for None), checked first.
+template <typename T>
+const T* optional_weights(const py::object& sample_weight, Index n) {
+  if (sample_weight.is_none()) return nullptr;
+  const auto w = py::reinterpret_borrow<py::array>(sample_weight);
+  require_vector<T>(w, n, "sample_weight");
+  return static_cast<const T*>(w.data());
+}
+
 template <class Loss, typename T>
 std::unique_ptr<Objective> make_glm_typed(const py::array& X, const py::array& y,
                                           const py::object& sample_weight, double l2,
                                           bool fit_intercept, int n_threads) {
   const Index n = X.shape(0), d = X.shape(1);
   require_vector<T>(y, n, "y");
-  const T* sw = nullptr;
-  if (!sample_weight.is_none()) {
-    const auto w = py::reinterpret_borrow<py::array>(sample_weight);
-    require_vector<T>(w, n, "sample_weight");
-    sw = static_cast<const T*>(w.data());
-  }
+  const T* sw = optional_weights<T>(sample_weight, n);
   const T* data = static_cast<const T*>(X.data());
   const T* yd = static_cast<const T*>(y.data());
   if (py::array_t<T, py::array::c_style>::check_(X))
@@ -115,12 +119,7 @@ std::unique_ptr<Objective> make_softmax_typed(const py::array& X, const py::arra
   if (!py::array_t<std::int64_t, py::array::c_style>::check_(y) || y.ndim() != 1 ||
       y.shape(0) != n)
     throw std::invalid_argument("y must be a contiguous int64 array with one label per row of X");
-  const T* sw = nullptr;
-  if (!sample_weight.is_none()) {
-    const auto w = py::reinterpret_borrow<py::array>(sample_weight);
-    require_vector<T>(w, n, "sample_weight");
-    sw = static_cast<const T*>(w.data());
-  }
+  const T* sw = optional_weights<T>(sample_weight, n);
   const T* data = static_cast<const T*>(X.data());
   const auto* labels = static_cast<const std::int64_t*>(y.data());
   if (py::array_t<T, py::array::c_style>::check_(X))

@@ -17,6 +17,7 @@
 
 #include <Eigen/Core>
 
+#include "empirical.hpp"
 #include "losses.hpp"
 #include "objective.hpp"
 #include "parallel.hpp"
@@ -37,14 +38,7 @@ class Glm final : public Objective {
       : X_(X, n, d), y_(y), sw_(sample_weight), n_(n), d_(d),
         p_(d + (fit_intercept ? 1 : 0)), l2_(l2), fit_intercept_(fit_intercept),
         n_threads_(resolve_threads(n_threads)) {
-    if (n < 1 || d < 1) throw std::invalid_argument("X must have at least one row and one column");
-    if (!(l2 >= 0.0) || !std::isfinite(l2)) throw std::invalid_argument("l2 must be >= 0");
-    weight_sum_ = static_cast<double>(n);
-    if (sw_) {
-      weight_sum_ = 0.0;
-      for (Index i = 0; i < n; ++i) weight_sum_ += static_cast<double>(sw_[i]);
-      if (!(weight_sum_ > 0.0)) throw std::invalid_argument("sample_weight must sum to > 0");
-    }
+    weight_sum_ = check_data_and_weigh(n, d, sw_, l2);
     // Row-major blocks stay in L1 (the second pass over the block is then nearly free);
     // column-major blocks are taller so each column is read in long contiguous runs.
     const Index row_bytes = d * Index(sizeof(T));
@@ -119,8 +113,7 @@ class Glm final : public Objective {
         parts[c].template selfadjointView<Eigen::Lower>().rankUpdate(U.leftCols(m));
       }
     });
-    MatX lower = parts[0];
-    for (int c = 1; c < chunks; ++c) lower += parts[c];
+    const MatX lower = sum_parts(parts);
     H = lower.template selfadjointView<Eigen::Lower>();
     H /= weight_sum_;
     H.diagonal().head(d_).array() += l2_;
@@ -150,9 +143,7 @@ class Glm final : public Objective {
         if (fit_intercept_) parts[c](d_) += t.head(m).template cast<double>().sum();
       }
     });
-    VecX total = parts[0];
-    for (int c = 1; c < chunks; ++c) total += parts[c];
-    out = total / weight_sum_;
+    out = sum_parts(parts) / weight_sum_;
     out.head(d_) += l2_ * v.head(d_);
   }
 
@@ -251,13 +242,9 @@ class Glm final : public Objective {
                                 want_value, acc, z, gblock);
       }
     });
-    double loss = 0.0;
-    for (double l : losses) loss += l;
-    loss /= weight_sum_;
+    double loss = sum_parts(losses) / weight_sum_;
     if (g) {
-      VecX total = parts[0];
-      for (int c = 1; c < chunks; ++c) total += parts[c];
-      *g = total / weight_sum_;
+      *g = sum_parts(parts) / weight_sum_;
       loss += add_penalty(w, *g);
     } else if (l2_ != 0.0) {
       loss += 0.5 * l2_ * w.head(d_).squaredNorm();

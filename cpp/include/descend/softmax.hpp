@@ -19,6 +19,7 @@
 
 #include <Eigen/Core>
 
+#include "empirical.hpp"
 #include "objective.hpp"
 #include "parallel.hpp"
 
@@ -37,17 +38,10 @@ class Softmax final : public Objective {
       : X_(X, n, d), y_(y), sw_(sample_weight), n_(n), d_(d), K_(n_classes),
         p_(d + (fit_intercept ? 1 : 0)), l2_(l2), fit_intercept_(fit_intercept),
         n_threads_(resolve_threads(n_threads)) {
-    if (n < 1 || d < 1) throw std::invalid_argument("X must have at least one row and one column");
+    weight_sum_ = check_data_and_weigh(n, d, sw_, l2);
     if (K_ < 2) throw std::invalid_argument("n_classes must be >= 2");
-    if (!(l2 >= 0.0) || !std::isfinite(l2)) throw std::invalid_argument("l2 must be >= 0");
     for (Index i = 0; i < n; ++i)
       if (y_[i] < 0 || y_[i] >= K_) throw std::invalid_argument("y must hold labels 0..n_classes-1");
-    weight_sum_ = static_cast<double>(n);
-    if (sw_) {
-      weight_sum_ = 0.0;
-      for (Index i = 0; i < n; ++i) weight_sum_ += static_cast<double>(sw_[i]);
-      if (!(weight_sum_ > 0.0)) throw std::invalid_argument("sample_weight must sum to > 0");
-    }
     const Index row_bytes = d * Index(sizeof(T));
     block_rows_ = std::clamp<Index>(Index(65536) / row_bytes, 16, 2048);
   }
@@ -117,8 +111,7 @@ class Softmax final : public Objective {
         }
       }
     });
-    MatX total = parts[0];
-    for (int c = 1; c < chunks; ++c) total += parts[c];
+    MatX total = sum_parts(parts);
     // Fill the upper blocks from the lower ones, then scale and add the penalty.
     for (Index k = 0; k < K_; ++k)
       for (Index l = 0; l < k; ++l)
@@ -152,9 +145,7 @@ class Softmax final : public Objective {
         parts[c].noalias() += R.transpose() * U.transpose();
       }
     });
-    RowMatX total = parts[0];
-    for (int c = 1; c < chunks; ++c) total += parts[c];
-    total /= weight_sum_;
+    RowMatX total = sum_parts(parts) / weight_sum_;
     total.leftCols(d_) += l2_ * V.leftCols(d_);
     out = Eigen::Map<const VecX>(total.data(), K_ * p_);
   }
@@ -259,12 +250,9 @@ class Softmax final : public Objective {
                                     want_value, G, Z);
       }
     });
-    double loss = 0.0;
-    for (double l : losses) loss += l;
-    loss /= weight_sum_;
+    double loss = sum_parts(losses) / weight_sum_;
     if (g) {
-      RowMatX total = parts[0];
-      for (int c = 1; c < chunks; ++c) total += parts[c];
+      const RowMatX total = sum_parts(parts);
       *g = Eigen::Map<const VecX>(total.data(), K_ * p_) / weight_sum_;
       loss += add_penalty(w, *g);
     } else if (l2_ != 0.0) {

@@ -10,6 +10,15 @@ def _sigmoid(x):
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
+def _on_rows(objective, rows):
+    """A copy of a data objective restricted to the given rows (repeats allowed)."""
+    rows = np.asarray(rows)
+    sub = type(objective).__new__(type(objective))
+    sub.__dict__.update(objective.__dict__)
+    sub.X, sub.y, sub.s = objective.X[rows], objective.y[rows], objective.s[rows]
+    return sub
+
+
 class _Glm:
     """R(w, b) = (1/S) sum_i s_i loss(x_i.w + b, y_i) + l2/2 ||w||^2."""
 
@@ -72,11 +81,7 @@ class _Glm:
 
     def batch_value_and_gradient(self, w, rows):
         """The same objective on the listed rows: the weighted batch mean plus the penalty."""
-        rows = np.asarray(rows)
-        sub = type(self).__new__(type(self))
-        sub.__dict__.update(self.__dict__)
-        sub.X, sub.y, sub.s = self.X[rows], self.y[rows], self.s[rows]
-        return sub.value(w), sub.gradient(w)
+        return _on_rows(self, rows).value_and_gradient(w)
 
 
 class LeastSquares(_Glm):
@@ -186,11 +191,8 @@ class Softmax:
         return self.hessian(w) @ np.asarray(v, np.float64)
 
     def batch_value_and_gradient(self, w, rows):
-        rows = np.asarray(rows)
-        sub = type(self).__new__(type(self))
-        sub.__dict__.update(self.__dict__)
-        sub.X, sub.y, sub.s = self.X[rows], self.y[rows], self.s[rows]
-        return sub.value(w), sub.gradient(w)
+        """The same objective on the listed rows: the weighted batch mean plus the penalty."""
+        return _on_rows(self, rows).value_and_gradient(w)
 
 
 class Quadratic:

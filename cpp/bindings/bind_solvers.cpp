@@ -1,6 +1,7 @@
 // Solvers: each binding converts its arguments, releases the GIL for the whole run and
 // converts the Result back. Nothing else.
 
+#include <descend/solvers/descent.hpp>
 #include <descend/solvers/full_batch.hpp>
 
 #include "conversions.hpp"
@@ -42,6 +43,7 @@ py::dict result_to_dict(const Result& r) {
   h["grad_norm"] = to_numpy(r.history.grad_norm);
   h["lr"] = to_numpy(r.history.step);
   h["time"] = to_numpy(r.history.time);
+  if (!r.history.damping.empty()) h["damping"] = to_numpy(r.history.damping);
   d["history"] = h;
   return d;
 }
@@ -89,6 +91,33 @@ void bind_solvers(py::module_& m) {
         return result_to_dict(r);
       },
       "objective"_a, "x0"_a, "lr"_a, "tol"_a, "gtol"_a, "max_iter"_a, "callback"_a);
+
+  m.def(
+      "descent",
+      [](const Objective& f, VecX x0, const std::string& direction,
+         const std::string& line_search, double lr, Index m, double c1, double c2,
+         Index max_evals, double tol, double gtol, Index max_iter, const py::object& callback) {
+        DescentParams p;
+        if (direction == "steepest") p.direction = DirectionKind::Steepest;
+        else if (direction == "newton") p.direction = DirectionKind::Newton;
+        else if (direction == "bfgs") p.direction = DirectionKind::Bfgs;
+        else if (direction == "lbfgs") p.direction = DirectionKind::Lbfgs;
+        else throw std::invalid_argument("unknown direction '" + direction + "'");
+        p.line_search = parse_line_search(line_search);
+        p.lr = lr;
+        p.m = m;
+        p.search = LineSearchParams{c1, c2, max_evals};
+        p.stop = StopCriteria{tol, gtol, max_iter};
+        const Callback cb = wrap_callback(callback);
+        Result r;
+        {
+          py::gil_scoped_release unlocked;
+          r = descent(f, std::move(x0), p, cb);
+        }
+        return result_to_dict(r);
+      },
+      "objective"_a, "x0"_a, "direction"_a, "line_search"_a, "lr"_a, "m"_a, "c1"_a, "c2"_a,
+      "max_evals"_a, "tol"_a, "gtol"_a, "max_iter"_a, "callback"_a);
 }
 
 }  // namespace descend::bindings

@@ -14,7 +14,7 @@ Examples
 [1.0, -2.0, 0.5]
 """
 
-from . import _first_order  # noqa: F401  (registers the first-order methods)
+from . import _first_order, _second_order  # noqa: F401  (register the methods)
 from . import plot, problems, reference
 from ._minimize import methods, minimize
 from ._result import History, Result

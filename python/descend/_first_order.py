@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from . import _core
 from ._minimize import Method, Option, non_negative, positive, positive_int, register_method
+from ._second_order import gd_line_search_options, run_steepest_descent
 
 #: Stopping options shared by the iterative methods.
 STOPPING = {
@@ -14,6 +15,8 @@ STOPPING = {
 
 
 def _run_gd(objective, x0, o, callback):
+    if o["line_search"] is not None:  # steepest descent with a line search
+        return run_steepest_descent(objective, x0, o, callback)
     return _core.gradient_descent(
         objective, x0, o["lr"], o["tol"], o["gtol"], o["max_iter"], callback
     )
@@ -22,8 +25,10 @@ def _run_gd(objective, x0, o, callback):
 register_method(
     Method(
         name="gd",
-        summary="batch gradient descent with a constant learning rate",
-        options={"lr": Option(0.1, positive, "learning rate, > 0"), **STOPPING},
+        summary="batch gradient descent: a constant learning rate, or a line search along -g",
+        options={"lr": Option(0.1, positive, "learning rate (first trial step with a line "
+                                             "search), > 0"),
+                 **STOPPING, **gd_line_search_options()},
         run=_run_gd,
     )
 )

@@ -176,6 +176,11 @@ def minimize(objective, x0, method="gd", *, callback=None, keep_path=False, verb
     if spec is None:
         raise ValueError(f"unknown method {method!r}; choose one of: {', '.join(sorted(_METHODS))}")
     objective = _check_objective(objective)
+    if spec.needs_hessian and not objective.has_hessian:
+        gradient_only = sorted(n for n, m in _METHODS.items() if not m.needs_hessian)
+        raise ValueError(
+            f"method {spec.name!r} needs the objective's Hessian, which this objective does "
+            f"not provide; methods that need only gradients: {', '.join(gradient_only)}")
     x0 = check_x0(x0, objective.n_params)
     opts = spec.parse(options)
     callback = _check_callback(callback)

@@ -24,6 +24,9 @@ class History:
         The step size (learning rate) that produced each iterate; NaN for the start.
     time : ndarray
         Seconds since the start of the run when each iterate was evaluated.
+    damping : ndarray or None
+        Newton's method only: the multiple t of the identity added to the Hessian to make it
+        positive definite at each iterate (0 where none was needed; NaN for the start).
 
     Examples
     --------
@@ -37,13 +40,17 @@ class History:
     grad_norm: np.ndarray
     lr: np.ndarray
     time: np.ndarray
+    damping: Optional[np.ndarray] = None
 
     def __len__(self):
         return len(self.loss)
 
     def as_dict(self):
         """Return the history as a dict of numpy arrays (e.g. for ``pandas.DataFrame``)."""
-        return {"loss": self.loss, "grad_norm": self.grad_norm, "lr": self.lr, "time": self.time}
+        out = {"loss": self.loss, "grad_norm": self.grad_norm, "lr": self.lr, "time": self.time}
+        if self.damping is not None:
+            out["damping"] = self.damping
+        return out
 
     def __repr__(self):
         return f"History({len(self)} iterates: loss, grad_norm, lr, time)"

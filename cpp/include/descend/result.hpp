@@ -43,6 +43,7 @@ struct History {
   std::vector<double> grad_norm;  ///< ||grad R(w_k)||_2
   std::vector<double> step;       ///< the learning rate (step size) that led to w_k; NaN for k = 0
   std::vector<double> time;       ///< seconds since the start of the run when w_k was evaluated
+  std::vector<double> damping;    ///< Newton only: the damping t added to the Hessian, or empty
 
   void record(double f, double gnorm, double lr, double seconds) {
     loss.push_back(f);

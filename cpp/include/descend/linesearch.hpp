@@ -1,0 +1,187 @@
+#pragma once
+/// Line searches: given x, a descent direction d and phi(a) = R(x + a d), choose a step a.
+///
+///   none    a = a0 (the full Newton step, or the fixed learning rate)
+///   armijo  backtracking a0, a0/2, a0/4, ... until R(x + a d) <= R(x) + c1 a g'd
+///   wolfe   strong Wolfe: sufficient decrease and |phi'(a)| <= c2 |phi'(0)| (bracket, then
+///           zoom with safeguarded quadratic interpolation; Nocedal and Wright, alg. 3.5-3.6)
+///   grid    the lectures' "try several step sizes and keep the best": a0 * 2^k, k = 2..-10
+///   exact   for quadratics: a = -g'd / d'Hd (with d = -g: the optimal step g'g / g'Hg)
+///
+/// Every search leaves the accepted point, its loss and gradient in the probe.
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include "objective.hpp"
+
+namespace descend {
+
+enum class LineSearchKind { None, Armijo, Wolfe, Grid, Exact };
+
+inline LineSearchKind parse_line_search(const std::string& name) {
+  if (name == "none") return LineSearchKind::None;
+  if (name == "armijo") return LineSearchKind::Armijo;
+  if (name == "wolfe") return LineSearchKind::Wolfe;
+  if (name == "grid") return LineSearchKind::Grid;
+  if (name == "exact") return LineSearchKind::Exact;
+  throw std::invalid_argument("line_search must be none, armijo, wolfe, grid or exact, got '" +
+                              name + "'");
+}
+
+struct LineSearchParams {
+  double c1 = 1e-4;      ///< sufficient-decrease constant, in (0, c2)
+  double c2 = 0.9;       ///< curvature constant of the Wolfe conditions, in (c1, 1)
+  Index max_evals = 50;  ///< evaluations allowed per search, >= 1
+
+  void check() const {
+    if (!(c1 > 0.0 && c1 < c2 && c2 < 1.0))
+      throw std::invalid_argument("line search constants must satisfy 0 < c1 < c2 < 1");
+    if (max_evals < 1) throw std::invalid_argument("max_evals must be >= 1");
+  }
+};
+
+/// Evaluates R and its gradient along x + a d, keeping the last point evaluated.
+template <class Obj>
+class LineProbe {
+ public:
+  LineProbe(const Obj& f, const VecX& x, const VecX& d, Index& nfev)
+      : f_(f), x_(x), d_(d), nfev_(nfev), x_trial(x.size()), g_trial(x.size()) {}
+
+  /// phi(a); afterwards x_trial, g_trial, f_trial and slope = g_trial'd describe x + a d.
+  double operator()(double a) {
+    x_trial = x_ + a * d_;
+    f_trial = f_.value_and_gradient(x_trial, g_trial);
+    slope = g_trial.dot(d_);
+    step = a;
+    ++nfev_;
+    return f_trial;
+  }
+
+ private:
+  const Obj& f_;
+  const VecX& x_;
+  const VecX& d_;
+  Index& nfev_;
+
+ public:
+  VecX x_trial, g_trial;
+  double f_trial = 0.0, slope = 0.0, step = 0.0;
+};
+
+/// Backtracking: halve a from a0 until the sufficient-decrease (Armijo) condition holds.
+template <class Probe>
+bool armijo(Probe& phi, double f0, double slope0, double a0, const LineSearchParams& p) {
+  double a = a0;
+  for (Index k = 0; k < p.max_evals; ++k, a *= 0.5) {
+    const double fa = phi(a);
+    if (std::isfinite(fa) && fa <= f0 + p.c1 * a * slope0) return true;
+  }
+  return false;
+}
+
+/// Strong Wolfe line search (bracketing phase, then zoom).
+template <class Probe>
+bool wolfe(Probe& phi, double f0, double slope0, double a0, const LineSearchParams& p) {
+  double lo = 0.0, f_lo = f0, slope_lo = slope0;
+  double hi = 0.0, f_hi = 0.0;
+  bool bracketed = false;
+  double a = a0;
+  Index evals = 0;
+  // Bracketing: grow a until it overshoots the decrease condition or the slope turns.
+  while (evals < p.max_evals) {
+    const double fa = phi(a);
+    ++evals;
+    if (!std::isfinite(fa) || fa > f0 + p.c1 * a * slope0 || (evals > 1 && fa >= f_lo)) {
+      hi = a;
+      f_hi = fa;
+      bracketed = true;
+      break;
+    }
+    if (std::abs(phi.slope) <= -p.c2 * slope0) return true;
+    if (phi.slope >= 0.0) {
+      hi = lo;
+      f_hi = f_lo;
+      lo = a;
+      f_lo = fa;
+      slope_lo = phi.slope;
+      bracketed = true;
+      break;
+    }
+    lo = a;
+    f_lo = fa;
+    slope_lo = phi.slope;
+    a *= 2.0;
+  }
+  if (!bracketed) return false;
+  // Zoom: shrink [lo, hi] (lo always satisfies the decrease condition) until Wolfe holds.
+  while (evals < p.max_evals) {
+    const double width = hi - lo;
+    // Minimiser of the quadratic through (lo, f_lo, slope_lo) and (hi, f_hi), kept inside
+    // the middle 80% of the interval; bisection when that fails.
+    double trial = lo + 0.5 * width;
+    if (std::isfinite(f_hi)) {
+      const double curvature = f_hi - f_lo - slope_lo * width;
+      if (curvature > 0.0) trial = lo - slope_lo * width * width / (2.0 * curvature);
+    }
+    const double left = std::min(lo, hi) + 0.1 * std::abs(width);
+    const double right = std::max(lo, hi) - 0.1 * std::abs(width);
+    if (!(trial >= left && trial <= right)) trial = lo + 0.5 * width;
+    const double fa = phi(trial);
+    ++evals;
+    if (!std::isfinite(fa) || fa > f0 + p.c1 * trial * slope0 || fa >= f_lo) {
+      hi = trial;
+      f_hi = fa;
+    } else {
+      if (std::abs(phi.slope) <= -p.c2 * slope0) return true;
+      if (phi.slope * (hi - lo) >= 0.0) {
+        hi = lo;
+        f_hi = f_lo;
+      }
+      lo = trial;
+      f_lo = fa;
+      slope_lo = phi.slope;
+    }
+    if (std::abs(hi - lo) <= 1e-16 * std::max(1.0, std::abs(lo))) break;
+  }
+  // Out of evaluations: accept the best point found if it decreased R enough.
+  if (lo > 0.0 && f_lo <= f0 + p.c1 * lo * slope0) {
+    phi(lo);
+    return true;
+  }
+  return false;
+}
+
+/// The lectures' grid: try a0 * 2^k for k = 2, 1, 0, -1, ..., -10 and keep the lowest loss.
+template <class Probe>
+bool grid(Probe& phi, double f0, double a0) {
+  double best_a = 0.0, best_f = f0;
+  for (int k = 2; k >= -10; --k) {
+    const double a = a0 * std::ldexp(1.0, k);
+    const double fa = phi(a);
+    if (std::isfinite(fa) && fa < best_f) {
+      best_f = fa;
+      best_a = a;
+    }
+  }
+  if (best_a == 0.0) return false;
+  if (phi.step != best_a) phi(best_a);  // leave the probe at the best point
+  return true;
+}
+
+/// The exact minimiser along d of the local quadratic model: a = -g'd / d'Hd (exact for a
+/// quadratic objective). Fails when the curvature along d is not positive.
+template <class Obj, class Probe>
+bool exact(const Obj& f, const VecX& x, const VecX& d, double slope0, Probe& phi, Index& nhev) {
+  VecX Hd(x.size());
+  f.hvp(x, d, Hd);
+  ++nhev;
+  const double curvature = d.dot(Hd);
+  if (!(curvature > 0.0)) return false;
+  phi(-slope0 / curvature);
+  return true;
+}
+
+}  // namespace descend

@@ -1,0 +1,97 @@
+"""Newton's method and the quasi-Newton methods of :func:`descend.minimize`, and the line
+searches they share with gradient descent."""
+
+from __future__ import annotations
+
+from . import _core
+from ._minimize import Method, Option, non_negative, positive, positive_int, register_method
+
+#: The line searches (see ``cpp/include/descend/linesearch.hpp``); None is the full step.
+LINE_SEARCHES = ("armijo", "wolfe", "grid", "exact")
+
+
+def line_search_option(value, name):
+    """Validate a line-search name (None, "none" or one of LINE_SEARCHES)."""
+    if value is None or value == "none":
+        return None
+    if not isinstance(value, str) or value.lower() not in LINE_SEARCHES:
+        raise ValueError(f"{name} must be None or one of {', '.join(LINE_SEARCHES)}, "
+                         f"got {value!r}")
+    return value.lower()
+
+
+def unit_interval(value, name):
+    """Validate a constant strictly between 0 and 1."""
+    from ._validation import check_real
+
+    return check_real(value, name, low=0.0, high=1.0, low_open=True, high_open=True)
+
+
+def stopping(gtol, max_iter):
+    """The stopping options of a second-order method, with its own defaults."""
+    return {
+        "tol": Option(1e-14, non_negative, "stop when |R(w_t) - R(w_{t-1})| <= tol"),
+        "gtol": Option(gtol, non_negative, "stop when ||grad R(w_t)|| <= gtol"),
+        "max_iter": Option(max_iter, positive_int, "at most this many iterations"),
+    }
+
+
+SEARCH = {
+    "c1": Option(1e-4, unit_interval, "sufficient-decrease constant of the line search"),
+    "c2": Option(0.9, unit_interval, "curvature constant of the Wolfe line search"),
+    "max_evals": Option(50, positive_int, "evaluations allowed per line search"),
+}
+
+
+def run_descent(direction, objective, x0, o, callback):
+    """Call the compiled descent loop with the validated options `o`."""
+    if o["line_search"] == "exact" and not objective.has_hessian:
+        raise ValueError("line_search='exact' needs the objective's Hessian (hvp)")
+    if o["c1"] >= o["c2"]:
+        raise ValueError(f"c1 must be smaller than c2, got c1={o['c1']}, c2={o['c2']}")
+    return _core.descent(
+        objective, x0, direction, o["line_search"] or "none", o.get("lr", 1.0), o.get("m", 10),
+        o["c1"], o["c2"], o["max_evals"], o["tol"], o["gtol"], o["max_iter"], callback,
+    )
+
+
+register_method(Method(
+    name="newton",
+    summary="Newton's method: Cholesky solves of H p = -g, damped when H is not positive "
+            "definite, with a line search",
+    options={"line_search": Option("armijo", line_search_option,
+                                   "None (full steps), armijo, wolfe, grid or exact"),
+             **SEARCH, **stopping(1e-8, 100)},
+    run=lambda f, x0, o, cb: run_descent("newton", f, x0, o, cb),
+    needs_hessian=True,
+))
+
+register_method(Method(
+    name="bfgs",
+    summary="BFGS: a dense inverse-Hessian approximation from gradient differences, with a "
+            "strong Wolfe line search",
+    options={"line_search": Option("wolfe", line_search_option, "wolfe, armijo, grid, ..."),
+             **SEARCH, **stopping(1e-6, 1000)},
+    run=lambda f, x0, o, cb: run_descent("bfgs", f, x0, o, cb),
+))
+
+register_method(Method(
+    name="lbfgs",
+    summary="L-BFGS: the last m curvature pairs and the two-loop recursion, with a strong "
+            "Wolfe line search",
+    options={"m": Option(10, positive_int, "number of curvature pairs kept"),
+             "line_search": Option("wolfe", line_search_option, "wolfe, armijo, grid, ..."),
+             **SEARCH, **stopping(1e-6, 1000)},
+    run=lambda f, x0, o, cb: run_descent("lbfgs", f, x0, o, cb),
+))
+
+
+def gd_line_search_options():
+    """Options gradient descent takes to use a line search (lr is then the first trial step)."""
+    return {"line_search": Option(None, line_search_option,
+                                  "None (fixed lr), armijo, wolfe, grid or exact"), **SEARCH}
+
+
+def run_steepest_descent(objective, x0, o, callback):
+    """Gradient descent with a line search along -g."""
+    return run_descent("steepest", objective, x0, o, callback)

@@ -307,6 +307,11 @@ class LogisticRegression(ClassifierMixin, _DescendLinearModel):
             objective = Softmax(X, encoded, l2=l2, fit_intercept=fit_intercept,
                                 sample_weight=sw, n_classes=len(self.classes_))
             W = objective.coef_matrix(self._minimize(objective).x)
+            # Softmax probabilities do not change when the same vector is added to every
+            # class's parameters; the unpenalised intercepts (and, without a penalty, the
+            # weights) are fixed only up to that shift. Report the representative whose
+            # columns sum to zero over the classes, as scikit-learn does.
+            W = W - W.mean(axis=0)
             self.coef_ = W[:, :d].copy()
             self.intercept_ = W[:, d].copy() if fit_intercept else np.zeros(len(self.classes_))
         self.n_iter_ = np.array([self.n_iter_])

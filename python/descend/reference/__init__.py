@@ -4,6 +4,7 @@ The tests hold the compiled core and these twins together; read them to see exac
 C++ computes.
 """
 
+from .descent import damped_newton_direction, descent
 from .gd import gradient_descent
 from .objectives import LeastSquares, Logistic, Polynomial1D, Quadratic, Rosenbrock, Softmax
 
@@ -14,5 +15,7 @@ __all__ = [
     "Quadratic",
     "Rosenbrock",
     "Softmax",
+    "damped_newton_direction",
+    "descent",
     "gradient_descent",
 ]

@@ -1,0 +1,247 @@
+"""numpy twins of the line searches and of the descent-direction methods (steepest descent
+with a line search, Newton with Cholesky solves and damping, BFGS, L-BFGS)."""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+
+class Probe:
+    """phi(a) = R(x + a d), remembering the last point evaluated."""
+
+    def __init__(self, objective, x, d):
+        self.objective, self.x, self.d = objective, x, d
+        self.nfev = 0
+        self.step = 0.0
+
+    def __call__(self, a):
+        self.step = a
+        self.x_trial = self.x + a * self.d
+        self.f_trial, self.g_trial = self.objective.value_and_gradient(self.x_trial)
+        self.g_trial = np.asarray(self.g_trial, dtype=np.float64)
+        self.slope = self.g_trial @ self.d
+        self.nfev += 1
+        return self.f_trial
+
+
+def armijo(phi, f0, slope0, a0, c1=1e-4, max_evals=50):
+    """Halve the step from a0 until R(x + a d) <= R(x) + c1 a g'd."""
+    a = a0
+    for _ in range(max_evals):
+        fa = phi(a)
+        if np.isfinite(fa) and fa <= f0 + c1 * a * slope0:
+            return True
+        a *= 0.5
+    return False
+
+
+def wolfe(phi, f0, slope0, a0, c1=1e-4, c2=0.9, max_evals=50):
+    """Strong Wolfe conditions: bracket a step, then zoom (Nocedal and Wright, 3.5-3.6)."""
+    lo, f_lo, slope_lo = 0.0, f0, slope0
+    hi, f_hi = 0.0, 0.0
+    a, evals, bracketed = a0, 0, False
+    while evals < max_evals:
+        fa = phi(a)
+        evals += 1
+        if not np.isfinite(fa) or fa > f0 + c1 * a * slope0 or (evals > 1 and fa >= f_lo):
+            hi, f_hi, bracketed = a, fa, True
+            break
+        if abs(phi.slope) <= -c2 * slope0:
+            return True
+        if phi.slope >= 0:
+            hi, f_hi = lo, f_lo
+            lo, f_lo, slope_lo = a, fa, phi.slope
+            bracketed = True
+            break
+        lo, f_lo, slope_lo = a, fa, phi.slope
+        a *= 2.0
+    if not bracketed:
+        return False
+    while evals < max_evals:
+        width = hi - lo
+        trial = lo + 0.5 * width
+        if np.isfinite(f_hi):
+            curvature = f_hi - f_lo - slope_lo * width
+            if curvature > 0:
+                trial = lo - slope_lo * width * width / (2.0 * curvature)
+        left, right = min(lo, hi) + 0.1 * abs(width), max(lo, hi) - 0.1 * abs(width)
+        if not (left <= trial <= right):
+            trial = lo + 0.5 * width
+        fa = phi(trial)
+        evals += 1
+        if not np.isfinite(fa) or fa > f0 + c1 * trial * slope0 or fa >= f_lo:
+            hi, f_hi = trial, fa
+        else:
+            if abs(phi.slope) <= -c2 * slope0:
+                return True
+            if phi.slope * (hi - lo) >= 0:
+                hi, f_hi = lo, f_lo
+            lo, f_lo, slope_lo = trial, fa, phi.slope
+        if abs(hi - lo) <= 1e-16 * max(1.0, abs(lo)):
+            break
+    if lo > 0 and f_lo <= f0 + c1 * lo * slope0:
+        phi(lo)
+        return True
+    return False
+
+
+def grid(phi, f0, a0):
+    """Try a0 * 2**k for k = 2 .. -10 and keep the step with the lowest loss."""
+    best_a, best_f = 0.0, f0
+    for k in range(2, -11, -1):
+        a = a0 * 2.0 ** k
+        fa = phi(a)
+        if np.isfinite(fa) and fa < best_f:
+            best_a, best_f = a, fa
+    if best_a == 0.0:
+        return False
+    if phi.step != best_a:
+        phi(best_a)
+    return True
+
+
+def exact(objective, x, d, slope0, phi):
+    """The step -g'd / d'Hd that minimises the local quadratic model along d."""
+    curvature = d @ objective.hvp(x, d)
+    if not curvature > 0:
+        return False
+    phi(-slope0 / curvature)
+    return True
+
+
+def damped_newton_direction(H, g):
+    """Solve (H + t I) p = -g by Cholesky; t = 0 if H is positive definite, else t grows
+    fourfold from 1e-6 max(1, max |H_ii|) until the factorisation succeeds."""
+    try:
+        L = np.linalg.cholesky(H)
+        return -_cholesky_solve(L, g), 0.0
+    except np.linalg.LinAlgError:
+        pass
+    scale = max(1.0, np.abs(np.diag(H)).max())
+    t = 1e-6 * scale
+    while t < 1e300:
+        try:
+            L = np.linalg.cholesky(H + t * np.eye(len(g)))
+            return -_cholesky_solve(L, g), t
+        except np.linalg.LinAlgError:
+            t *= 4.0
+    return -g, np.nan
+
+
+def _cholesky_solve(L, b):
+    """Solve L L' x = b with two triangular solves (no inverse)."""
+    z = np.linalg.solve(L, b)
+    return np.linalg.solve(L.T, z)
+
+
+def curvature_sign(H):
+    """+1 positive semi-definite, -1 negative (semi-)definite, 0 indefinite."""
+    eig = np.linalg.eigvalsh(H)
+    tol = 1e-8 * max(1.0, np.abs(eig).max())
+    if eig.min() >= -tol:
+        return 1
+    if eig.max() <= tol:
+        return -1
+    return 0
+
+
+def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=10, c1=1e-4,
+            c2=0.9, max_evals=50, tol=1e-14, gtol=1e-8, max_iter=100):
+    """The twin of the compiled descent loop (``_core.descent``); returns a dict."""
+    x = np.array(x0, dtype=np.float64)
+    f, g = objective.value_and_gradient(x)
+    g = np.asarray(g, dtype=np.float64)
+    history = {"loss": [f], "grad_norm": [np.linalg.norm(g)], "lr": [np.nan], "damping": [np.nan]}
+    n = len(x)
+    Hinv, first = np.eye(n), True
+    pairs = deque(maxlen=m)
+    previous, rises, start, t, status = np.nan, 0, f, 0, None
+    while True:
+        gnorm = np.linalg.norm(g)
+        if not (np.isfinite(f) and np.isfinite(gnorm)):
+            status = "diverged"
+            break
+        if gnorm <= gtol or (t > 0 and abs(f - previous) <= tol):
+            status = "converged"
+            break
+        rises = rises + 1 if (t > 0 and f > previous) else 0
+        previous = f
+        if rises >= 10 and f > start:
+            status = "diverged"
+            break
+        if t >= max_iter:
+            status = "max_iter"
+            break
+        damping = 0.0
+        if direction == "steepest":
+            d = -g
+        elif direction == "newton":
+            d, damping = damped_newton_direction(objective.hessian(x), g)
+        elif direction == "bfgs":
+            d = -Hinv @ g
+        else:
+            d = _two_loop(pairs, g)
+        slope = g @ d
+        if not slope < 0:
+            d, slope = -g, -gnorm ** 2
+            Hinv, first = np.eye(n), True
+            pairs.clear()
+        a0 = lr
+        if direction in ("bfgs", "lbfgs"):
+            a0 = min(1.0, 1.0 / gnorm) if t == 0 else 1.0
+        phi = Probe(objective, x, d)
+        if line_search is None:
+            phi(a0)
+            ok = True
+        elif line_search == "armijo":
+            ok = armijo(phi, f, slope, a0, c1, max_evals)
+        elif line_search == "wolfe":
+            ok = wolfe(phi, f, slope, a0, c1, c2, max_evals)
+        elif line_search == "grid":
+            ok = grid(phi, f, a0)
+        else:
+            ok = exact(objective, x, d, slope, phi)
+        if not ok:
+            status = "line_search_failed"
+            break
+        s, y = phi.x_trial - x, phi.g_trial - g
+        x, f, g = phi.x_trial, phi.f_trial, phi.g_trial
+        sy = s @ y
+        if sy > 1e-12 * np.linalg.norm(s) * np.linalg.norm(y):
+            if direction == "bfgs":
+                if first:
+                    Hinv *= sy / (y @ y)
+                    first = False
+                rho = 1.0 / sy
+                V = np.eye(n) - rho * np.outer(y, s)
+                Hinv = V.T @ Hinv @ V + rho * np.outer(s, s)
+            pairs.append((s, y))
+        t += 1
+        history["loss"].append(f)
+        history["grad_norm"].append(np.linalg.norm(g))
+        history["lr"].append(phi.step)
+        history["damping"].append(damping)
+    if status == "converged" and direction != "steepest" and hasattr(objective, "hessian"):
+        sign = curvature_sign(objective.hessian(x))
+        status = {1: "converged", 0: "saddle", -1: "maximum"}[sign]
+    return {"x": x, "fun": f, "grad_norm": float(np.linalg.norm(g)), "nit": t,
+            "status": status, "history": {k: np.asarray(v) for k, v in history.items()}}
+
+
+def _two_loop(pairs, g):
+    """L-BFGS: apply the inverse-Hessian approximation of the stored pairs to -g."""
+    d = -g.copy()
+    alphas = []
+    for s, y in reversed(pairs):
+        alpha = (s @ d) / (s @ y)
+        alphas.append(alpha)
+        d -= alpha * y
+    if pairs:
+        s, y = pairs[-1]
+        d *= (s @ y) / (y @ y)
+    for (s, y), alpha in zip(pairs, reversed(alphas)):
+        beta = (y @ d) / (s @ y)
+        d += (alpha - beta) * s
+    return d

@@ -98,10 +98,13 @@ class Glm final : public Objective {
     const int chunks = chunks_for(double(n_) * double(d_) * double(d_) / 8.0, n_threads_);
     std::vector<MatX> parts(chunks, MatX::Zero(p_, p_));
     parallel_chunks(n_, chunks, [&](int c, Index begin, Index end) {
-      MatX U(p_, block_rows_);
-      VecT<T> z(block_rows_);
-      for (Index i0 = begin; i0 < end; i0 += block_rows_) {
-        const Index m = std::min(block_rows_, end - i0);
+      // Taller blocks than the gradient's: each rank-m update then does enough work per
+      // read and write of H to run near the multiply-add peak.
+      const Index rows = kHessianBlockRows;
+      MatX U(p_, rows);
+      VecT<T> z(rows);
+      for (Index i0 = begin; i0 < end; i0 += rows) {
+        const Index m = std::min(rows, end - i0);
         auto Xb = X_.middleRows(i0, m);
         if (Loss::kCurvatureNeedsMargin) margins(Xb, wt, b, z);
         Loss::curvature(z.data(), y_ + i0, sw_ ? sw_ + i0 : nullptr, m);
@@ -261,6 +264,7 @@ class Glm final : public Objective {
   int n_threads_;
   double weight_sum_ = 0.0;
   Index block_rows_ = 256;
+  static constexpr Index kHessianBlockRows = 256;
 };
 
 }  // namespace descend

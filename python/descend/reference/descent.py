@@ -223,7 +223,10 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
         history["grad_norm"].append(np.linalg.norm(g))
         history["lr"].append(phi.step)
         history["damping"].append(damping)
-    if status == "converged" and direction != "steepest" and hasattr(objective, "hessian"):
+    newton_certified = (direction == "newton" and t > 0 and history["damping"][-1] == 0.0
+                        and s @ y > 0)
+    if (status == "converged" and direction != "steepest" and not newton_certified
+            and hasattr(objective, "hessian")):
         sign = curvature_sign(objective.hessian(x))
         status = {1: "converged", 0: "saddle", -1: "maximum"}[sign]
     return {"x": x, "fun": f, "grad_norm": float(np.linalg.norm(g)), "nit": t,

@@ -128,9 +128,14 @@ Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& cal
     }
   }
 
-  // The second-derivative test at a point where the gradient vanished.
+  // The second-derivative test at a point where the gradient vanished. Newton's last step
+  // came from an undamped Cholesky factorisation (H positive definite at the previous
+  // iterate) and, if the curvature along that step is positive too, the point is a minimum
+  // without one more Hessian; otherwise the Hessian at x decides.
+  const bool newton_certified = p.direction == DirectionKind::Newton && t > 0 &&
+                                r.history.damping.back() == 0.0 && s.dot(y) > 0.0;
   if (r.status == Status::Converged && p.direction != DirectionKind::Steepest &&
-      f.has_hessian()) {
+      !newton_certified && f.has_hessian()) {
     H.resize(n, n);
     f.hessian(x, H);
     ++r.nhev;

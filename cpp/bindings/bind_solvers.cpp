@@ -2,7 +2,6 @@
 // converts the Result back. Nothing else.
 
 #include <descend/solvers/descent.hpp>
-#include <descend/solvers/full_batch.hpp>
 
 #include "conversions.hpp"
 #include "pybind.hpp"
@@ -45,6 +44,10 @@ py::dict result_to_dict(const Result& r) {
   h["time"] = to_numpy(r.history.time);
   if (!r.history.damping.empty()) h["damping"] = to_numpy(r.history.damping);
   d["history"] = h;
+  if (r.x_best.size() > 0) {
+    d["x_best"] = py::array_t<double>(r.x_best.size(), r.x_best.data());
+    d["fun_best"] = r.fun_best;
+  }
   return d;
 }
 
@@ -77,20 +80,6 @@ void bind_solvers(py::module_& m) {
                ", loss=" + std::to_string(s.loss) +
                ", grad_norm=" + std::to_string(s.grad_norm) + ")";
       });
-
-  m.def(
-      "gradient_descent",
-      [](const Objective& f, VecX x0, double lr, double tol, double gtol, Index max_iter,
-         const py::object& callback) {
-        const Callback cb = wrap_callback(callback);  // destroyed after the GIL is back
-        Result r;
-        {
-          py::gil_scoped_release unlocked;
-          r = gradient_descent(f, std::move(x0), lr, StopCriteria{tol, gtol, max_iter}, cb);
-        }
-        return result_to_dict(r);
-      },
-      "objective"_a, "x0"_a, "lr"_a, "tol"_a, "gtol"_a, "max_iter"_a, "callback"_a);
 
   m.def(
       "descent",

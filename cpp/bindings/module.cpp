@@ -4,4 +4,5 @@ PYBIND11_MODULE(DESCEND_MODULE_NAME, m) {
   m.doc() = "descend's compiled core (internal: use the descend package instead)";
   descend::bindings::bind_objectives(m);
   descend::bindings::bind_solvers(m);
+  descend::bindings::bind_first_order(m);
 }

@@ -15,12 +15,49 @@ Examples
 """
 
 from . import _first_order, _second_order  # noqa: F401  (register the methods)
-from . import plot, problems, reference
+from . import optimizers, plot, problems, reference, schedules
+from ._core import permutation as _permutation
+from ._first_order import ConvergenceWarning
 from ._minimize import methods, minimize
 from ._result import History, Result
 from .objectives import LeastSquares, Logistic, Objective, Quadratic, Softmax
 
 __version__ = "0.1.0"
+
+
+def permutation(n, seed, epoch):
+    """Return the order in which a shuffled mini-batch run visits the samples in an epoch.
+
+    Epoch ``e`` (counted from 0) of a run with ``seed`` walks ``permutation(n, seed, e)`` in
+    consecutive slices of ``batch_size``. The generator is SplitMix64 with Fisher-Yates,
+    implemented in descend (see ``cpp/include/descend/batches.hpp``), so a seed gives the
+    same batches on every platform.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples, >= 1.
+    seed : int
+        The run's seed, >= 0.
+    epoch : int
+        The epoch, >= 0.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        A permutation of ``0 .. n-1``.
+
+    Examples
+    --------
+    >>> import descend
+    >>> p = descend.permutation(5, seed=0, epoch=0)
+    >>> sorted(p.tolist())
+    [0, 1, 2, 3, 4]
+    """
+    from ._validation import check_int
+
+    return _permutation(check_int(n, "n", low=1), check_int(seed, "seed", low=0),
+                        check_int(epoch, "epoch", low=0))
 
 
 def __getattr__(name):
@@ -33,6 +70,7 @@ def __getattr__(name):
     raise AttributeError(f"module 'descend' has no attribute {name!r}")
 
 __all__ = [
+    "ConvergenceWarning",
     "History",
     "LeastSquares",
     "Logistic",
@@ -42,7 +80,10 @@ __all__ = [
     "Softmax",
     "methods",
     "minimize",
+    "optimizers",
+    "permutation",
     "plot",
     "problems",
     "reference",
+    "schedules",
 ]

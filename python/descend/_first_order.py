@@ -1,34 +1,163 @@
-"""The first-order methods of :func:`descend.minimize`."""
+"""The first-order methods of :func:`descend.minimize`: one composition of an update rule,
+a learning-rate schedule and, optionally, mini-batches.
+
+Every rule ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw") runs full-batch
+by default, or on mini-batches with ``batch_size=B``; "sgd" is gd with ``batch_size=1`` by
+default (the lectures' per-sample SGD).
+"""
 
 from __future__ import annotations
 
-from . import _core
-from ._minimize import Method, Option, non_negative, positive, positive_int, register_method
-from ._second_order import gd_line_search_options, run_steepest_descent
+import warnings
 
-#: Stopping options shared by the iterative methods.
-STOPPING = {
-    "tol": Option(1e-10, non_negative, "stop when |R(w_t) - R(w_{t-1})| <= tol"),
-    "gtol": Option(1e-6, non_negative, "stop when ||grad R(w_t)|| <= gtol"),
-    "max_iter": Option(1000, positive_int, "at most this many iterations"),
+from . import _core
+from ._minimize import Method, Option, non_negative, positive_int, register_method
+from ._second_order import gd_line_search_options, run_steepest_descent
+from ._validation import check_bool, check_int
+from .optimizers import as_lr, unit
+from .schedules import as_schedule
+
+
+class ConvergenceWarning(UserWarning):
+    """A run ended at its iteration or epoch limit without meeting its tolerance."""
+
+
+def optional_tol(value, name):
+    """None (the method's default rule) or a tolerance >= 0."""
+    return None if value is None else non_negative(value, name)
+
+
+def optional_batch(value, name):
+    """None (full batch) or a batch size >= 1."""
+    return None if value is None else check_int(value, name, low=1)
+
+
+def betas(value, name):
+    """A pair (beta1, beta2), each in [0, 1)."""
+    try:
+        b1, b2 = value
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair (beta1, beta2)") from None
+    return (unit(b1, f"{name}[0]"), unit(b2, f"{name}[1]"))
+
+
+def seed(value, name):
+    """A non-negative integer seed."""
+    return check_int(value, name, low=0)
+
+
+def flag(value, name):
+    """True or False."""
+    return check_bool(value, name)
+
+
+def learning_rate(value, name):
+    """A rate > 0 or an array of per-coordinate rates > 0."""
+    return as_lr(value, name)
+
+
+COMMON = {
+    "schedule": Option(None, lambda v, n: v if v is None else as_schedule(v, n),
+                       "None (constant), a name, a descend.schedules schedule or t -> lr"),
+    "weight_decay": Option(0.0, non_negative, "L2 penalty added to the gradient"),
+    "batch_size": Option(None, optional_batch, "None (full batch) or the mini-batch size"),
+    "epochs": Option(10, positive_int, "mini-batch runs: passes over the data"),
+    "shuffle": Option(True, flag, "mini-batch runs: reshuffle at every epoch"),
+    "seed": Option(0, seed, "mini-batch runs: the seed of the shuffling"),
+    "drop_last": Option(False, flag, "mini-batch runs: skip a last, smaller batch"),
+    "n_iter_no_change": Option(5, positive_int, "mini-batch runs: patience of tol, in epochs"),
+    "tol": Option(None, optional_tol, "full batch: stop when |R(w_t) - R(w_{t-1})| <= tol "
+                                      "(default 1e-10); mini-batch: stop when the epoch loss "
+                                      "improved by less than tol for n_iter_no_change epochs "
+                                      "(default None: run every epoch)"),
+    "gtol": Option(1e-6, non_negative, "stop when the full gradient's norm is <= gtol"),
+    "max_iter": Option(1000, positive_int, "full batch: at most this many iterations"),
+}
+
+#: Each rule: its defaults (torch.optim's) and the options it adds to COMMON.
+RULES = {
+    "gd": (0.1, {}),
+    "momentum": (0.01, {"momentum": Option(0.9, unit, "momentum mu, in [0, 1)")}),
+    "nesterov": (0.01, {"momentum": Option(0.9, unit, "momentum mu, in [0, 1)")}),
+    "adagrad": (0.01, {"lr_decay": Option(0.0, non_negative, "AdaGrad's rate decay"),
+                       "eps": Option(1e-10, lambda v, n: _positive(v, n), "added to sqrt(sum)"),
+                       "initial_accumulator_value": Option(0.0, non_negative, "start of sum")}),
+    "rmsprop": (0.01, {"alpha": Option(0.99, unit, "smoothing constant, in [0, 1)"),
+                       "eps": Option(1e-8, lambda v, n: _positive(v, n), "added to sqrt(v)")}),
+    "adam": (0.001, {"betas": Option((0.9, 0.999), betas, "moment decay rates"),
+                     "eps": Option(1e-8, lambda v, n: _positive(v, n), "added to sqrt(v)")}),
+    "adamw": (0.001, {"betas": Option((0.9, 0.999), betas, "moment decay rates"),
+                      "eps": Option(1e-8, lambda v, n: _positive(v, n), "added to sqrt(v)")}),
 }
 
 
-def _run_gd(objective, x0, o, callback):
-    if o["line_search"] is not None:  # steepest descent with a line search
-        return run_steepest_descent(objective, x0, o, callback)
-    return _core.gradient_descent(
-        objective, x0, o["lr"], o["tol"], o["gtol"], o["max_iter"], callback
-    )
+def _positive(value, name):
+    from ._minimize import positive
+
+    return positive(value, name)
 
 
-register_method(
-    Method(
-        name="gd",
-        summary="batch gradient descent: a constant learning rate, or a line search along -g",
-        options={"lr": Option(0.1, positive, "learning rate (first trial step with a line "
-                                             "search), > 0"),
-                 **STOPPING, **gd_line_search_options()},
-        run=_run_gd,
-    )
-)
+def _stepper(kind, o):
+    b1, b2 = o.get("betas", (0.9, 0.999))
+    return _core.Stepper("sgd" if kind == "gd" else kind, o["lr"], o.get("momentum", 0.0),
+                         o["weight_decay"], o.get("lr_decay", 0.0), o.get("eps", 1e-8),
+                         o.get("alpha", 0.99), b1, b2, o.get("initial_accumulator_value", 0.0))
+
+
+def _runner(kind):
+    def run(objective, x0, o, callback):
+        if len(o["lr"]) not in (1, len(x0)):
+            raise ValueError(f"lr must be a scalar or have one rate per parameter "
+                             f"({len(x0)}), got {len(o['lr'])}")
+        if kind == "gd" and o.get("line_search") is not None:
+            if o["batch_size"] is not None:
+                raise ValueError("line_search works on the full batch: use batch_size=None")
+            return run_steepest_descent(objective, x0, {**o, "lr": float(o["lr"][0]),
+                                                        "tol": _full_tol(o)}, callback)
+        batch = None
+        if o["batch_size"] is not None:
+            n = objective.n_samples
+            if n == 0:
+                raise ValueError("batch_size needs an objective that is a sum over samples "
+                                 "(LeastSquares, Logistic, Softmax)")
+            if o["batch_size"] > n:
+                raise ValueError(f"batch_size must be <= n_samples ({n}), got {o['batch_size']}")
+            batch = {key: o[key] for key in ("batch_size", "epochs", "shuffle", "seed",
+                                             "drop_last", "tol", "n_iter_no_change")}
+        schedule = as_schedule(o["schedule"])
+        raw = _core.run_first_order(objective, x0, _stepper(kind, o), schedule, _full_tol(o),
+                                    o["gtol"], o["max_iter"], batch, callback)
+        if batch is not None and raw["status"] == "max_iter":
+            warnings.warn(f"{kind}: {raw['message']}; raise epochs or tol", ConvergenceWarning,
+                          stacklevel=4)
+        return raw
+
+    return run
+
+
+def _full_tol(o):
+    return 1e-10 if o["tol"] is None else o["tol"]
+
+
+def _register(kind, summary, batch_default=None, name=None):
+    lr_default, extra = RULES[kind]
+    options = {"lr": Option(lr_default, learning_rate, "learning rate, > 0 (or one per "
+                                                       "coordinate)"),
+               **COMMON, **extra}
+    if batch_default is not None:
+        options["batch_size"] = Option(batch_default, optional_batch, "mini-batch size")
+    if kind == "gd" and name is None:
+        options.update(gd_line_search_options())
+    register_method(Method(name=name or kind, summary=summary, options=options,
+                           run=_runner(kind)))
+
+
+_register("gd", "gradient descent: full batch (optionally with a line search) or mini-batch")
+_register("gd", "stochastic gradient descent: gd on mini-batches, batch_size=1 by default",
+          batch_default=1, name="sgd")
+_register("momentum", "gradient descent with the lectures' momentum dw = -lr g + mu dw")
+_register("nesterov", "Nesterov momentum (torch.optim.SGD(nesterov=True))")
+_register("adagrad", "AdaGrad (torch.optim.Adagrad)")
+_register("rmsprop", "RMSProp (torch.optim.RMSprop)")
+_register("adam", "Adam (torch.optim.Adam)")
+_register("adamw", "AdamW: Adam with decoupled weight decay (torch.optim.AdamW)")

@@ -51,10 +51,9 @@ class Method:
                 f"method {self.name!r} got unexpected option(s) {', '.join(unknown)}; "
                 f"its options are: {valid}"
             )
-        return {
-            key: opt.check(given[key], key) if key in given else opt.default
-            for key, opt in self.options.items()
-        }
+        # Defaults go through the same validators, so every run sees converted values.
+        return {key: opt.check(given.get(key, opt.default), key)
+                for key, opt in self.options.items()}
 
 
 _METHODS: dict[str, Method] = {}

@@ -85,6 +85,9 @@ class Result:
         The method that produced this result.
     path : ndarray or None
         The iterates, shape (nit + 1, n_params), when ``minimize(..., keep_path=True)``.
+    x_best, fun_best : ndarray or None, float or None
+        Mini-batch runs: the end-of-epoch iterate with the lowest full loss, and that loss
+        (stochastic runs often end slightly above their best point).
 
     Examples
     --------
@@ -107,6 +110,8 @@ class Result:
     history: History
     method: str = ""
     path: Optional[np.ndarray] = None
+    x_best: Optional[np.ndarray] = None
+    fun_best: Optional[float] = None
 
     @classmethod
     def _from_core(cls, raw, method, path=None):

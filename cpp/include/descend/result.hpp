@@ -20,6 +20,7 @@ enum class Status {
   Saddle,            ///< stopped at a critical point that is a saddle
   Maximum,           ///< stopped at a critical point that is a maximum
   LineSearchFailed,  ///< no acceptable step could be found
+  Completed,         ///< a mini-batch run did all its epochs, with no tolerance to meet
 };
 
 inline const char* status_name(Status s) {
@@ -31,12 +32,15 @@ inline const char* status_name(Status s) {
     case Status::Saddle: return "saddle";
     case Status::Maximum: return "maximum";
     case Status::LineSearchFailed: return "line_search_failed";
+    case Status::Completed: return "completed";
   }
   return "unknown";
 }
 
 /// Success means the run ended where the user wanted: converged, or stopped on request.
-inline bool status_success(Status s) { return s == Status::Converged || s == Status::Callback; }
+inline bool status_success(Status s) {
+  return s == Status::Converged || s == Status::Callback || s == Status::Completed;
+}
 
 struct History {
   std::vector<double> loss;       ///< R(w_k)
@@ -61,6 +65,8 @@ struct Result {
   Status status = Status::MaxIter;
   std::string message;
   History history;
+  VecX x_best;  ///< stochastic runs: the iterate with the lowest full loss seen (else empty)
+  double fun_best = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// What a per-iteration callback sees.

@@ -1,25 +1,227 @@
 #pragma once
-/// Update rules: each a small struct holding its own state with one `apply(x, g)` that moves
-/// x in place from the gradient g and returns the step size it used (for the history).
+/// Update rules: each a small struct holding its own state, with one
+///   double apply(x, g, scale)
+/// that moves x in place from the gradient g, with the learning rate multiplied by `scale`
+/// (the schedule's factor), and returns the scalar learning rate it used (for the history).
+/// The learning rate is a vector: one rate per coordinate, or a single rate broadcast.
+/// Formulas, defaults and the placement of eps follow torch.optim's documented algorithms;
+/// Momentum is the lectures' form dw = -lr g + mu dw, w <- w + dw.
 
 #include <cmath>
 #include <stdexcept>
+#include <string>
+#include <variant>
 
 #include "types.hpp"
 
 namespace descend {
 
-/// Plain gradient step: w <- w - lr * g.
-struct GradientStep {
-  double lr = 0.1;  ///< > 0
+/// The learning rate, scalar or per coordinate.
+struct LearningRate {
+  VecX rates = VecX::Constant(1, 0.1);  ///< length 1 (broadcast) or n, all > 0
 
-  void check() const {
-    if (!(lr > 0.0) || !std::isfinite(lr)) throw std::invalid_argument("lr must be > 0 and finite");
+  void check(Index n) const {
+    if (rates.size() != 1 && rates.size() != n)
+      throw std::invalid_argument("lr must be a scalar or have one rate per parameter");
+    for (Index i = 0; i < rates.size(); ++i)
+      if (!(rates(i) > 0.0) || !std::isfinite(rates(i)))
+        throw std::invalid_argument("lr must be > 0 and finite");
   }
-  double apply(VecX& x, const VecX& g) {
-    x.noalias() -= lr * g;
-    return lr;
+  bool scalar() const { return rates.size() == 1; }
+  double first() const { return rates(0); }
+};
+
+/// x <- x - scale * lr * step, for a scalar or per-coordinate lr.
+template <class Target, class Step>
+inline void descend_by(Target&& x, const LearningRate& lr, double scale, const Step& step) {
+  if (lr.scalar())
+    x.noalias() -= (scale * lr.first()) * step;
+  else
+    x.array() -= scale * lr.rates.array() * step.array();
+}
+
+/// Plain gradient step: w <- w - lr (g + weight_decay w).
+struct GradientStep {
+  LearningRate lr;
+  double weight_decay = 0.0;
+
+  void check(Index n) const { lr.check(n); }
+  void reset(Index) {}
+  double apply(Eigen::Ref<VecX> x, const CVecRef& g, double scale = 1.0) {
+    if (weight_decay != 0.0)
+      descend_by(x, lr, scale, g + weight_decay * x);
+    else
+      descend_by(x, lr, scale, g);
+    return scale * lr.first();
   }
 };
+
+/// The lectures' momentum: dw <- -lr g + mu dw;  w <- w + dw  (0 <= mu < 1).
+struct Momentum {
+  LearningRate lr;
+  double mu = 0.9;
+  double weight_decay = 0.0;
+  VecX dw;
+
+  void check(Index n) const {
+    lr.check(n);
+    if (!(mu >= 0.0 && mu < 1.0)) throw std::invalid_argument("momentum must be in [0, 1)");
+  }
+  void reset(Index n) { dw = VecX::Zero(n); }
+  double apply(Eigen::Ref<VecX> x, const CVecRef& g, double scale = 1.0) {
+    if (dw.size() != x.size()) reset(x.size());
+    dw *= mu;
+    if (weight_decay != 0.0)
+      descend_by(dw, lr, scale, g + weight_decay * x);
+    else
+      descend_by(dw, lr, scale, g);
+    x += dw;
+    return scale * lr.first();
+  }
+};
+
+/// Nesterov momentum as torch.optim.SGD(nesterov=True): b <- mu b + g;  w <- w - lr (g + mu b).
+struct Nesterov {
+  LearningRate lr;
+  double mu = 0.9;
+  double weight_decay = 0.0;
+  VecX buf;
+  bool started = false;
+
+  void check(Index n) const {
+    lr.check(n);
+    if (!(mu >= 0.0 && mu < 1.0)) throw std::invalid_argument("momentum must be in [0, 1)");
+  }
+  void reset(Index n) {
+    buf = VecX::Zero(n);
+    started = false;
+  }
+  double apply(Eigen::Ref<VecX> x, const CVecRef& g0, double scale = 1.0) {
+    if (buf.size() != x.size()) reset(x.size());
+    const VecX g = weight_decay != 0.0 ? VecX(g0 + weight_decay * x) : VecX(g0);
+    if (started)
+      buf = mu * buf + g;
+    else
+      buf = g;  // torch starts the buffer at the first gradient
+    started = true;
+    descend_by(x, lr, scale, g + mu * buf);
+    return scale * lr.first();
+  }
+};
+
+/// AdaGrad as torch.optim.Adagrad: s <- s + g^2;  w <- w - clr g / (sqrt(s) + eps),
+/// clr = lr / (1 + (t - 1) lr_decay).
+struct AdaGrad {
+  LearningRate lr;
+  double lr_decay = 0.0;
+  double eps = 1e-10;
+  double weight_decay = 0.0;
+  double initial_accumulator = 0.0;
+  VecX sum;
+  Index t = 0;
+
+  void check(Index n) const {
+    lr.check(n);
+    if (!(eps > 0.0)) throw std::invalid_argument("eps must be > 0");
+    if (!(lr_decay >= 0.0)) throw std::invalid_argument("lr_decay must be >= 0");
+    if (!(initial_accumulator >= 0.0))
+      throw std::invalid_argument("initial_accumulator_value must be >= 0");
+  }
+  void reset(Index n) {
+    sum = VecX::Constant(n, initial_accumulator);
+    t = 0;
+  }
+  double apply(Eigen::Ref<VecX> x, const CVecRef& g0, double scale = 1.0) {
+    if (sum.size() != x.size()) reset(x.size());
+    const VecX g = weight_decay != 0.0 ? VecX(g0 + weight_decay * x) : VecX(g0);
+    ++t;
+    const double decay = 1.0 / (1.0 + double(t - 1) * lr_decay);
+    sum.array() += g.array().square();
+    descend_by(x, lr, scale * decay, VecX(g.array() / (sum.array().sqrt() + eps)));
+    return scale * decay * lr.first();
+  }
+};
+
+/// RMSProp as torch.optim.RMSprop (not centred, no momentum):
+/// v <- alpha v + (1 - alpha) g^2;  w <- w - lr g / (sqrt(v) + eps).
+struct RMSProp {
+  LearningRate lr;
+  double alpha = 0.99;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  VecX v;
+
+  void check(Index n) const {
+    lr.check(n);
+    if (!(alpha >= 0.0 && alpha < 1.0)) throw std::invalid_argument("alpha must be in [0, 1)");
+    if (!(eps > 0.0)) throw std::invalid_argument("eps must be > 0");
+  }
+  void reset(Index n) { v = VecX::Zero(n); }
+  double apply(Eigen::Ref<VecX> x, const CVecRef& g0, double scale = 1.0) {
+    if (v.size() != x.size()) reset(x.size());
+    const VecX g = weight_decay != 0.0 ? VecX(g0 + weight_decay * x) : VecX(g0);
+    v = alpha * v + (1.0 - alpha) * g.cwiseAbs2();
+    descend_by(x, lr, scale, VecX(g.array() / (v.array().sqrt() + eps)));
+    return scale * lr.first();
+  }
+};
+
+/// Adam as torch.optim.Adam, and AdamW (decoupled weight decay) when `decoupled`:
+///   AdamW: w <- w (1 - lr weight_decay);   Adam: g <- g + weight_decay w
+///   m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
+///   w <- w - lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+struct Adam {
+  LearningRate lr;
+  double beta1 = 0.9, beta2 = 0.999;
+  double eps = 1e-8;
+  double weight_decay = 0.0;
+  bool decoupled = false;
+  VecX m, v;
+  Index t = 0;
+
+  void check(Index n) const {
+    lr.check(n);
+    if (!(beta1 >= 0.0 && beta1 < 1.0) || !(beta2 >= 0.0 && beta2 < 1.0))
+      throw std::invalid_argument("betas must be in [0, 1)");
+    if (!(eps > 0.0)) throw std::invalid_argument("eps must be > 0");
+    if (!(weight_decay >= 0.0)) throw std::invalid_argument("weight_decay must be >= 0");
+  }
+  void reset(Index n) {
+    m = VecX::Zero(n);
+    v = VecX::Zero(n);
+    t = 0;
+  }
+  double apply(Eigen::Ref<VecX> x, const CVecRef& g0, double scale = 1.0) {
+    if (m.size() != x.size()) reset(x.size());
+    ++t;
+    if (decoupled && weight_decay != 0.0) {
+      if (lr.scalar())
+        x *= 1.0 - scale * lr.first() * weight_decay;
+      else
+        x.array() *= 1.0 - scale * weight_decay * lr.rates.array();
+    }
+    const VecX g = (!decoupled && weight_decay != 0.0) ? VecX(g0 + weight_decay * x) : VecX(g0);
+    m = beta1 * m + (1.0 - beta1) * g;
+    v = beta2 * v + (1.0 - beta2) * g.cwiseAbs2();
+    const double c1 = 1.0 - std::pow(beta1, double(t));
+    const double c2 = 1.0 - std::pow(beta2, double(t));
+    descend_by(x, lr, scale, VecX((m.array() / c1) / ((v.array() / c2).sqrt() + eps)));
+    return scale * lr.first();
+  }
+};
+
+/// Any rule, chosen at run time (the loops are instantiated once per alternative).
+using AnyRule = std::variant<GradientStep, Momentum, Nesterov, AdaGrad, RMSProp, Adam>;
+
+inline const char* rule_name(const AnyRule& rule) {
+  switch (rule.index()) {
+    case 0: return "sgd";
+    case 1: return "momentum";
+    case 2: return "nesterov";
+    case 3: return "adagrad";
+    case 4: return "rmsprop";
+    default: return std::get<Adam>(rule).decoupled ? "adamw" : "adam";
+  }
+}
 
 }  // namespace descend

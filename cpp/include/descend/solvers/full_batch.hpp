@@ -3,25 +3,53 @@
 /// stopping rules, let the update rule move w, repeat. Templated over the objective and the
 /// rule, so the step is inlined.
 
+#include <cmath>
 #include <cstdio>
+#include <functional>
 #include <string>
 
 #include "../objective.hpp"
 #include "../result.hpp"
 #include "../rules.hpp"
+#include "../schedules.hpp"
 #include "../stopping.hpp"
 
 namespace descend {
 
+/// The learning-rate factor at step t (a built-in Schedule, or a user's function).
+using ScheduleFn = std::function<double(Index)>;
+
+inline ScheduleFn as_function(const Schedule& s) {
+  s.check();
+  return [s](Index t) { return s.factor(t); };
+}
+
+/// The factor at step t, refusing what would silently ruin a run.
+inline double checked_factor(const ScheduleFn& schedule, Index t) {
+  const double f = schedule(t);
+  if (!(f > 0.0) || !std::isfinite(f))
+    throw std::invalid_argument("the learning-rate schedule gave a rate that is not a finite "
+                                "number > 0 at step " + std::to_string(t));
+  return f;
+}
+
+inline std::string lr_hint(double lr) {
+  char hint[160];
+  std::snprintf(hint, sizeof hint,
+                "the learning rate lr=%g is too large for this problem; try a smaller one", lr);
+  return hint;
+}
+
 template <class Obj, class Rule>
-Result run_full_batch(const Obj& f, VecX x, Rule rule, const StopCriteria& stop,
-                      const Callback& callback, const std::string& divergence_hint) {
+Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedule,
+                      const StopCriteria& stop, const Callback& callback) {
   stop.check();
-  rule.check();
   if (x.size() != f.n_params()) throw std::invalid_argument("x0 has the wrong length");
+  rule.check(x.size());
+  rule.reset(x.size());
   Result r;
   Stopwatch clock;
-  StopMonitor monitor(stop, divergence_hint);
+  StopMonitor monitor(stop, lr_hint(rule.lr.first()));
   VecX g(x.size());
 
   // Evaluate the starting point.
@@ -33,8 +61,8 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const StopCriteria& stop,
 
   Index t = 0;
   while (!monitor.should_stop(t, fx, gnorm, r.status, r.message)) {
-    // Step: the rule moves x from the current gradient.
-    const double step = rule.apply(x, g);
+    // Step: the rule moves x from the current gradient, at the scheduled rate.
+    const double step = rule.apply(x, g, checked_factor(schedule, t));
     ++t;
     // Evaluate the new iterate: loss and gradient in one pass over the data.
     fx = f.value_and_gradient(x, g);
@@ -53,16 +81,6 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const StopCriteria& stop,
   r.grad_norm = gnorm;
   r.nit = t;
   return r;
-}
-
-/// Batch gradient descent with a constant learning rate.
-template <class Obj>
-Result gradient_descent(const Obj& f, VecX x0, double lr, const StopCriteria& stop,
-                        const Callback& callback = {}) {
-  char hint[160];
-  std::snprintf(hint, sizeof hint,
-                "the learning rate lr=%g is too large for this problem; try a smaller one", lr);
-  return run_full_batch(f, std::move(x0), GradientStep{lr}, stop, callback, hint);
 }
 
 }  // namespace descend

@@ -1,0 +1,303 @@
+"""Steppers for your own training loops: update rules that move a numpy array in place.
+
+Each optimizer holds its state (momentum buffer, moment estimates, ...) between calls, so it
+also trains online on a stream of batches: build an objective on each incoming batch, compute
+its gradient, and call ``step``. Keyword arguments and formulas follow torch.optim's.
+
+Examples
+--------
+>>> import numpy as np, descend
+>>> w = np.zeros(3)
+>>> opt = descend.optimizers.Adam(lr=0.1)
+>>> for _ in range(200):
+...     opt.step(w, 2 * (w - np.array([1.0, 2.0, 3.0])))  # gradient of ||w - c||^2
+>>> w.round(2).tolist()
+[1.0, 2.0, 3.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _core
+from ._validation import check_bool, check_real
+
+__all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW"]
+
+
+def as_lr(value, name="lr"):
+    """A learning rate: a number > 0, or an array of per-coordinate rates > 0."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        rates = np.asarray(value, dtype=np.float64).ravel()
+        if rates.size == 0 or not np.isfinite(rates).all() or (rates <= 0).any():
+            raise ValueError(f"{name} must hold finite rates > 0")
+        return rates
+    return np.array([check_real(value, name, low=0.0, low_open=True)])
+
+
+def unit(value, name):
+    """A constant in [0, 1)."""
+    return check_real(value, name, low=0.0, high=1.0, high_open=True)
+
+
+class _Optimizer:
+    """Shared machinery: build the compiled stepper, step, state, pickling."""
+
+    _kind = ""
+
+    def __init__(self, **hyper):
+        self._hyper = hyper
+        self._stepper = self._build(hyper)
+
+    def _build(self, h):
+        return _core.Stepper(
+            self._kind, as_lr(h["lr"]), unit(h.get("momentum", 0.0), "momentum"),
+            check_real(h.get("weight_decay", 0.0), "weight_decay", low=0.0),
+            check_real(h.get("lr_decay", 0.0), "lr_decay", low=0.0),
+            check_real(h.get("eps", 1e-8), "eps", low=0.0, low_open=True),
+            unit(h.get("alpha", 0.99), "alpha"),
+            unit(h.get("betas", (0.9, 0.999))[0], "betas[0]"),
+            unit(h.get("betas", (0.9, 0.999))[1], "betas[1]"),
+            check_real(h.get("initial_accumulator_value", 0.0), "initial_accumulator_value",
+                       low=0.0),
+        )
+
+    def step(self, params, grad):
+        """Update ``params`` in place from ``grad``.
+
+        Parameters
+        ----------
+        params : numpy.ndarray
+            A writable, contiguous 1-D float64 array (a copy would leave yours unchanged,
+            so anything else is refused).
+        grad : numpy.ndarray
+            A contiguous 1-D float64 array of the same length.
+        """
+        self._stepper.step(params, grad)
+
+    def zero_state(self):
+        """Forget the state (momentum, moments, step count), keeping the hyperparameters."""
+        self._stepper.zero_state()
+
+    def state_dict(self):
+        """Return the hyperparameters and state as a dict of plain values and arrays."""
+        state = {k: np.array(v) if isinstance(v, np.ndarray) else v
+                 for k, v in self._stepper.state().items()}
+        return {"hyperparameters": dict(self._hyper), "state": state}
+
+    def load_state_dict(self, state_dict):
+        """Restore what :meth:`state_dict` returned."""
+        self._hyper = dict(state_dict["hyperparameters"])
+        self._stepper = self._build(self._hyper)
+        if state_dict["state"]:
+            self._stepper.set_state(dict(state_dict["state"]))
+
+    def __getstate__(self):
+        return self.state_dict()
+
+    def __setstate__(self, state):
+        self.load_state_dict(state)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self._hyper.items())
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(_Optimizer):
+    """Stochastic gradient descent, as torch.optim.SGD: ``w -= lr (g + weight_decay w)``.
+
+    With ``momentum > 0`` it is :class:`Momentum` (or :class:`Nesterov` when ``nesterov``).
+
+    Parameters
+    ----------
+    lr : float or array_like
+        Learning rate, > 0; an array gives one rate per coordinate.
+    momentum : float, default 0
+        In [0, 1).
+    weight_decay : float, default 0
+        L2 penalty added to the gradient.
+    nesterov : bool, default False
+        Nesterov momentum.
+
+    Examples
+    --------
+    >>> import numpy as np, descend
+    >>> w = np.ones(2)
+    >>> descend.optimizers.SGD(lr=0.5).step(w, np.array([1.0, -1.0]))
+    >>> w.tolist()
+    [0.5, 1.5]
+    """
+
+    def __new__(cls, lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False):
+        if cls is SGD and check_bool(nesterov, "nesterov"):
+            return Nesterov(lr=lr, momentum=momentum, weight_decay=weight_decay)
+        if cls is SGD and unit(momentum, "momentum") > 0:
+            return Momentum(lr=lr, momentum=momentum, weight_decay=weight_decay)
+        return super().__new__(cls)
+
+    _kind = "sgd"
+
+    def __init__(self, lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False):
+        super().__init__(lr=lr, weight_decay=weight_decay)
+
+
+class Momentum(_Optimizer):
+    """The lectures' momentum: ``dw = -lr g + momentum dw;  w += dw``.
+
+    With a constant rate this equals torch.optim.SGD(momentum=...); in flat directions the
+    effective rate tends to ``lr / (1 - momentum)``, in oscillating ones to
+    ``lr / (1 + momentum)``.
+
+    Parameters
+    ----------
+    lr : float or array_like
+        Learning rate, > 0.
+    momentum : float, default 0.9
+        In [0, 1).
+    weight_decay : float, default 0
+        L2 penalty added to the gradient.
+
+    Examples
+    --------
+    >>> import numpy as np, descend
+    >>> w, opt = np.zeros(1), descend.optimizers.Momentum(lr=0.1, momentum=0.5)
+    >>> for _ in range(3):
+    ...     opt.step(w, np.array([-1.0]))
+    >>> round(float(w[0]), 4)  # 0.1 + 0.15 + 0.175
+    0.425
+    """
+
+    _kind = "momentum"
+
+    def __init__(self, lr=0.01, momentum=0.9, weight_decay=0.0):
+        super().__init__(lr=lr, momentum=momentum, weight_decay=weight_decay)
+
+
+class Nesterov(_Optimizer):
+    """Nesterov momentum, as torch.optim.SGD(nesterov=True).
+
+    Parameters
+    ----------
+    lr : float or array_like
+        Learning rate, > 0.
+    momentum : float, default 0.9
+        In [0, 1).
+    weight_decay : float, default 0
+        L2 penalty added to the gradient.
+
+    Examples
+    --------
+    >>> import numpy as np, descend
+    >>> w = np.zeros(1)
+    >>> descend.optimizers.Nesterov(lr=0.1, momentum=0.5).step(w, np.array([-1.0]))
+    >>> float(w[0])  # lr (g + mu b) with b = g
+    0.15000000000000002
+    """
+
+    _kind = "nesterov"
+
+    def __init__(self, lr=0.01, momentum=0.9, weight_decay=0.0):
+        super().__init__(lr=lr, momentum=momentum, weight_decay=weight_decay)
+
+
+class AdaGrad(_Optimizer):
+    """AdaGrad, as torch.optim.Adagrad.
+
+    Parameters
+    ----------
+    lr : float or array_like, default 0.01
+    lr_decay : float, default 0
+    weight_decay : float, default 0
+    initial_accumulator_value : float, default 0
+    eps : float, default 1e-10
+
+    Examples
+    --------
+    >>> import numpy as np, descend
+    >>> w = np.zeros(1)
+    >>> descend.optimizers.AdaGrad(lr=0.1).step(w, np.array([4.0]))
+    >>> round(float(w[0]), 6)  # -lr g / sqrt(g^2)
+    -0.1
+    """
+
+    _kind = "adagrad"
+
+    def __init__(self, lr=0.01, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0,
+                 eps=1e-10):
+        super().__init__(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                         initial_accumulator_value=initial_accumulator_value, eps=eps)
+
+
+class RMSProp(_Optimizer):
+    """RMSProp, as torch.optim.RMSprop (not centred, no momentum).
+
+    Parameters
+    ----------
+    lr : float or array_like, default 0.01
+    alpha : float, default 0.99
+    eps : float, default 1e-8
+    weight_decay : float, default 0
+
+    Examples
+    --------
+    >>> import numpy as np, descend
+    >>> w = np.zeros(1)
+    >>> descend.optimizers.RMSProp(lr=0.01).step(w, np.array([1.0]))
+    >>> round(float(w[0]), 4)  # -lr / sqrt(1 - alpha)
+    -0.1
+    """
+
+    _kind = "rmsprop"
+
+    def __init__(self, lr=0.01, alpha=0.99, eps=1e-8, weight_decay=0.0):
+        super().__init__(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay)
+
+
+class Adam(_Optimizer):
+    """Adam, as torch.optim.Adam (weight decay added to the gradient).
+
+    Parameters
+    ----------
+    lr : float or array_like, default 0.001
+    betas : (float, float), default (0.9, 0.999)
+    eps : float, default 1e-8
+    weight_decay : float, default 0
+
+    Examples
+    --------
+    >>> import numpy as np, descend
+    >>> w = np.zeros(2)
+    >>> descend.optimizers.Adam(lr=0.1).step(w, np.array([3.0, -0.5]))
+    >>> w.round(6).tolist()  # the first step is -lr sign(g)
+    [-0.1, 0.1]
+    """
+
+    _kind = "adam"
+
+    def __init__(self, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
+
+
+class AdamW(Adam):
+    """AdamW, as torch.optim.AdamW: Adam with decoupled weight decay ``w *= 1 - lr wd``.
+
+    Parameters
+    ----------
+    lr : float or array_like, default 0.001
+    betas : (float, float), default (0.9, 0.999)
+    eps : float, default 1e-8
+    weight_decay : float, default 0.01
+
+    Examples
+    --------
+    >>> import numpy as np, descend
+    >>> w = np.ones(1)
+    >>> descend.optimizers.AdamW(lr=0.1, weight_decay=0.5).step(w, np.array([0.0]))
+    >>> float(w[0])  # only the decay acts on a zero gradient
+    0.95
+    """
+
+    _kind = "adamw"
+
+    def __init__(self, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+        super().__init__(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)

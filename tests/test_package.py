@@ -61,8 +61,12 @@ def test_cli_without_a_command_fails_with_usage():
 
 
 @pytest.mark.parametrize("module", ["descend", "descend.objectives", "descend.problems",
-                                    "descend._minimize", "descend._result"])
+                                    "descend._minimize", "descend._result", "descend.optimizers",
+                                    "descend.schedules", "descend.plot",
+                                    "descend.linear_model"])
 def test_docstring_examples_run(module):
+    if module in ("descend.plot", "descend.linear_model"):
+        pytest.importorskip("matplotlib" if module == "descend.plot" else "sklearn")
     mod = sys.modules.get(module) or __import__(module, fromlist=["_"])
     result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0

@@ -108,17 +108,24 @@ void bind_first_order(py::module_& m) {
       .def_property_readonly("kind", [](const Stepper& s) { return rule_name(s.rule); })
       .def(
           "step",
-          [](Stepper& s, py::array params, py::array grad, double scale) {
-            // Checks first: the rule writes into params in place.
-            if (!py::array_t<double, py::array::c_style>::check_(params) || params.ndim() != 1)
+          [](Stepper& s, const py::object& params_obj, const py::object& grad_obj, double scale) {
+            // Checks first: the rule writes into params in place, so nothing may be converted.
+            if (!py::isinstance<py::array>(params_obj) ||
+                !py::array_t<double, py::array::c_style>::check_(params_obj) ||
+                py::reinterpret_borrow<py::array>(params_obj).ndim() != 1)
               throw py::type_error("params must be a contiguous 1-D float64 numpy array");
+            if (!py::isinstance<py::array>(grad_obj))
+              throw py::type_error("grad must be a contiguous 1-D float64 numpy array");
+            const auto params = py::reinterpret_borrow<py::array>(params_obj);
+            const auto grad = py::reinterpret_borrow<py::array>(grad_obj);
             if (!params.writeable()) throw std::invalid_argument("params is not writable");
+            auto params_w = py::reinterpret_borrow<py::array>(params_obj);
             if (!py::array_t<double, py::array::c_style>::check_(grad) || grad.ndim() != 1)
               throw py::type_error("grad must be a contiguous 1-D float64 numpy array");
             if (grad.shape(0) != params.shape(0))
               throw std::invalid_argument("grad must have the length of params");
             const Index n = params.shape(0);
-            Eigen::Map<VecX> x(static_cast<double*>(params.mutable_data()), n);
+            Eigen::Map<VecX> x(static_cast<double*>(params_w.mutable_data()), n);
             Eigen::Map<const VecX> g(static_cast<const double*>(grad.data()), n);
             std::visit(
                 [&](auto& r) {

@@ -6,6 +6,13 @@ C++ computes.
 
 from .descent import damped_newton_direction, descent
 from .gd import gradient_descent
+from .rules import (
+    Rule,
+    run_full_batch,
+    run_minibatch,
+    schedule_factor,
+    splitmix64_permutation,
+)
 from .objectives import LeastSquares, Logistic, Polynomial1D, Quadratic, Rosenbrock, Softmax
 
 __all__ = [
@@ -13,9 +20,14 @@ __all__ = [
     "Logistic",
     "Polynomial1D",
     "Quadratic",
+    "Rule",
     "Rosenbrock",
     "Softmax",
     "damped_newton_direction",
     "descent",
     "gradient_descent",
+    "run_full_batch",
+    "run_minibatch",
+    "schedule_factor",
+    "splitmix64_permutation",
 ]

@@ -342,3 +342,16 @@ def test_batches_need_a_data_objective():
 def test_schedule_and_permutation_bad_inputs(make, match):
     with pytest.raises(ValueError, match=match):
         make()
+
+
+def test_running_epoch_loss_needs_no_extra_pass():
+    f, _ = problem("ls")
+    full = descend.minimize(f, np.zeros(5), method="sgd", lr=0.01, batch_size=10, epochs=3)
+    running = descend.minimize(f, np.zeros(5), method="sgd", lr=0.01, batch_size=10, epochs=3,
+                               epoch_loss="running")
+    np.testing.assert_array_equal(full.x, running.x)  # the same steps
+    assert running.nfev == 1 and full.nfev == 4
+    assert np.isnan(running.history.grad_norm[1:]).all()
+    assert running.history.loss[-1] > 0
+    with pytest.raises(ValueError, match="epoch_loss must be one of"):
+        descend.minimize(f, np.zeros(5), method="sgd", epoch_loss="exact")

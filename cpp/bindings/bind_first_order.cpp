@@ -197,6 +197,7 @@ void bind_first_order(py::module_& m) {
           p.drop_last = b["drop_last"].cast<bool>();
           p.tol = b["tol"].is_none() ? -1.0 : b["tol"].cast<double>();
           p.n_iter_no_change = b["n_iter_no_change"].cast<Index>();
+          p.full_loss = b["epoch_loss"].cast<std::string>() == "full";
           p.gtol = gtol;
           py::gil_scoped_release unlocked;
           r = std::visit(

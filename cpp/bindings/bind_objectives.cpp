@@ -38,6 +38,7 @@ class Forwarding : public Objective {
                                   VecRef g) const override {
     return impl_->batch_value_and_gradient(w, rows, m, g);
   }
+  void prefetch_rows(const Index* rows, Index m) const override { impl_->prefetch_rows(rows, m); }
   std::string name() const override { return impl_->name(); }
 
  private:

@@ -66,6 +66,10 @@ COMMON = {
     "seed": Option(0, seed, "mini-batch runs: the seed of the shuffling"),
     "drop_last": Option(False, flag, "mini-batch runs: skip a last, smaller batch"),
     "n_iter_no_change": Option(5, positive_int, "mini-batch runs: patience of tol, in epochs"),
+    "epoch_loss": Option("full", lambda v, n: _choice(v, n, ("full", "running")),
+                         "mini-batch runs: 'full' evaluates the loss and gradient on all the "
+                         "data after each epoch (one more pass); 'running' takes the mean of "
+                         "the epoch's batch losses (free; gtol is then not checked)"),
     "tol": Option(None, optional_tol, "full batch: stop when |R(w_t) - R(w_{t-1})| <= tol "
                                       "(default 1e-10); mini-batch: stop when the epoch loss "
                                       "improved by less than tol for n_iter_no_change epochs "
@@ -89,6 +93,12 @@ RULES = {
     "adamw": (0.001, {"betas": Option((0.9, 0.999), betas, "moment decay rates"),
                       "eps": Option(1e-8, lambda v, n: _positive(v, n), "added to sqrt(v)")}),
 }
+
+
+def _choice(value, name, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
 
 
 def _positive(value, name):
@@ -123,7 +133,7 @@ def _runner(kind):
             if o["batch_size"] > n:
                 raise ValueError(f"batch_size must be <= n_samples ({n}), got {o['batch_size']}")
             batch = {key: o[key] for key in ("batch_size", "epochs", "shuffle", "seed",
-                                             "drop_last", "tol", "n_iter_no_change")}
+                                             "drop_last", "tol", "n_iter_no_change", "epoch_loss")}
         schedule = as_schedule(o["schedule"])
         raw = _core.run_first_order(objective, x0, _stepper(kind, o), schedule, _full_tol(o),
                                     o["gtol"], o["max_iter"], batch, callback)

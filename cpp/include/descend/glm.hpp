@@ -64,30 +64,53 @@ class Glm final : public Objective {
     check_size(w, "w");
     check_size(g, "gradient");
     if (m < 1) throw std::invalid_argument("a batch needs at least one row");
-    // Gather the batch into a per-thread buffer reused from call to call.
-    thread_local RowMatrix Xg;
-    thread_local VecT<T> yg, sg, z, gblock;
-    Xg.resize(m, d_);
-    yg.resize(m);
-    if (sw_) sg.resize(m);
     double weights = 0.0;
     for (Index k = 0; k < m; ++k) {
       const Index r = rows[k];
       if (r < 0 || r >= n_) throw std::out_of_range("batch row index out of range");
-      Xg.row(k) = X_.row(r);
-      yg(k) = y_[r];
-      if (sw_) sg(k) = sw_[r];
       weights += sw_ ? static_cast<double>(sw_[r]) : 1.0;
     }
-    z.resize(m);
-    gblock.resize(d_);
-    VecX acc = VecX::Zero(p_);
-    const VecT<T> wt = w.head(d_).template cast<T>();
-    const double loss = pass_block(Xg, yg.data(), sw_ ? sg.data() : nullptr, wt, intercept_of(w),
-                                   true, &acc, z, gblock);
     if (!(weights > 0.0)) throw std::invalid_argument("the batch has zero total sample weight");
-    g = acc / weights;
+    // Per-thread buffers, reused from call to call: a step allocates nothing.
+    thread_local VecT<T> wt, gblock, z, yg, sg;
+    thread_local RowMatrix Xg;
+    wt = w.head(d_).template cast<T>();
+    gblock.resize(d_);
+    g.setZero();
+    double loss;
+    if constexpr (Order == Eigen::RowMajor) {
+      // Row-major rows are read in place.
+      loss = fused_rows([rows](Index i) { return rows[i]; }, m, wt, intercept_of(w), true, g,
+                        gblock);
+    } else {
+      // Column-major rows are strided: gather them into a contiguous block first.
+      Xg.resize(m, d_);
+      yg.resize(m);
+      if (sw_) sg.resize(m);
+      for (Index k = 0; k < m; ++k) {
+        Xg.row(k) = X_.row(rows[k]);
+        yg(k) = y_[rows[k]];
+        if (sw_) sg(k) = sw_[rows[k]];
+      }
+      z.resize(m);
+      VecX acc = VecX::Zero(p_);
+      loss = pass_block(Xg, yg.data(), sw_ ? sg.data() : nullptr, wt, intercept_of(w), true,
+                        &acc, z, gblock);
+      g = acc;
+    }
+    g /= weights;
     return loss / weights + add_penalty(w, g);
+  }
+
+  void prefetch_rows(const Index* rows, Index m) const override {
+    if constexpr (Order == Eigen::RowMajor) {
+      const Index bytes = d_ * Index(sizeof(T));
+      for (Index k = 0; k < m; ++k) {
+        if (rows[k] < 0 || rows[k] >= n_) continue;
+        const char* row = reinterpret_cast<const char*>(X_.data() + rows[k] * d_);
+        for (Index offset = 0; offset < bytes; offset += 64) __builtin_prefetch(row + offset);
+      }
+    }
   }
 
   void hessian(const CVecRef& w, Eigen::Ref<MatX> H) const override {
@@ -181,9 +204,6 @@ class Glm final : public Objective {
   double pass_block(const Rows& Xb, const T* yb, const T* sb, const VecT<T>& wt, T b,
                     bool want_value, VecX* acc, VecT<T>& z, VecT<T>& gblock) const {
     const Index m = Xb.rows();
-    if constexpr (Order == Eigen::RowMajor) {
-      if (acc) return fused_rows(Xb.data(), m, yb, sb, wt, b, want_value, *acc, gblock);
-    }
     margins(Xb, wt, b, z);
     const double loss = Loss::derivative(z.data(), yb, sb, m, want_value);
     if (acc) {
@@ -194,31 +214,42 @@ class Glm final : public Objective {
     return loss;
   }
 
-  /// The gradient pass over m contiguous rows of row-major X, four rows at a time: their
-  /// margins, then the four derivatives, then g += sum_k c_k x_k in one sweep, while the
-  /// rows are still in L1 cache. Returns sum_i s_i loss_i; adds the gradient sum to acc.
-  double fused_rows(const T* rows, Index m, const T* yb, const T* sb, const VecT<T>& wt, T b,
-                    bool want_value, VecX& acc, VecT<T>& gblock) const {
+  /// The gradient pass over m rows of row-major X (row_of(i) is the index of the i-th), four
+  /// rows at a time: their margins, then the four derivatives, then g += sum_k c_k x_k in one
+  /// sweep, while the rows are still in L1 cache. Returns sum_i s_i loss_i; adds the gradient
+  /// sum to acc.
+  template <class RowOf>
+  double fused_rows(RowOf row_of, Index m, const VecT<T>& wt, T b, bool want_value,
+                    Eigen::Ref<VecX> acc, VecT<T>& gblock) const {
     using Row = Eigen::Map<const VecT<T>>;
+    const T* X = X_.data();
     gblock.setZero();
     double loss = 0.0, intercept = 0.0;
-    T c[4];
+    T c[4], yv[4], sv[4];
     Index i = 0;
     for (; i + 4 <= m; i += 4) {
-      const Row r0(rows + i * d_, d_), r1(rows + (i + 1) * d_, d_), r2(rows + (i + 2) * d_, d_),
-          r3(rows + (i + 3) * d_, d_);
+      const Index k[4] = {row_of(i), row_of(i + 1), row_of(i + 2), row_of(i + 3)};
+      const Row r0(X + k[0] * d_, d_), r1(X + k[1] * d_, d_), r2(X + k[2] * d_, d_),
+          r3(X + k[3] * d_, d_);
       c[0] = r0.dot(wt) + b;
       c[1] = r1.dot(wt) + b;
       c[2] = r2.dot(wt) + b;
       c[3] = r3.dot(wt) + b;
-      loss += Loss::derivative(c, yb + i, sb ? sb + i : nullptr, 4, want_value);
+      for (int j = 0; j < 4; ++j) {
+        yv[j] = y_[k[j]];
+        if (sw_) sv[j] = sw_[k[j]];
+      }
+      loss += Loss::derivative(c, yv, sw_ ? sv : nullptr, 4, want_value);
       gblock.noalias() += c[0] * r0 + c[1] * r1 + c[2] * r2 + c[3] * r3;
       intercept += double(c[0]) + double(c[1]) + double(c[2]) + double(c[3]);
     }
     for (; i < m; ++i) {
-      const Row r(rows + i * d_, d_);
+      const Index k = row_of(i);
+      const Row r(X + k * d_, d_);
       c[0] = r.dot(wt) + b;
-      loss += Loss::derivative(c, yb + i, sb ? sb + i : nullptr, 1, want_value);
+      yv[0] = y_[k];
+      if (sw_) sv[0] = sw_[k];
+      loss += Loss::derivative(c, yv, sw_ ? sv : nullptr, 1, want_value);
       gblock.noalias() += c[0] * r;
       intercept += double(c[0]);
     }
@@ -241,8 +272,12 @@ class Glm final : public Objective {
       VecX* acc = g ? &parts[c] : nullptr;
       for (Index i0 = begin; i0 < end; i0 += block_rows_) {
         const Index m = std::min(block_rows_, end - i0);
-        losses[c] += pass_block(X_.middleRows(i0, m), y_ + i0, sw_ ? sw_ + i0 : nullptr, wt, b,
-                                want_value, acc, z, gblock);
+        if (Order == Eigen::RowMajor && acc)  // the fused kernel, on rows in place
+          losses[c] += fused_rows([i0](Index i) { return i0 + i; }, m, wt, b, want_value, *acc,
+                                  gblock);
+        else
+          losses[c] += pass_block(X_.middleRows(i0, m), y_ + i0, sw_ ? sw_ + i0 : nullptr, wt,
+                                  b, want_value, acc, z, gblock);
       }
     });
     double loss = sum_parts(losses) / weight_sum_;

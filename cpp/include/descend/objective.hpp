@@ -54,6 +54,10 @@ class Objective {
     throw std::logic_error(name() + " is not a sum over samples: it has no batches");
   }
 
+  /// A hint that rows[0..m) will be read soon (mini-batch loops pass the next batch):
+  /// objectives that read rows from memory may start loading them. Never required.
+  virtual void prefetch_rows(const Index* /*rows*/, Index /*m*/) const {}
+
   virtual std::string name() const = 0;
 };
 

@@ -1,8 +1,10 @@
 #pragma once
 /// The mini-batch loop: each epoch walks the samples in batches (in the order of
 /// permutation(n, seed, epoch) when shuffling, in index order otherwise), steps the rule on
-/// each batch's mean gradient, then evaluates the loss and gradient on the full data for the
-/// history and the stopping rules:
+/// each batch's mean gradient, then takes the epoch's loss for the history and the stopping
+/// rules: with full_loss, the loss and gradient on the full data (exact, one more pass over
+/// X); otherwise the mean of the batch losses seen during the epoch (free, as scikit-learn
+/// does; the gradient norm is then not known and gtol is not checked). The rules:
 ///   - a non-finite full loss, or a loss that rose for `divergence_patience` epochs in a row
 ///     and is above the starting loss                                  -> diverged
 ///   - ||full gradient|| <= gtol                                       -> converged
@@ -28,6 +30,7 @@ struct MinibatchParams {
   Index n_iter_no_change = 5;   ///< >= 1
   double gtol = 0.0;            ///< >= 0
   Index divergence_patience = 5;
+  bool full_loss = true;         ///< the epoch loss on the full data, or the running batch mean
 
   void check(Index n) const {
     if (batch_size < 1 || batch_size > n)
@@ -77,23 +80,35 @@ Result run_minibatch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedule
     // One epoch: the batches in this epoch's order, each a step of the rule.
     const double factor = checked_factor(schedule, epoch);
     if (p.shuffle) permutation(n, p.seed, static_cast<std::uint64_t>(epoch), order);
-    double step = 0.0;
+    double step = 0.0, running = 0.0;
+    Index seen = 0;
+    // Rows are visited in random order, which defeats the hardware prefetcher: ask for the
+    // rows two batches ahead (at least 16 rows) while this batch computes.
+    const Index ahead = std::max<Index>(16, 2 * p.batch_size);
     for (Index begin = 0; begin < n; begin += p.batch_size) {
       const Index m = std::min(p.batch_size, n - begin);
       if (p.drop_last && m < p.batch_size) break;
-      f.batch_value_and_gradient(x, order.data() + begin, m, gb);
+      const Index next = begin + ahead;
+      if (next < n) f.prefetch_rows(order.data() + next, std::min(p.batch_size, n - next));
+      running += double(m) * f.batch_value_and_gradient(x, order.data() + begin, m, gb);
+      seen += m;
       step = rule.apply(x, gb, factor);
       ++steps;
     }
     ++epoch;
-    // The full loss and gradient, for the history and the stopping rules.
+    // The epoch's loss (and gradient norm), for the history and the stopping rules.
     const double previous = fx;
-    fx = f.value_and_gradient(x, g);
-    gnorm = g.norm();
-    ++r.nfev;
-    ++r.njev;
+    if (p.full_loss) {
+      fx = f.value_and_gradient(x, g);
+      gnorm = g.norm();
+      ++r.nfev;
+      ++r.njev;
+    } else {
+      fx = running / double(seen);
+      gnorm = std::numeric_limits<double>::quiet_NaN();
+    }
     r.history.record(fx, gnorm, step, clock.seconds());
-    if (!std::isfinite(fx) || !std::isfinite(gnorm)) {
+    if (!std::isfinite(fx) || (p.full_loss && !std::isfinite(gnorm))) {
       r.status = Status::Diverged;
       r.message = "the loss became non-finite in epoch " + std::to_string(epoch) + ": " +
                   lr_hint(rule.lr.first());
@@ -110,7 +125,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedule
                   " epochs and is above its starting value: " + lr_hint(rule.lr.first());
       break;
     }
-    if (gnorm <= p.gtol) {
+    if (p.full_loss && gnorm <= p.gtol) {
       r.status = Status::Converged;
       r.message = "full gradient norm <= gtol after epoch " + std::to_string(epoch);
       break;

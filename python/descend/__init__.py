@@ -15,7 +15,7 @@ Examples
 """
 
 from . import _first_order, _second_order  # noqa: F401  (register the methods)
-from . import optimizers, plot, problems, reference, schedules
+from . import init, optimizers, plot, problems, reference, schedules
 from ._core import permutation as _permutation
 from ._first_order import ConvergenceWarning
 from ._minimize import methods, minimize
@@ -78,6 +78,7 @@ __all__ = [
     "Quadratic",
     "Result",
     "Softmax",
+    "init",
     "methods",
     "minimize",
     "optimizers",

@@ -111,40 +111,39 @@ def _available(names):
     return [name for name in names if name in _METHODS]
 
 
-#: Options that make each method a fair, well-tuned run on the 2-D problems.
-_COMPARE = {
-    "gd": {"lr": None},
-    "momentum": {"lr": None, "momentum": 0.9},
-    "newton": {},
-    "lbfgs": {},
-}
+#: The methods compared on the 2-D problems (gd and momentum get per-problem settings).
+_COMPARE = ("gd", "momentum", "newton", "lbfgs")
 
 
-def _comparison_runs(f, x0, lr, max_iter):
+def _comparison_runs(f, x0, tuned, max_iter):
     runs = {}
     for name in _available(list(_COMPARE)):
-        options = {k: (lr if v is None else v) for k, v in _COMPARE[name].items()}
-        runs[name] = minimize(f, x0, method=name, max_iter=max_iter, keep_path=True, **options)
+        runs[name] = minimize(f, x0, method=name, max_iter=max_iter, keep_path=True,
+                              **tuned.get(name, {}))
     return runs
 
 
 def method_comparison(figures):
     """gd, momentum, newton and lbfgs on an ill-conditioned quadratic and on Rosenbrock."""
+    # gd at its best constant rate 2/(l_min + l_max); momentum at the heavy-ball optimum
+    # lr = 4/(sqrt(l_max) + sqrt(l_min))^2, mu = ((sqrt(k) - 1)/(sqrt(k) + 1))^2, k = 25.
     problems_2d = [
-        ("ill-conditioned quadratic (l = 1, 25)", Quadratic(np.diag([1.0, 25.0])),
-         [4.0, 1.0], 0.07, 500),
-        ("Rosenbrock", problems.rosenbrock(), [-1.2, 1.0], 1.5e-3, 20_000),
+        ("ill-conditioned quadratic (l = 1, 25)", Quadratic(np.diag([1.0, 25.0])), [4.0, 1.0],
+         {"gd": {"lr": 2 / 26}, "momentum": {"lr": 4 / 36, "momentum": 4 / 9}}, 500),
+        ("Rosenbrock", problems.rosenbrock(), [-1.2, 1.0],
+         {"gd": {"lr": 1.5e-3}, "momentum": {"lr": 1.5e-3, "momentum": 0.9}}, 20_000),
     ]
     rows = []
-    for title, f, x0, lr, max_iter in problems_2d:
-        runs = _comparison_runs(f, x0, lr, max_iter)
+    for title, f, x0, tuned, max_iter in problems_2d:
+        runs = _comparison_runs(f, x0, tuned, max_iter)
         for name, r in runs.items():
             rows.append([title, name, r.status, r.nit, r.nfev, f"{r.fun:.3g}", _fmt(r.x)])
         figures.append((f"trajectories on the {title}", "trajectory", f, runs))
     missing = [m for m in _COMPARE if m not in _METHODS]
     note = ("On the quadratic, GD must keep lr below 2/25 and zig-zags across the narrow "
-            "direction; momentum speeds up the flat one; Newton lands on the minimum in one "
-            "step. On Rosenbrock, curvature information turns thousands of steps into tens.")
+            "direction even at its best rate; momentum at its best setting needs about a "
+            "fifth of the steps; Newton lands on the minimum in one step. On Rosenbrock, "
+            "curvature information turns thousands of steps into tens.")
     if missing:
         note += f" (Methods not in this build: {', '.join(missing)}.)"
     table = _table(["problem", "method", "status", "iterations", "evaluations", "R(x)", "x"],
@@ -200,6 +199,48 @@ def logistic_regression(figures):
     return _table(["method", "time", "iterations", "final loss", "status"], rows), note
 
 
+def digits_sgd(figures):
+    """Mini-batch SGD with He initialisation on the digits: accuracy after every epoch."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        return None, ("Skipped: this section uses scikit-learn's digits data "
+                      "(pip install 'descend[demo]').")
+    from . import init
+    from .objectives import Softmax
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    order = np.random.default_rng(0).permutation(len(y))
+    train, test = order[:1400], order[1400:]
+    f = Softmax(np.ascontiguousarray(X[train]), y[train], l2=1e-4, fit_intercept=True)
+    K, d = 10, X.shape[1]
+    W0 = np.hstack([init.he(fan_in=d, shape=(K, d), seed=0), init.bias((K, 1), 0.0)])
+
+    def accuracy(w, rows):
+        W = f.coef_matrix(w)
+        return np.mean(np.argmax(X[rows] @ W[:, :d].T + W[:, d], axis=1) == y[rows])
+
+    rows = []
+
+    def per_epoch(info):
+        rows.append([info.nit, f"{info.loss:.4f}", f"{accuracy(info.x, train):.3f}",
+                     f"{accuracy(info.x, test):.3f}"])
+
+    start = time.perf_counter()
+    r = minimize(f, W0.ravel(), method="momentum", lr=0.1, momentum=0.9, batch_size=32,
+                 epochs=10, seed=0, schedule="inverse", callback=per_epoch)
+    seconds = time.perf_counter() - start
+    rows.insert(0, [0, f"{r.history.loss[0]:.4f}", f"{accuracy(W0.ravel(), train):.3f}",
+                    f"{accuracy(W0.ravel(), test):.3f}"])
+    figures.append(("loss per epoch, mini-batch SGD on the digits", "loss", 0.0,
+                    {"momentum, batch 32": r}))
+    note = (f"Softmax regression (10 classes, 65 parameters each) from He-initialised weights "
+            f"N(0, 2/64); momentum 0.9, batch 32, lr 0.1/(1 + epoch); 10 epochs in "
+            f"{seconds * 1e3:.0f} ms; trained on 1,400 digits, tested on the other 397.")
+    return _table(["epoch", "loss", "train accuracy", "test accuracy"], rows), note
+
+
 def run(out=None):
     """Run the demo, print its tables, and write ``report.md`` into `out` when given.
 
@@ -232,6 +273,8 @@ def run(out=None):
     sections.append(("Four methods on two 2-D problems", table, note))
     table, note = logistic_regression(figures)
     sections.append(("Logistic regression on breast cancer", table, note))
+    table, note = digits_sgd(figures)
+    sections.append(("Mini-batch SGD on the digits", table, note))
     table, note = least_squares_fit()
     sections.append(("A least-squares fit", table, note))
     report = "# descend demo\n"
@@ -267,7 +310,8 @@ def _write_figures(figures, path):
         if kind == "trajectory":
             fig = plot.trajectory(subject, list(runs.values()), list(runs))
         else:
-            fig = plot.loss_curves(list(runs.values()), list(runs), subtract=subject * (1 - 1e-12))
+            shift = subject * (1 - 1e-12) if subject else None
+            fig = plot.loss_curves(list(runs.values()), list(runs), subtract=shift)
         fig.axes[0].set_title(title)
         name = f"figure{index}.png"
         fig.savefig(path / name, dpi=110, bbox_inches="tight")

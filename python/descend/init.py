@@ -1,0 +1,161 @@
+"""Parameter initialisers (the lectures' initialisation), reproducible from a seed.
+
+Each returns a float64 array drawn with ``numpy.random.default_rng(seed)``: the same seed gives
+the same array on every platform.
+
+Examples
+--------
+>>> import descend
+>>> W = descend.init.he(fan_in=64, shape=(10, 64), seed=0)
+>>> W.shape
+(10, 64)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import check_int, check_real
+
+__all__ = ["uniform", "normal", "he", "glorot", "bias"]
+
+
+def _shape(shape):
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    try:
+        shape = tuple(check_int(s, "shape", low=1) for s in shape)
+    except TypeError:
+        raise TypeError("shape must be an int or a tuple of ints >= 1") from None
+    if not shape:
+        raise ValueError("shape must not be empty")
+    return shape
+
+
+def _rng(seed):
+    return np.random.default_rng(None if seed is None else check_int(seed, "seed", low=0))
+
+
+def uniform(shape, eps=0.1, seed=None):
+    """Draw from U(-eps, eps): small random weights that break the symmetry between units.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+    eps : float, default 0.1
+        Half-width, > 0.
+    seed : int, optional
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> import descend
+    >>> w = descend.init.uniform(1000, eps=0.5, seed=1)
+    >>> bool(abs(w).max() <= 0.5)
+    True
+    """
+    eps = check_real(eps, "eps", low=0.0, low_open=True)
+    return _rng(seed).uniform(-eps, eps, size=_shape(shape))
+
+
+def normal(shape, eps=0.1, seed=None):
+    """Draw from N(0, eps^2).
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+    eps : float, default 0.1
+        Standard deviation, > 0.
+    seed : int, optional
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> import descend
+    >>> descend.init.normal((2, 3), seed=0).shape
+    (2, 3)
+    """
+    eps = check_real(eps, "eps", low=0.0, low_open=True)
+    return _rng(seed).normal(0.0, eps, size=_shape(shape))
+
+
+def he(fan_in, shape, seed=None):
+    """He initialisation for a unit with M = fan_in inputs: N(0, 2 / M).
+
+    The variance 2/M keeps the variance of ReLU activations steady from layer to layer.
+
+    Parameters
+    ----------
+    fan_in : int
+        M, the number of inputs of each unit, >= 1.
+    shape : int or tuple of int
+    seed : int, optional
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> import descend
+    >>> w = descend.init.he(50, 200_000, seed=0)
+    >>> round(float(w.var()) * 50 / 2, 2)
+    1.0
+    """
+    fan_in = check_int(fan_in, "fan_in", low=1)
+    return _rng(seed).normal(0.0, np.sqrt(2.0 / fan_in), size=_shape(shape))
+
+
+def glorot(fan_in, fan_out, shape=None, seed=None):
+    """Glorot (Xavier) uniform initialisation: U(-a, a) with a = sqrt(6 / (fan_in + fan_out)).
+
+    Parameters
+    ----------
+    fan_in, fan_out : int
+        Inputs and outputs of the layer, >= 1.
+    shape : int or tuple of int, optional
+        Defaults to (fan_out, fan_in).
+    seed : int, optional
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> import descend
+    >>> descend.init.glorot(3, 2, seed=0).shape
+    (2, 3)
+    """
+    fan_in = check_int(fan_in, "fan_in", low=1)
+    fan_out = check_int(fan_out, "fan_out", low=1)
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return _rng(seed).uniform(-limit, limit, size=_shape(shape or (fan_out, fan_in)))
+
+
+def bias(shape, value=0.01):
+    """Biases set to a small positive constant, so that ReLU units start active.
+
+    Parameters
+    ----------
+    shape : int or tuple of int
+    value : float, default 0.01
+        >= 0.
+
+    Returns
+    -------
+    ndarray
+
+    Examples
+    --------
+    >>> import descend
+    >>> descend.init.bias(3).tolist()
+    [0.01, 0.01, 0.01]
+    """
+    return np.full(_shape(shape), check_real(value, "value", low=0.0))

@@ -15,7 +15,8 @@ Examples
 """
 
 from . import _first_order, _second_order  # noqa: F401  (register the methods)
-from . import init, optimizers, plot, problems, reference, schedules
+from . import analysis, init, optimizers, plot, problems, reference, schedules
+from ._check_grad import GradientCheck, check_grad
 from ._core import permutation as _permutation
 from ._first_order import ConvergenceWarning
 from ._minimize import methods, minimize
@@ -71,6 +72,7 @@ def __getattr__(name):
 
 __all__ = [
     "ConvergenceWarning",
+    "GradientCheck",
     "History",
     "LeastSquares",
     "Logistic",
@@ -78,6 +80,8 @@ __all__ = [
     "Quadratic",
     "Result",
     "Softmax",
+    "analysis",
+    "check_grad",
     "init",
     "methods",
     "minimize",

@@ -1,0 +1,227 @@
+"""Curvature diagnostics: the lectures' Hessian analysis turned into numbers and advice.
+
+``curvature(objective, w)`` classifies a point by the second-derivative test and gives the
+learning rates the lectures derive from the Hessian's eigenvalues: 2/l_max (the stability
+limit of gradient descent), 2/(l_min + l_max) (the best constant rate) with its contraction
+factor (k - 1)/(k + 1), and the optimal step along -g, g'g / g'Hg.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from ._minimize import _check_objective
+from ._validation import check_int, check_real, check_x0
+
+__all__ = ["Curvature", "curvature", "lr_range", "lanczos_extremes"]
+
+
+@dataclass(frozen=True)
+class Curvature:
+    """The curvature of an objective at a point.
+
+    Attributes
+    ----------
+    eigenvalues : ndarray
+        The Hessian's eigenvalues, ascending (only the extreme two with Lanczos).
+    eigenvectors : ndarray or None
+        The matching eigenvectors as columns (dense method only).
+    condition_number : float
+        l_max / l_min (inf when l_min <= 0).
+    kind : str
+        "minimum", "maximum", "saddle", "inconclusive" (a zero eigenvalue, the rest of one
+        sign) or "not critical" (the gradient is not zero).
+    grad_norm : float
+        The gradient's norm at the point.
+    max_stable_lr : float
+        2 / l_max: gradient descent diverges above it (inf when l_max <= 0).
+    best_lr : float
+        2 / (l_min + l_max), the best constant rate on a positive definite quadratic.
+    contraction : float
+        The error factor per step at best_lr, (k - 1)/(k + 1) with k the condition number.
+    exact_step : float
+        g'g / g'Hg, the optimal step along -g on the local quadratic model (NaN if g = 0).
+    """
+
+    eigenvalues: np.ndarray
+    eigenvectors: Optional[np.ndarray]
+    condition_number: float
+    kind: str
+    grad_norm: float
+    max_stable_lr: float
+    best_lr: float
+    contraction: float
+    exact_step: float
+
+
+def lanczos_extremes(hvp, n, steps=60, seed=0):
+    """Estimate the smallest and largest eigenvalues of a symmetric operator by Lanczos.
+
+    Parameters
+    ----------
+    hvp : callable
+        ``v -> H v``.
+    n : int
+        The dimension.
+    steps : int, default 60
+        Lanczos steps (at most n), with full reorthogonalisation.
+    seed : int, default 0
+        Seed of the random start vector.
+
+    Returns
+    -------
+    (float, float)
+        Estimates of (l_min, l_max); the extremes converge first.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.analysis import lanczos_extremes
+    >>> H = np.diag(np.arange(1.0, 101.0))
+    >>> [round(v, 6) for v in lanczos_extremes(lambda v: H @ v, 100)]
+    [1.0, 100.0]
+    """
+    steps = min(check_int(steps, "steps", low=1), n)
+    rng = np.random.default_rng(seed)
+    q = rng.standard_normal(n)
+    q /= np.linalg.norm(q)
+    basis = [q]
+    alphas, betas = [], []
+    for k in range(steps):
+        w = np.asarray(hvp(basis[-1]), dtype=np.float64)
+        alpha = basis[-1] @ w
+        w = w - alpha * basis[-1] - (betas[-1] * basis[-2] if betas else 0.0)
+        for b in basis:  # full reorthogonalisation keeps the estimates honest
+            w -= (b @ w) * b
+        alphas.append(alpha)
+        beta = np.linalg.norm(w)
+        if k == steps - 1 or beta <= 1e-12 * max(1.0, abs(alpha)):
+            break
+        betas.append(beta)
+        basis.append(w / beta)
+    T = np.diag(alphas) + np.diag(betas[:len(alphas) - 1], 1) + np.diag(betas[:len(alphas) - 1],
+                                                                      -1)
+    ritz = np.linalg.eigvalsh(T)
+    return float(ritz[0]), float(ritz[-1])
+
+
+def curvature(objective, w, *, tol=1e-8, method="auto", steps=60):
+    """Analyse the Hessian of `objective` at `w` (the second-derivative test and step sizes).
+
+    Parameters
+    ----------
+    objective : descend.Objective
+        An objective with a Hessian (``has_hessian``).
+    w : array_like
+        The point.
+    tol : float, default 1e-8
+        Relative tolerance: an eigenvalue with ``|l| <= tol max|l|`` counts as zero, and the
+        point counts as critical when ``||g|| <= sqrt(tol) max(1, l_max)``.
+    method : {"auto", "dense", "lanczos"}, default "auto"
+        "dense" forms the Hessian and all its eigenvalues; "lanczos" uses only Hessian-vector
+        products (no dense Hessian: for large problems); "auto" is dense up to 500 parameters.
+    steps : int, default 60
+        Lanczos steps.
+
+    Returns
+    -------
+    Curvature
+
+    Examples
+    --------
+    >>> import descend
+    >>> c = descend.analysis.curvature(descend.problems.saddle(), [1.0, 2.0])
+    >>> c.kind, c.eigenvalues.tolist()
+    ('saddle', [-2.0, 2.0])
+    >>> descend.analysis.curvature(descend.problems.bowl(), [1.0, 2.0]).max_stable_lr
+    1.0
+    """
+    objective = _check_objective(objective)
+    if not objective.has_hessian:
+        raise ValueError("curvature needs an objective with a Hessian")
+    w = check_x0(w, objective.n_params)
+    tol = check_real(tol, "tol", low=0.0)
+    if method not in ("auto", "dense", "lanczos"):
+        raise ValueError(f"method must be 'auto', 'dense' or 'lanczos', got {method!r}")
+    if method == "auto":
+        method = "dense" if objective.n_params <= 500 else "lanczos"
+    g = objective.gradient(w)
+    vectors = None
+    if method == "dense":
+        eigenvalues, vectors = np.linalg.eigh(objective.hessian(w))
+    else:
+        eigenvalues = np.array(lanczos_extremes(lambda v: objective.hvp(w, v),
+                                                objective.n_params, steps))
+    low, high = float(eigenvalues[0]), float(eigenvalues[-1])
+    zero = tol * max(abs(low), abs(high), 1e-300)
+    gnorm = float(np.linalg.norm(g))
+    if gnorm > np.sqrt(tol) * max(1.0, abs(high)):
+        kind = "not critical"
+    elif low > zero:
+        kind = "minimum"
+    elif high < -zero:
+        kind = "maximum"
+    elif low < -zero and high > zero:
+        kind = "saddle"
+    else:
+        kind = "inconclusive"
+    condition = high / low if low > 0 else np.inf
+    gHg = g @ objective.hvp(w, g)
+    return Curvature(
+        eigenvalues=eigenvalues,
+        eigenvectors=vectors,
+        condition_number=float(condition),
+        kind=kind,
+        grad_norm=gnorm,
+        max_stable_lr=2.0 / high if high > 0 else np.inf,
+        best_lr=2.0 / (low + high) if low > 0 else np.nan,
+        contraction=(condition - 1) / (condition + 1) if low > 0 else np.nan,
+        exact_step=float(g @ g / gHg) if gHg > 0 else np.nan,
+    )
+
+
+def lr_range(objective, w, **kwargs):
+    """Turn :func:`curvature` into learning-rate advice a person can read.
+
+    Parameters
+    ----------
+    objective : descend.Objective
+    w : array_like
+    **kwargs
+        Passed to :func:`curvature`.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import descend
+    >>> print(descend.analysis.lr_range(descend.problems.bowl(), [0.0, 0.0]))  # doctest: +ELLIPSIS
+    Curvature at this point: eigenvalues from 2 to 2 (condition number 1).
+    ...
+    """
+    c = curvature(objective, w, **kwargs)
+    low, high = c.eigenvalues[0], c.eigenvalues[-1]
+    lines = [f"Curvature at this point: eigenvalues from {low:.4g} to {high:.4g} "
+             f"(condition number {c.condition_number:.4g})."]
+    if high <= 0:
+        lines.append("No direction curves upwards: gradient descent is not stable at any fixed "
+                     "learning rate here (it keeps going down, if anything).")
+    else:
+        lines.append(f"Gradient descent is stable for lr < {c.max_stable_lr:.4g} (2/l_max); "
+                     f"it oscillates across the steepest direction for lr > "
+                     f"{c.max_stable_lr / 2:.4g} (1/l_max).")
+    if low > 0:
+        lines.append(f"The best constant rate is {c.best_lr:.4g} (2/(l_min + l_max)): each "
+                     f"step shrinks the error by a factor {c.contraction:.4g} at least.")
+        if c.condition_number > 100:
+            lines.append("The problem is ill-conditioned: momentum, Newton's method or "
+                         "(L-)BFGS will need far fewer steps than plain gradient descent.")
+    if np.isfinite(c.exact_step):
+        lines.append(f"The optimal step along -g from here is {c.exact_step:.4g} (g'g/g'Hg).")
+    lines.append(f"The point is: {c.kind}.")
+    return "\n".join(lines)

@@ -5,4 +5,5 @@ PYBIND11_MODULE(DESCEND_MODULE_NAME, m) {
   descend::bindings::bind_objectives(m);
   descend::bindings::bind_solvers(m);
   descend::bindings::bind_first_order(m);
+  descend::bindings::bind_callables(m);
 }

@@ -14,5 +14,6 @@ namespace descend::bindings {
 void bind_objectives(py::module_& m);
 void bind_solvers(py::module_& m);
 void bind_first_order(py::module_& m);
+void bind_callables(py::module_& m);
 
 }  // namespace descend::bindings

@@ -103,6 +103,26 @@ def _check_objective(objective):
     return objective
 
 
+def as_objective(objective, n, jac=None, hess=None, hessp=None):
+    """A descend objective as it is, or Python callables (scipy's conventions) adapted."""
+    if isinstance(objective, _core.Objective):
+        if jac is not None or hess is not None or hessp is not None:
+            raise TypeError("jac, hess and hessp are for Python functions; a descend objective "
+                            "provides its own derivatives")
+        return objective
+    if not callable(objective):
+        return _check_objective(objective)  # raises the TypeError
+    if jac is None:
+        raise ValueError("minimize needs the gradient of a Python function: pass jac=callable "
+                         "(x -> gradient) or jac=True (fun returns (value, gradient))")
+    if not (jac is True or callable(jac)):
+        raise TypeError(f"jac must be a callable or True, got {type(jac).__name__}")
+    for name, value in (("hess", hess), ("hessp", hessp)):
+        if value is not None and not callable(value):
+            raise TypeError(f"{name} must be a callable or None, got {type(value).__name__}")
+    return _core.PyObjective(objective, jac, hess, hessp, n)
+
+
 def _check_callback(callback):
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
@@ -120,19 +140,28 @@ def _path_recorder(x0, callback):
     return path, record
 
 
-def minimize(objective, x0, method="gd", *, callback=None, keep_path=False, verbose=False,
-             **options):
+def minimize(objective, x0, method="gd", *, jac=None, hess=None, hessp=None, callback=None,
+             keep_path=False, verbose=False, **options):
     """Minimise an objective from a starting point with the chosen method.
 
     Parameters
     ----------
-    objective : descend.Objective
+    objective : descend.Objective or callable
         A built-in objective (:class:`descend.LeastSquares`, :class:`descend.Logistic`,
-        :class:`descend.Quadratic`, :mod:`descend.problems`).
+        :class:`descend.Quadratic`, :mod:`descend.problems`), or a Python function
+        ``fun(x) -> float`` with its derivatives given by `jac`, `hess`, `hessp` (scipy's
+        conventions). The compiled loop calls a Python function with the GIL held only for
+        the call; exceptions it raises propagate here.
     x0 : array_like, shape (n_params,)
         Starting point (copied; never modified).
     method : str, default "gd"
         One of :func:`descend.methods`.
+    jac : callable or True, optional
+        For a Python `objective`: ``jac(x) -> gradient``, or True when ``objective(x)``
+        returns ``(value, gradient)``. Required: descend does not difference numerically.
+    hess, hessp : callable, optional
+        For a Python `objective`: ``hess(x) -> (n, n) array`` and ``hessp(x, v) -> H v``,
+        needed by ``method="newton"`` (either one) and ``line_search="exact"``.
     callback : callable, optional
         Called as ``callback(info)`` after every iteration with ``info.nit``, ``info.x``,
         ``info.loss``, ``info.grad_norm`` and ``info.step``. Returning True or raising
@@ -174,13 +203,17 @@ def minimize(objective, x0, method="gd", *, callback=None, keep_path=False, verb
     spec = _METHODS.get(method.lower())
     if spec is None:
         raise ValueError(f"unknown method {method!r}; choose one of: {', '.join(sorted(_METHODS))}")
-    objective = _check_objective(objective)
+    if isinstance(objective, _core.Objective) or not callable(objective):
+        objective = as_objective(objective, 0, jac, hess, hessp)
+        x0 = check_x0(x0, objective.n_params)
+    else:  # a Python function: x0 says how many parameters there are
+        x0 = check_x0(x0, None)
+        objective = as_objective(objective, len(x0), jac, hess, hessp)
     if spec.needs_hessian and not objective.has_hessian:
         gradient_only = sorted(n for n, m in _METHODS.items() if not m.needs_hessian)
         raise ValueError(
             f"method {spec.name!r} needs the objective's Hessian, which this objective does "
             f"not provide; methods that need only gradients: {', '.join(gradient_only)}")
-    x0 = check_x0(x0, objective.n_params)
     opts = spec.parse(options)
     callback = _check_callback(callback)
     path = None

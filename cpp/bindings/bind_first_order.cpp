@@ -2,6 +2,7 @@
 // the mini-batch loop walks, and the runs of minimize's first-order methods.
 
 #include <descend/batches.hpp>
+#include <descend/projections.hpp>
 #include <descend/rules.hpp>
 #include <descend/schedules.hpp>
 #include <descend/solvers/full_batch.hpp>
@@ -97,6 +98,24 @@ ScheduleFn schedule_function(const py::object& schedule, double lr0) {
   };
 }
 
+/// A constraint: None, a _core.Projection, or a Python callable x -> projected x.
+Projection to_projection(const py::object& constraint) {
+  if (constraint.is_none()) return {};
+  if (py::isinstance<Projection>(constraint)) return constraint.cast<Projection>();
+  Projection p;
+  p.kind = Projection::Kind::Function;
+  p.function = [constraint](VecRef x) {
+    py::gil_scoped_acquire gil;
+    const auto out = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(
+        constraint(py::array_t<double>(x.size(), x.data())));
+    if (!out || out.ndim() != 1 || out.shape(0) != x.size())
+      throw std::invalid_argument("the projection must return an array of x's length");
+    x = Eigen::Map<const VecX>(out.data(), x.size());
+    if (!x.allFinite()) throw std::invalid_argument("the projection returned NaN or infinity");
+  };
+  return p;
+}
+
 }  // namespace
 
 void bind_first_order(py::module_& m) {
@@ -176,7 +195,9 @@ void bind_first_order(py::module_& m) {
   m.def(
       "run_first_order",
       [](const Objective& f, VecX x0, const Stepper& stepper, const py::object& schedule,
-         double tol, double gtol, Index max_iter, const py::object& batch, const py::object& callback) {
+         double tol, double gtol, Index max_iter, const py::object& batch,
+         const py::object& callback, const py::object& constraint) {
+        const Projection projection = to_projection(constraint);
         const double lr0 = std::visit([](const auto& r) { return r.lr.first(); }, stepper.rule);
         const ScheduleFn factor = schedule_function(schedule, lr0);
         const Callback cb = wrap_callback(callback);  // both destroyed after the GIL is back
@@ -185,7 +206,9 @@ void bind_first_order(py::module_& m) {
           const StopCriteria stop{tol, gtol, max_iter};
           py::gil_scoped_release unlocked;
           r = std::visit(
-              [&](const auto& rule) { return run_full_batch(f, std::move(x0), rule, factor, stop, cb); },
+              [&](const auto& rule) {
+                return run_full_batch(f, std::move(x0), rule, factor, stop, cb, projection);
+              },
               stepper.rule);
         } else {
           const auto b = batch.cast<py::dict>();
@@ -201,13 +224,36 @@ void bind_first_order(py::module_& m) {
           p.gtol = gtol;
           py::gil_scoped_release unlocked;
           r = std::visit(
-              [&](const auto& rule) { return run_minibatch(f, std::move(x0), rule, factor, p, cb); },
+              [&](const auto& rule) {
+                return run_minibatch(f, std::move(x0), rule, factor, p, cb, projection);
+              },
               stepper.rule);
         }
         return result_to_dict(r);
       },
       "objective"_a, "x0"_a, "stepper"_a, "schedule"_a, "tol"_a, "gtol"_a, "max_iter"_a,
-      "batch"_a, "callback"_a);
+      "batch"_a, "callback"_a, "constraint"_a);
+
+  py::class_<Projection> projection(m, "Projection");
+  py::enum_<Projection::Kind>(projection, "Kind")
+      .value("ball", Projection::Kind::Ball)
+      .value("box", Projection::Kind::Box)
+      .value("nonnegative", Projection::Kind::NonNegative)
+      .value("simplex", Projection::Kind::Simplex);
+  projection.def(py::init<>())
+      .def_readwrite("kind", &Projection::kind)
+      .def_readwrite("radius", &Projection::radius)
+      .def_readwrite("center", &Projection::center)
+      .def_readwrite("lower", &Projection::lower)
+      .def_readwrite("upper", &Projection::upper)
+      .def(
+          "project",
+          [](const Projection& p, VecX x) {
+            p.check(x.size());
+            p.apply(x);
+            return x;
+          },
+          "x"_a);
 }
 
 }  // namespace descend::bindings

@@ -15,8 +15,9 @@ Examples
 """
 
 from . import _first_order, _second_order  # noqa: F401  (register the methods)
-from . import analysis, init, optimizers, plot, problems, reference, schedules
+from . import analysis, constraints, init, optimizers, plot, problems, reference, schedules
 from ._check_grad import GradientCheck, check_grad
+from .constraints import constrained_least_squares
 from ._core import permutation as _permutation
 from ._first_order import ConvergenceWarning
 from ._minimize import methods, minimize
@@ -82,6 +83,8 @@ __all__ = [
     "Softmax",
     "analysis",
     "check_grad",
+    "constrained_least_squares",
+    "constraints",
     "init",
     "methods",
     "minimize",

@@ -14,6 +14,7 @@ from . import _core
 from ._minimize import Method, Option, non_negative, positive_int, register_method
 from ._second_order import gd_line_search_options, run_steepest_descent
 from ._validation import check_bool, check_int
+from .constraints import as_constraint
 from .optimizers import as_lr, unit
 from .schedules import as_schedule
 
@@ -75,6 +76,8 @@ COMMON = {
                                       "improved by less than tol for n_iter_no_change epochs "
                                       "(default None: run every epoch)"),
     "gtol": Option(1e-6, non_negative, "stop when the full gradient's norm is <= gtol"),
+    "constraint": Option(None, as_constraint, "a descend.constraints set or a projection "
+                                              "callable: projected gradient descent"),
     "max_iter": Option(1000, positive_int, "full batch: at most this many iterations"),
 }
 
@@ -119,7 +122,12 @@ def _runner(kind):
         if len(o["lr"]) not in (1, len(x0)):
             raise ValueError(f"lr must be a scalar or have one rate per parameter "
                              f"({len(x0)}), got {len(o['lr'])}")
+        constraint = o["constraint"]
+        if constraint is not None and hasattr(constraint, "_core_projection"):
+            constraint = constraint._core_projection()
         if kind == "gd" and o.get("line_search") is not None:
+            if o["constraint"] is not None:
+                raise ValueError("line_search cannot be combined with a constraint")
             if o["batch_size"] is not None:
                 raise ValueError("line_search works on the full batch: use batch_size=None")
             return run_steepest_descent(objective, x0, {**o, "lr": float(o["lr"][0]),
@@ -136,7 +144,7 @@ def _runner(kind):
                                              "drop_last", "tol", "n_iter_no_change", "epoch_loss")}
         schedule = as_schedule(o["schedule"])
         raw = _core.run_first_order(objective, x0, _stepper(kind, o), schedule, _full_tol(o),
-                                    o["gtol"], o["max_iter"], batch, callback)
+                                    o["gtol"], o["max_iter"], batch, callback, constraint)
         if batch is not None and raw["status"] == "max_iter":
             warnings.warn(f"{kind}: {raw['message']}; raise epochs or tol", ConvergenceWarning,
                           stacklevel=4)

@@ -6,6 +6,7 @@ C++ computes.
 
 from .descent import damped_newton_direction, descent
 from .gd import gradient_descent
+from .projections import project_ball, project_box, project_nonnegative, project_simplex
 from .rules import (
     Rule,
     run_full_batch,
@@ -26,6 +27,10 @@ __all__ = [
     "damped_newton_direction",
     "descent",
     "gradient_descent",
+    "project_ball",
+    "project_box",
+    "project_nonnegative",
+    "project_simplex",
     "run_full_batch",
     "run_minibatch",
     "schedule_factor",

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "../objective.hpp"
+#include "../projections.hpp"
 #include "../result.hpp"
 #include "../rules.hpp"
 #include "../schedules.hpp"
@@ -40,13 +41,18 @@ inline std::string lr_hint(double lr) {
   return hint;
 }
 
+/// With an active `projection`, this is projected gradient descent: x0 is projected first,
+/// and every step is followed by the projection back into the set.
 template <class Obj, class Rule>
 Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedule,
-                      const StopCriteria& stop, const Callback& callback) {
+                      const StopCriteria& stop, const Callback& callback,
+                      const Projection& projection = {}) {
   stop.check();
   if (x.size() != f.n_params()) throw std::invalid_argument("x0 has the wrong length");
   rule.check(x.size());
   rule.reset(x.size());
+  projection.check(x.size());
+  projection.apply(x);
   Result r;
   Stopwatch clock;
   StopMonitor monitor(stop, lr_hint(rule.lr.first()));
@@ -63,6 +69,7 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedul
   while (!monitor.should_stop(t, fx, gnorm, r.status, r.message)) {
     // Step: the rule moves x from the current gradient, at the scheduled rate.
     const double step = rule.apply(x, g, checked_factor(schedule, t));
+    projection.apply(x);
     ++t;
     // Evaluate the new iterate: loss and gradient in one pass over the data.
     fx = f.value_and_gradient(x, g);

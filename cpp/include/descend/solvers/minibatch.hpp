@@ -43,7 +43,8 @@ struct MinibatchParams {
 
 template <class Obj, class Rule>
 Result run_minibatch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedule,
-                     const MinibatchParams& p, const Callback& callback) {
+                     const MinibatchParams& p, const Callback& callback,
+                     const Projection& projection = {}) {
   const Index n = f.n_samples();
   if (n < 1)
     throw std::invalid_argument(f.name() + " is not a sum over samples: batch_size needs a data "
@@ -52,6 +53,8 @@ Result run_minibatch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedule
   p.check(n);
   rule.check(x.size());
   rule.reset(x.size());
+  projection.check(x.size());
+  projection.apply(x);
   Result r;
   Stopwatch clock;
   VecX g(x.size()), gb(x.size());
@@ -93,6 +96,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedule
       running += double(m) * f.batch_value_and_gradient(x, order.data() + begin, m, gb);
       seen += m;
       step = rule.apply(x, gb, factor);
+      projection.apply(x);
       ++steps;
     }
     ++epoch;

@@ -1,0 +1,68 @@
+#pragma once
+/// Euclidean projections onto convex sets, for projected gradient descent (step, then
+/// project back): x <- argmin_{z in C} ||z - x||.
+///   Ball(r, c)       c + (x - c) min(1, r / ||x - c||)
+///   Box(lo, hi)      clip(x, lo, hi)
+///   NonNegative      max(x, 0)
+///   Simplex          {z >= 0, sum z = 1}: max(x - theta, 0) with theta from the sorted x
+///                    (Held, Wolfe and Crowder 1974; Duchi et al. 2008)
+
+#include <algorithm>
+#include <functional>
+#include <stdexcept>
+#include <vector>
+
+#include "types.hpp"
+
+namespace descend {
+
+struct Projection {
+  enum class Kind { None, Ball, Box, NonNegative, Simplex, Function } kind = Kind::None;
+  double radius = 1.0;
+  VecX center, lower, upper;                   ///< Ball: center (empty = 0); Box: the bounds
+  std::function<void(VecRef)> function;        ///< Function: a user's projection
+
+  bool active() const { return kind != Kind::None; }
+
+  void check(Index n) const {
+    if (kind == Kind::Ball && (!(radius >= 0.0) || (center.size() != 0 && center.size() != n)))
+      throw std::invalid_argument("the ball needs a radius >= 0 and a center of x's length");
+    if (kind == Kind::Box && (lower.size() != n || upper.size() != n))
+      throw std::invalid_argument("the box bounds must have x's length");
+  }
+
+  void apply(VecRef x) const {
+    switch (kind) {
+      case Kind::None: break;
+      case Kind::Ball: {
+        if (center.size() == 0) {
+          const double norm = x.norm();
+          if (norm > radius) x *= radius / norm;
+        } else {
+          const double norm = (x - center).norm();
+          if (norm > radius) x = center + (x - center) * (radius / norm);
+        }
+        break;
+      }
+      case Kind::Box: x = x.cwiseMax(lower).cwiseMin(upper); break;
+      case Kind::NonNegative: x = x.cwiseMax(0.0); break;
+      case Kind::Simplex: project_simplex(x); break;
+      case Kind::Function: function(x); break;
+    }
+  }
+
+  static void project_simplex(VecRef x) {
+    const Index n = x.size();
+    std::vector<double> u(x.data(), x.data() + n);
+    std::sort(u.begin(), u.end(), std::greater<double>());
+    double sum = 0.0, theta = 0.0;
+    for (Index j = 0; j < n; ++j) {
+      sum += u[j];
+      const double t = (sum - 1.0) / double(j + 1);
+      if (u[j] - t > 0.0) theta = t;
+    }
+    x = (x.array() - theta).cwiseMax(0.0);
+  }
+};
+
+}  // namespace descend

@@ -39,6 +39,8 @@ class Forwarding : public Objective {
     return impl_->batch_value_and_gradient(w, rows, m, g);
   }
   void prefetch_rows(const Index* rows, Index m) const override { impl_->prefetch_rows(rows, m); }
+  double l1() const override { return impl_->l1(); }
+  Index l1_size() const override { return impl_->l1_size(); }
   std::string name() const override { return impl_->name(); }
 
  private:
@@ -73,7 +75,7 @@ const T* optional_weights(const py::object& sample_weight, Index n) {
 template <class Loss, typename T>
 std::unique_ptr<Objective> make_glm_typed(const py::array& X, const py::array& y,
                                           const py::object& sample_weight, double l2,
-                                          bool fit_intercept, int n_threads) {
+                                          bool fit_intercept, int n_threads, double l1) {
   const Index n = X.shape(0), d = X.shape(1);
   require_vector<T>(y, n, "y");
   const T* sw = optional_weights<T>(sample_weight, n);
@@ -81,34 +83,34 @@ std::unique_ptr<Objective> make_glm_typed(const py::array& X, const py::array& y
   const T* yd = static_cast<const T*>(y.data());
   if (py::array_t<T, py::array::c_style>::check_(X))
     return std::make_unique<Glm<T, Eigen::RowMajor, Loss>>(data, n, d, yd, sw, l2, fit_intercept,
-                                                           n_threads);
+                                                           n_threads, l1);
   if (py::array_t<T, py::array::f_style>::check_(X))
     return std::make_unique<Glm<T, Eigen::ColMajor, Loss>>(data, n, d, yd, sw, l2, fit_intercept,
-                                                           n_threads);
+                                                           n_threads, l1);
   throw std::invalid_argument("X must be C- or Fortran-contiguous");
 }
 
 template <class Loss>
 std::unique_ptr<Objective> make_glm_loss(const py::array& X, const py::array& y,
                                          const py::object& sample_weight, double l2,
-                                         bool fit_intercept, int n_threads) {
+                                         bool fit_intercept, int n_threads, double l1) {
   if (X.ndim() != 2) throw std::invalid_argument("X must be a 2-D array");
   if (py::isinstance<py::array_t<double>>(X))
-    return make_glm_typed<Loss, double>(X, y, sample_weight, l2, fit_intercept, n_threads);
+    return make_glm_typed<Loss, double>(X, y, sample_weight, l2, fit_intercept, n_threads, l1);
   if (py::isinstance<py::array_t<float>>(X))
-    return make_glm_typed<Loss, float>(X, y, sample_weight, l2, fit_intercept, n_threads);
+    return make_glm_typed<Loss, float>(X, y, sample_weight, l2, fit_intercept, n_threads, l1);
   throw py::type_error("X must be float32 or float64");
 }
 
 std::shared_ptr<GlmHandle> make_glm(const std::string& loss, const py::array& X,
                                     const py::array& y, const py::object& sample_weight,
-                                    double l2, bool fit_intercept, int n_threads) {
+                                    double l2, bool fit_intercept, int n_threads, double l1) {
   if (loss == "squared")
     return std::make_shared<GlmHandle>(
-        make_glm_loss<SquaredLoss>(X, y, sample_weight, l2, fit_intercept, n_threads));
+        make_glm_loss<SquaredLoss>(X, y, sample_weight, l2, fit_intercept, n_threads, l1));
   if (loss == "log")
     return std::make_shared<GlmHandle>(
-        make_glm_loss<LogLoss>(X, y, sample_weight, l2, fit_intercept, n_threads));
+        make_glm_loss<LogLoss>(X, y, sample_weight, l2, fit_intercept, n_threads, l1));
   throw std::invalid_argument("unknown loss '" + loss + "'");
 }
 
@@ -177,6 +179,8 @@ Examples
                              "Number of samples (rows of X); 0 if not a sum over samples.")
       .def_property_readonly("has_hessian", &Objective::has_hessian,
                              "Whether hessian() and hvp() are available.")
+      .def_property_readonly("l1_penalty", &Objective::l1,
+                             "The L1 penalty value() includes and gradient() leaves out.")
       .def("value", [](const Objective& f, const CVecRef& w) { return f.value(w); }, "w"_a,
            release, "R(w).")
       .def("gradient",
@@ -226,8 +230,8 @@ Examples
 
   py::class_<GlmHandle, Objective, std::shared_ptr<GlmHandle>>(m, "Glm")
       .def(py::init(&make_glm), "loss"_a, "X"_a, "y"_a, "sample_weight"_a, "l2"_a,
-           "fit_intercept"_a, "n_threads"_a, py::keep_alive<1, 3>(), py::keep_alive<1, 4>(),
-           py::keep_alive<1, 5>());
+           "fit_intercept"_a, "n_threads"_a, "l1"_a = 0.0, py::keep_alive<1, 3>(),
+           py::keep_alive<1, 4>(), py::keep_alive<1, 5>());
 
   py::class_<SoftmaxHandle, Objective, std::shared_ptr<SoftmaxHandle>>(m, "Softmax")
       .def(py::init(&make_softmax), "X"_a, "y"_a, "n_classes"_a, "sample_weight"_a, "l2"_a,
@@ -244,6 +248,11 @@ Examples
   py::class_<Polynomial1D, Objective, std::shared_ptr<Polynomial1D>>(m, "Polynomial1D")
       .def(py::init<std::vector<double>>(), "coefficients"_a)
       .def_property_readonly("coefficients", &Polynomial1D::coefficients);
+
+  py::class_<AbsoluteDeviation, Objective, std::shared_ptr<AbsoluteDeviation>>(
+      m, "AbsoluteDeviation")
+      .def(py::init<VecX>(), "center"_a)
+      .def_property_readonly("center", &AbsoluteDeviation::center);
 
   py::class_<Rosenbrock, Objective, std::shared_ptr<Rosenbrock>>(m, "Rosenbrock")
       .def(py::init<Index>(), "dim"_a);

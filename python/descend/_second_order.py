@@ -45,6 +45,9 @@ SEARCH = {
 
 def run_descent(direction, objective, x0, o, callback):
     """Call the compiled descent loop with the validated options `o`."""
+    if objective.l1_penalty > 0:
+        raise ValueError("an L1 penalty is not differentiable: use a first-order method "
+                         "(gd, sgd, momentum, ...), which handles it by a proximal step")
     if o["line_search"] == "exact" and not objective.has_hessian:
         raise ValueError("line_search='exact' needs the objective's Hessian (hvp)")
     if o["c1"] >= o["c2"]:

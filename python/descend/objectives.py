@@ -45,11 +45,14 @@ class _DataObjective(_core.Glm):
 
     _loss = ""
 
-    def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_threads=None):
+    def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_threads=None,
+                 l1=0.0):
         X, l2, fit_intercept, sample_weight, threads = _check_data_arguments(
             X, l2, fit_intercept, sample_weight, n_threads)
         y = self._check_targets(y, X.shape[0], X.dtype)
-        super().__init__(self._loss, X, y, sample_weight, l2, fit_intercept, threads)
+        l1 = check_real(l1, "l1", low=0.0)
+        super().__init__(self._loss, X, y, sample_weight, l2, fit_intercept, threads, l1)
+        self.l1 = l1
         self.X = X
         self.y = y
         self.l2 = l2
@@ -68,7 +71,8 @@ class _DataObjective(_core.Glm):
 
     def __reduce__(self):
         # Pickles (for Dask, multiprocessing) by rebuilding from the validated arrays.
-        args = (self.X, self.y, self.l2, self.fit_intercept, self.sample_weight, self.n_threads)
+        args = (self.X, self.y, self.l2, self.fit_intercept, self.sample_weight, self.n_threads,
+                self.l1)
         return (type(self), args)
 
     def __repr__(self):
@@ -76,7 +80,7 @@ class _DataObjective(_core.Glm):
         return (
             f"{type(self).__name__}(n_samples={self.X.shape[0]}, n_features={self.X.shape[1]}, "
             f"dtype={self.X.dtype}, order={order!r}, l2={self.l2}, "
-            f"fit_intercept={self.fit_intercept})"
+            f"fit_intercept={self.fit_intercept}" + (f", l1={self.l1})" if self.l1 else ")")
         )
 
 
@@ -105,6 +109,11 @@ class LeastSquares(_DataObjective):
         Non-negative weights s_i (all ones when omitted).
     n_threads : int, optional
         Threads for large passes over X; all cores by default.
+    l1 : float, default 0.0
+        An L1 penalty ``l1 ||w||_1`` (not on the intercept), >= 0. ``value`` includes it;
+        ``gradient`` is the gradient of the smooth part only: the first-order methods handle
+        the L1 term by a proximal step (soft thresholding) after each step, which gives
+        exact zeros. Second-order methods refuse an objective with ``l1 > 0``.
 
     Raises
     ------
@@ -151,6 +160,8 @@ class Logistic(_DataObjective):
         Non-negative weights.
     n_threads : int, optional
         Threads for large passes over X; all cores by default.
+    l1 : float, default 0.0
+        An L1 penalty, handled as in :class:`LeastSquares`.
 
     Raises
     ------

@@ -12,6 +12,7 @@ from ._validation import check_int
 from .objectives import Quadratic
 
 __all__ = [
+    "AbsoluteDeviation",
     "Polynomial1D",
     "Rosenbrock",
     "parabola",
@@ -20,6 +21,7 @@ __all__ = [
     "dome",
     "saddle",
     "rosenbrock",
+    "absolute_deviation",
 ]
 
 
@@ -78,6 +80,53 @@ class Rosenbrock(_core.Rosenbrock):
 
     def __repr__(self):
         return f"Rosenbrock(dim={self.dim})"
+
+
+class AbsoluteDeviation(_core.AbsoluteDeviation):
+    """``R(w) = sum_i |w_i - center_i|``: convex, not differentiable at its minimum.
+
+    Its ``gradient`` is the subgradient ``sign(w - center)``. Gradient descent with a constant
+    rate ends up bouncing around the kink at a distance of about the rate; subgradient steps
+    with a decaying rate (``schedule="inverse"``) converge.
+
+    Parameters
+    ----------
+    center : array_like
+        The minimiser.
+
+    Examples
+    --------
+    >>> from descend.problems import AbsoluteDeviation
+    >>> f = AbsoluteDeviation([1.0, -2.0])
+    >>> f.value([0.0, 0.0]), f.gradient([0.0, 0.0]).tolist()
+    (3.0, [-1.0, 1.0])
+    """
+
+    def __init__(self, center):
+        from ._validation import check_vector
+
+        super().__init__(check_vector(center, "center"))
+
+    def __reduce__(self):
+        return (type(self), (self.center.copy(),))
+
+    def __repr__(self):
+        return f"AbsoluteDeviation(n_params={self.n_params})"
+
+
+def absolute_deviation(center=(1.0, -2.0)):
+    """Return :class:`AbsoluteDeviation`: minimum 0 at `center`, a kink there (non-smooth).
+
+    Examples
+    --------
+    >>> import descend
+    >>> f = descend.problems.absolute_deviation()
+    >>> r = descend.minimize(f, [5.0, 5.0], lr=1.0, schedule="inverse", max_iter=5000,
+    ...                      tol=0.0, gtol=0.0)
+    >>> bool(abs(r.x - [1.0, -2.0]).max() < 1e-2)
+    True
+    """
+    return AbsoluteDeviation(center)
 
 
 def parabola():

@@ -34,11 +34,12 @@ class Glm final : public Objective {
   /// sample_weight: n non-negative weights or null (all ones); l2 >= 0; n_threads <= 0: all cores.
   /// The pointers must stay valid for the life of the objective (the binding keeps the arrays).
   Glm(const T* X, Index n, Index d, const T* y, const T* sample_weight, double l2,
-      bool fit_intercept, int n_threads)
+      bool fit_intercept, int n_threads, double l1 = 0.0)
       : X_(X, n, d), y_(y), sw_(sample_weight), n_(n), d_(d),
-        p_(d + (fit_intercept ? 1 : 0)), l2_(l2), fit_intercept_(fit_intercept),
+        p_(d + (fit_intercept ? 1 : 0)), l2_(l2), l1_(l1), fit_intercept_(fit_intercept),
         n_threads_(resolve_threads(n_threads)) {
     weight_sum_ = check_data_and_weigh(n, d, sw_, l2);
+    if (!(l1 >= 0.0) || !std::isfinite(l1)) throw std::invalid_argument("l1 must be >= 0");
     // Row-major blocks stay in L1 (the second pass over the block is then nearly free);
     // column-major blocks are taller so each column is read in long contiguous runs.
     const Index row_bytes = d * Index(sizeof(T));
@@ -50,6 +51,8 @@ class Glm final : public Objective {
   Index n_samples() const override { return n_; }
   bool has_hessian() const override { return true; }
   std::string name() const override { return Loss::kName; }
+  double l1() const override { return l1_; }
+  Index l1_size() const override { return d_; }
 
   double value(const CVecRef& w) const override { return full_pass(w, nullptr, true); }
 
@@ -191,11 +194,18 @@ class Glm final : public Objective {
     if (fit_intercept_) z.head(m).array() += b;
   }
 
-  /// Adds the penalty's gradient to g and returns the penalty's value.
+  /// Adds the L2 penalty's gradient to g and returns the penalties' value (L1 included:
+  /// its non-smooth part is left to the solvers' proximal step).
   double add_penalty(const CVecRef& w, VecRef g) const {
-    if (l2_ == 0.0) return 0.0;
-    g.head(d_) += l2_ * w.head(d_);
-    return 0.5 * l2_ * w.head(d_).squaredNorm();
+    if (l2_ != 0.0) g.head(d_) += l2_ * w.head(d_);
+    return penalty_value(w);
+  }
+
+  double penalty_value(const CVecRef& w) const {
+    double value = 0.0;
+    if (l2_ != 0.0) value += 0.5 * l2_ * w.head(d_).squaredNorm();
+    if (l1_ != 0.0) value += l1_ * w.head(d_).template lpNorm<1>();
+    return value;
   }
 
   /// One cached block of rows: returns sum_i s_i loss_i and, when acc is given, adds
@@ -284,8 +294,8 @@ class Glm final : public Objective {
     if (g) {
       *g = sum_parts(parts) / weight_sum_;
       loss += add_penalty(w, *g);
-    } else if (l2_ != 0.0) {
-      loss += 0.5 * l2_ * w.head(d_).squaredNorm();
+    } else {
+      loss += penalty_value(w);
     }
     return loss;
   }
@@ -294,7 +304,7 @@ class Glm final : public Objective {
   const T* y_;
   const T* sw_;
   Index n_, d_, p_;
-  double l2_;
+  double l2_, l1_;
   bool fit_intercept_;
   int n_threads_;
   double weight_sum_ = 0.0;

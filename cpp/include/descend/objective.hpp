@@ -54,6 +54,11 @@ class Objective {
     throw std::logic_error(name() + " is not a sum over samples: it has no batches");
   }
 
+  /// An L1 penalty l1 * ||w[0:l1_size]||_1 that value() includes but gradient() leaves out:
+  /// first-order solvers handle it by a proximal step (soft thresholding) after each step.
+  virtual double l1() const { return 0.0; }
+  virtual Index l1_size() const { return 0; }
+
   /// A hint that rows[0..m) will be read soon (mini-batch loops pass the next batch):
   /// objectives that read rows from memory may start loading them. Never required.
   virtual void prefetch_rows(const Index* /*rows*/, Index /*m*/) const {}

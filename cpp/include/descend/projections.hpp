@@ -65,4 +65,23 @@ struct Projection {
   }
 };
 
+/// The proximal operator of t ||x||_1 (soft thresholding): sign(x) max(|x| - t, 0).
+inline void soft_threshold(VecRef x, double t) {
+  x = x.array().sign() * (x.array().abs() - t).cwiseMax(0.0);
+}
+
+/// What follows each first-order step: the L1 penalty's proximal step on the penalised
+/// coordinates (threshold step * l1), then the projection onto the constraint set.
+/// Holds references only: it is built and used while the GIL is released.
+struct ProximalStep {
+  const Projection& set;
+  double l1;
+  Index l1_size;
+
+  void apply(VecRef x, double step) const {
+    if (l1 > 0.0) soft_threshold(x.head(l1_size), step * l1);
+    set.apply(x);
+  }
+};
+
 }  // namespace descend

@@ -119,4 +119,38 @@ class Rosenbrock final : public Objective {
   Index dim_;
 };
 
+/// R(w) = sum_i |w_i - c_i|: not differentiable where w_i = c_i. The gradient returned is a
+/// subgradient, sign(w - c) (0 at a kink, which lies in the subdifferential [-1, 1]).
+/// Minimum 0 at w = c. No Hessian: subgradient steps with a decaying rate solve it.
+class AbsoluteDeviation final : public Objective {
+ public:
+  explicit AbsoluteDeviation(VecX center) : c_(std::move(center)) {
+    if (c_.size() < 1) throw std::invalid_argument("center must not be empty");
+  }
+
+  Index n_params() const override { return c_.size(); }
+  std::string name() const override { return "AbsoluteDeviation"; }
+
+  double value(const CVecRef& w) const override {
+    check(w);
+    return (w - c_).lpNorm<1>();
+  }
+
+  double value_and_gradient(const CVecRef& w, VecRef g) const override {
+    check(w);
+    g = (w - c_).array().sign();
+    return (w - c_).lpNorm<1>();
+  }
+
+  const VecX& center() const { return c_; }
+
+ private:
+  void check(const CVecRef& w) const {
+    if (w.size() != c_.size())
+      throw std::invalid_argument("w must have length " + std::to_string(c_.size()));
+  }
+
+  VecX c_;
+};
+
 }  // namespace descend

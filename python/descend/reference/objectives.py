@@ -22,7 +22,8 @@ def _on_rows(objective, rows):
 class _Glm:
     """R(w, b) = (1/S) sum_i s_i loss(x_i.w + b, y_i) + l2/2 ||w||^2."""
 
-    def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None):
+    def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, l1=0.0):
+        self.l1 = float(l1)
         self.X = np.asarray(X, dtype=np.float64)
         self.y = self._targets(np.asarray(y, dtype=np.float64))
         n = self.X.shape[0]
@@ -58,9 +59,10 @@ class _Glm:
         coef, b = self._split(w)
         z = self.X @ coef + b
         data = np.sum(self.s * self.loss(z, self.y)) / self.s.sum()
-        return data + 0.5 * self.l2 * coef @ coef
+        return data + 0.5 * self.l2 * coef @ coef + self.l1 * np.abs(coef).sum()
 
     def gradient(self, w):
+        """The gradient of the smooth part (the L1 term is left to a proximal step)."""
         coef, b = self._split(w)
         z = self.X @ coef + b
         c = self.s * self.dloss(z, self.y) / self.s.sum()

@@ -75,13 +75,29 @@ def schedule_factor(kind, t, gamma=0.1, step_size=10, decay=1.0, power=1.0, peri
     return f
 
 
+def soft_threshold(x, t):
+    """The proximal operator of t ||x||_1."""
+    return np.sign(x) * np.maximum(np.abs(x) - t, 0.0)
+
+
+def _prox(objective, x, step):
+    l1 = getattr(objective, "l1", 0.0)
+    if l1 > 0:
+        k = objective.X.shape[1]
+        x = x.copy()
+        x[:k] = soft_threshold(x[:k], step * l1)
+    return x
+
+
 def run_full_batch(objective, x0, rule, max_iter, factor=lambda t: 1.0):
-    """max_iter steps of the rule on the full gradient (no stopping test)."""
+    """max_iter steps of the rule on the full gradient (no stopping test), each followed by
+    the proximal step of the objective's L1 penalty, if any."""
     x = np.array(x0, dtype=np.float64)
     losses = [objective.value(x)]
     for t in range(max_iter):
         _, g = objective.value_and_gradient(x)
         x = rule.step(x, np.asarray(g), factor(t))
+        x = _prox(objective, x, factor(t) * float(np.ravel(rule.lr)[0]))
         losses.append(objective.value(x))
     return x, np.array(losses)
 
@@ -105,6 +121,7 @@ def run_minibatch(objective, x0, rule, batch_size, epochs, orders, drop_last=Fal
                 break
             _, g = objective.batch_value_and_gradient(x, rows)
             x = rule.step(x, np.asarray(g), factor(epoch))
+            x = _prox(objective, x, factor(epoch) * float(np.ravel(rule.lr)[0]))
         losses.append(objective.value(x))
     return x, np.array(losses)
 

@@ -53,6 +53,7 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedul
   rule.reset(x.size());
   projection.check(x.size());
   projection.apply(x);
+  const ProximalStep prox{projection, f.l1(), f.l1_size()};  // L1 penalty, then the set
   Result r;
   Stopwatch clock;
   StopMonitor monitor(stop, lr_hint(rule.lr.first()));
@@ -69,7 +70,7 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedul
   while (!monitor.should_stop(t, fx, gnorm, r.status, r.message)) {
     // Step: the rule moves x from the current gradient, at the scheduled rate.
     const double step = rule.apply(x, g, checked_factor(schedule, t));
-    projection.apply(x);
+    prox.apply(x, step);
     ++t;
     // Evaluate the new iterate: loss and gradient in one pass over the data.
     fx = f.value_and_gradient(x, g);

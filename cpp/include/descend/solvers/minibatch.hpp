@@ -55,6 +55,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedule
   rule.reset(x.size());
   projection.check(x.size());
   projection.apply(x);
+  const ProximalStep prox{projection, f.l1(), f.l1_size()};  // L1 penalty, then the set
   Result r;
   Stopwatch clock;
   VecX g(x.size()), gb(x.size());
@@ -96,7 +97,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedule
       running += double(m) * f.batch_value_and_gradient(x, order.data() + begin, m, gb);
       seen += m;
       step = rule.apply(x, gb, factor);
-      projection.apply(x);
+      prox.apply(x, step);
       ++steps;
     }
     ++epoch;

@@ -17,10 +17,20 @@ from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 from descend import linear_model as dl  # noqa: E402
 
-ESTIMATORS = [dl.LinearRegression(), dl.Ridge(alpha=0.5), dl.LogisticRegression(C=2.0)]
+ESTIMATORS = [dl.LinearRegression(), dl.Ridge(alpha=0.5), dl.LogisticRegression(C=2.0),
+              dl.SGDRegressor(random_state=0), dl.SGDClassifier(random_state=0)]
+
+# Stochastic runs visit the samples in a random order, so zero weights are not the same as
+# removed samples (scikit-learn's own SGD estimators expect this check to fail too).
+_SGD_XFAIL = {"check_sample_weight_equivalence_on_dense_data":
+              "shuffled SGD: zero weights change the order of the steps, not only their sum"}
 
 
-@parametrize_with_checks(ESTIMATORS)
+def _expected_failures(estimator):
+    return _SGD_XFAIL if isinstance(estimator, (dl.SGDRegressor, dl.SGDClassifier)) else {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
 def test_sklearn_conventions(estimator, check):
     check(estimator)
 
@@ -94,11 +104,60 @@ def test_estimators_work_in_pipelines_grid_search_clone_and_pickle():
     (dl.Ridge(alpha=-1.0), [0.0, 1.0, 2.0, 3.0], ValueError, "alpha must be"),
     (dl.LinearRegression(max_iter=0), [0.0, 1.0, 2.0, 3.0], ValueError, "max_iter must be"),
     (dl.LinearRegression(solver="magic"), [0.0, 1.0, 2.0, 3.0], ValueError, "solver must be"),
+    (dl.SGDRegressor(eta0=-1.0), [0.0, 1.0, 2.0, 3.0], ValueError, "eta0 must be"),
+    (dl.SGDRegressor(solver="lbfgs"), [0.0, 1.0, 2.0, 3.0], ValueError, "solver must be one of"),
+    (dl.SGDRegressor(learning_rate="optimal"), [0.0, 1.0, 2.0, 3.0], ValueError,
+     "learning_rate must be"),
+    (dl.SGDClassifier(penalty="elasticnet"), [0, 1, 0, 1], ValueError, "penalty must be"),
+    (dl.SGDClassifier(batch_size=0), [0, 1, 0, 1], ValueError, "batch_size must be"),
 ])
 def test_bad_parameters_are_refused_at_fit(estimator, y, error, match):
     X = np.arange(8.0).reshape(4, 2)
     with pytest.raises(error, match=match):
         estimator.fit(X, y)
+
+
+def test_sgd_regressor_agrees_with_ridge_and_trains_online():
+    X, y = datasets.load_diabetes(return_X_y=True)
+    X = _scaled(X)
+    y = (y - y.mean()) / y.std()
+    sgd = dl.SGDRegressor(alpha=0.01, batch_size=8, max_iter=500, tol=None,
+                          learning_rate="invscaling", power_t=0.5, random_state=0).fit(X, y)
+    ridge = sk.Ridge(alpha=0.01 * len(y)).fit(X, y)  # the same objective, solved exactly
+    # Four of the ten features are nearly collinear: SGD's coefficients wander along that
+    # valley, but its predictions match the exact solution's.
+    np.testing.assert_allclose(sgd.predict(X), ridge.predict(X), atol=0.1)
+    assert sgd.score(X, y) == pytest.approx(ridge.score(X, y), abs=0.01)
+    online = dl.SGDRegressor(alpha=0.01, random_state=0)
+    for start in range(0, len(y), 50):
+        online.partial_fit(X[start:start + 50], y[start:start + 50])
+    assert online.n_iter_ == -(-len(y) // 50) and online.score(X, y) > 0.4
+
+
+@pytest.mark.parametrize("solver", ["sgd", "momentum", "adam"])
+def test_sgd_classifier_on_digits_matches_logistic_regression_accuracy(solver):
+    X, y = datasets.load_digits(return_X_y=True)
+    X = X / 16.0
+    train, test = slice(0, 1300), slice(1300, None)
+    sgd = dl.SGDClassifier(solver=solver, alpha=1e-3, batch_size=16, max_iter=30, tol=None,
+                           random_state=0, eta0=0.05 if solver != "adam" else 0.01)
+    sgd.fit(X[train], y[train])
+    exact = dl.LogisticRegression(C=1.0 / (1e-3 * 1300)).fit(X[train], y[train])
+    assert sgd.coef_.shape == (10, 64) and sgd.intercept_.shape == (10,)
+    assert sgd.score(X[test], y[test]) == pytest.approx(exact.score(X[test], y[test]), abs=0.03)
+
+
+def test_sgd_classifier_partial_fit_needs_classes_first():
+    X, y = datasets.load_breast_cancer(return_X_y=True)
+    X = _scaled(X)
+    model = dl.SGDClassifier(random_state=0)
+    with pytest.raises(ValueError, match="classes must be given"):
+        model.partial_fit(X[:100], y[:100])
+    for start in range(0, len(y), 100):
+        model.partial_fit(X[start:start + 100], y[start:start + 100], classes=[0, 1])
+    assert model.score(X, y) > 0.95
+    with pytest.raises(ValueError, match="not in classes"):
+        model.partial_fit(X[:10], np.full(10, 7))
 
 
 def test_sklearn_errors_for_bad_data():

@@ -73,7 +73,10 @@ class Glm final : public Objective {
       if (r < 0 || r >= n_) throw std::out_of_range("batch row index out of range");
       weights += sw_ ? static_cast<double>(sw_[r]) : 1.0;
     }
-    if (!(weights > 0.0)) throw std::invalid_argument("the batch has zero total sample weight");
+    if (!(weights > 0.0)) {  // only zero-weight samples: the data term contributes nothing
+      g.setZero();
+      return add_penalty(w, g);
+    }
     // Per-thread buffers, reused from call to call: a step allocates nothing.
     thread_local VecT<T> wt, gblock, z, yg, sg;
     thread_local RowMatrix Xg;

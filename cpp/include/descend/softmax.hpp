@@ -73,7 +73,10 @@ class Softmax final : public Objective {
       if (sw_) sg[k] = sw_[r];
       weights += sw_ ? static_cast<double>(sw_[r]) : 1.0;
     }
-    if (!(weights > 0.0)) throw std::invalid_argument("the batch has zero total sample weight");
+    if (!(weights > 0.0)) {  // only zero-weight samples: the data term contributes nothing
+      g.setZero();
+      return add_penalty(w, g);
+    }
     const Params P = params(w);
     RowMatX G = RowMatX::Zero(K_, p_);
     MatT Z;

@@ -51,3 +51,32 @@ def test_fit(benchmark, request, name, library):
     model = benchmark.pedantic(lambda: make().fit(X, y), rounds=3, iterations=1)
     reference = theirs().fit(X, y) if library == "descend" else ours().fit(X, y)
     np.testing.assert_allclose(np.ravel(model.coef_), np.ravel(reference.coef_), atol=atol)
+
+
+SGD_CASES = {
+    "SGDRegressor": (
+        lambda: dl.SGDRegressor(alpha=1e-4, eta0=1e-3, max_iter=5, tol=None, random_state=0),
+        lambda: sk.SGDRegressor(alpha=1e-4, eta0=1e-3, learning_rate="constant", max_iter=5,
+                                tol=None, random_state=0),
+        "regression"),
+    "SGDClassifier": (
+        lambda: dl.SGDClassifier(alpha=1e-4, eta0=1e-3, max_iter=5, tol=None, random_state=0),
+        lambda: sk.SGDClassifier(loss="log_loss", alpha=1e-4, eta0=1e-3,
+                                 learning_rate="constant", max_iter=5, tol=None,
+                                 random_state=0),
+        "classification"),
+}
+
+
+@pytest.mark.parametrize("library", ["descend", "sklearn"])
+@pytest.mark.parametrize("name", list(SGD_CASES))
+def test_sgd_fit(benchmark, request, name, library):
+    """Per-sample SGD, 5 epochs at a constant rate: the same work on both sides; stochastic,
+    so the two are held to the same score rather than the same coefficients."""
+    ours, theirs, data = SGD_CASES[name]
+    X, y = request.getfixturevalue(data)
+    benchmark.group = f"{name} fit, 5 epochs of per-sample SGD, n=100,000 d=50"
+    make = ours if library == "descend" else theirs
+    model = benchmark.pedantic(lambda: make().fit(X, y), rounds=3, iterations=1)
+    other = theirs().fit(X, y) if library == "descend" else ours().fit(X, y)
+    assert model.score(X, y) == pytest.approx(other.score(X, y), abs=0.01)

@@ -220,7 +220,74 @@ class Ridge(_LeastSquaresRegressor):
         return float(self.alpha)
 
 
-class LogisticRegression(ClassifierMixin, _DescendLinearModel):
+class _LinearClassifier:
+    """Prediction for the linear classifiers, from ``coef_``, ``intercept_``, ``classes_``."""
+
+    def decision_function(self, X):
+        """Scores ``X @ coef_.T + intercept_`` (shape (n_samples,) for two classes).
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        scores = X @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes), in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            p = 0.5 * (1.0 + np.tanh(0.5 * scores))  # a sigmoid that cannot overflow
+            return np.column_stack([1.0 - p, p])
+        scores = scores - scores.max(axis=1, keepdims=True)
+        e = np.exp(scores)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X):
+        """Logarithms of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray
+        """
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """The most probable class of each row.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray, shape (n_samples,)
+        """
+        scores = self.decision_function(X)
+        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[index]
+
+
+class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel):
     """Logistic regression (binary, or multinomial for more than two classes).
 
     Minimises ``C sum_i s_i logloss_i + ||w||^2 / 2`` as ``sklearn.linear_model.
@@ -321,69 +388,6 @@ class LogisticRegression(ClassifierMixin, _DescendLinearModel):
         self.n_iter_ = np.array([self.n_iter_])
         return self
 
-    def decision_function(self, X):
-        """Scores ``X @ coef_.T + intercept_`` (shape (n_samples,) for two classes).
-
-        Parameters
-        ----------
-        X : array_like, shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        scores = X @ self.coef_.T + self.intercept_
-        return scores.ravel() if scores.shape[1] == 1 else scores
-
-    def predict_proba(self, X):
-        """Class probabilities, shape (n_samples, n_classes), in the order of ``classes_``.
-
-        Parameters
-        ----------
-        X : array_like, shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            p = 0.5 * (1.0 + np.tanh(0.5 * scores))  # a sigmoid that cannot overflow
-            return np.column_stack([1.0 - p, p])
-        scores = scores - scores.max(axis=1, keepdims=True)
-        e = np.exp(scores)
-        return e / e.sum(axis=1, keepdims=True)
-
-    def predict_log_proba(self, X):
-        """Logarithms of :meth:`predict_proba`.
-
-        Parameters
-        ----------
-        X : array_like, shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray
-        """
-        return np.log(self.predict_proba(X))
-
-    def predict(self, X):
-        """The most probable class of each row.
-
-        Parameters
-        ----------
-        X : array_like, shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray, shape (n_samples,)
-        """
-        scores = self.decision_function(X)
-        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
-        return self.classes_[index]
-
 
 _RULES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
 _STEPPERS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
@@ -392,6 +396,24 @@ _STEPPERS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adag
 
 class _SGDModel(BaseEstimator):
     """Stochastic gradient descent on mini-batches for the linear models (shared parts)."""
+
+    def __init__(self, *, penalty="l2", alpha=1e-4, fit_intercept=True, max_iter=1000, tol=1e-3,
+                 shuffle=True, random_state=None, learning_rate="constant", eta0="auto",
+                 power_t=0.25, n_iter_no_change=5, batch_size=1, solver="sgd", momentum=0.9):
+        self.penalty = penalty
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.n_iter_no_change = n_iter_no_change
+        self.batch_size = batch_size
+        self.solver = solver
+        self.momentum = momentum
 
     def _check_sgd_params(self):
         if self.penalty not in ("l2", "l1", None):
@@ -536,24 +558,6 @@ class SGDRegressor(RegressorMixin, _SGDModel):
     ([2.0, -1.0], 0.5)
     """ + _SGD_DOC.format(rules=", ".join(_RULES), extra=""))
 
-    def __init__(self, *, penalty="l2", alpha=1e-4, fit_intercept=True, max_iter=1000, tol=1e-3,
-                 shuffle=True, random_state=None, learning_rate="constant", eta0="auto",
-                 power_t=0.25, n_iter_no_change=5, batch_size=1, solver="sgd", momentum=0.9):
-        self.penalty = penalty
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.learning_rate = learning_rate
-        self.eta0 = eta0
-        self.power_t = power_t
-        self.n_iter_no_change = n_iter_no_change
-        self.batch_size = batch_size
-        self.solver = solver
-        self.momentum = momentum
-
     def _objective(self, X, y, sample_weight):
         l2, l1 = self._penalties()
         sw = None if sample_weight is None else _check_sample_weight(sample_weight, X,
@@ -631,7 +635,7 @@ class SGDRegressor(RegressorMixin, _SGDModel):
         return X @ self.coef_ + self.intercept_[0]
 
 
-class SGDClassifier(ClassifierMixin, _SGDModel):
+class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
     _curvature_bound = 0.25
 
     __doc__ = ("""Logistic regression by mini-batch stochastic gradient descent.
@@ -648,24 +652,6 @@ class SGDClassifier(ClassifierMixin, _SGDModel):
     >>> SGDClassifier(random_state=0).fit(X, y).score(X, y) > 0.95
     True
     """ + _SGD_DOC.format(rules=", ".join(_RULES), extra=", classes_"))
-
-    def __init__(self, *, penalty="l2", alpha=1e-4, fit_intercept=True, max_iter=1000, tol=1e-3,
-                 shuffle=True, random_state=None, learning_rate="constant", eta0="auto",
-                 power_t=0.25, n_iter_no_change=5, batch_size=1, solver="sgd", momentum=0.9):
-        self.penalty = penalty
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.learning_rate = learning_rate
-        self.eta0 = eta0
-        self.power_t = power_t
-        self.n_iter_no_change = n_iter_no_change
-        self.batch_size = batch_size
-        self.solver = solver
-        self.momentum = momentum
 
     def _objective(self, X, encoded, sample_weight):
         l2, l1 = self._penalties()
@@ -756,53 +742,3 @@ class SGDClassifier(ClassifierMixin, _SGDModel):
             self._stepper = None
         self._set_coef(objective, self._partial_step(objective), X.shape[1])
         return self
-
-    def decision_function(self, X):
-        """Scores ``X @ coef_.T + intercept_`` (shape (n_samples,) for two classes).
-
-        Parameters
-        ----------
-        X : array_like, shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
-        scores = X @ self.coef_.T + self.intercept_
-        return scores.ravel() if scores.shape[1] == 1 else scores
-
-    def predict_proba(self, X):
-        """Class probabilities in the order of ``classes_``.
-
-        Parameters
-        ----------
-        X : array_like, shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray, shape (n_samples, n_classes)
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            p = 0.5 * (1.0 + np.tanh(0.5 * scores))
-            return np.column_stack([1.0 - p, p])
-        scores = scores - scores.max(axis=1, keepdims=True)
-        e = np.exp(scores)
-        return e / e.sum(axis=1, keepdims=True)
-
-    def predict(self, X):
-        """The most probable class of each row.
-
-        Parameters
-        ----------
-        X : array_like, shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray
-        """
-        scores = self.decision_function(X)
-        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
-        return self.classes_[index]

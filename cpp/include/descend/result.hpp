@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "types.hpp"
@@ -68,6 +69,14 @@ struct Result {
   VecX x_best;  ///< stochastic runs: the iterate with the lowest full loss seen (else empty)
   double fun_best = std::numeric_limits<double>::quiet_NaN();
 };
+
+/// Fills in the final iterate of a run and its counters.
+inline void finish(Result& r, VecX&& x, double fun, double grad_norm, Index nit) {
+  r.x = std::move(x);
+  r.fun = fun;
+  r.grad_norm = grad_norm;
+  r.nit = nit;
+}
 
 /// What a per-iteration callback sees.
 struct IterationInfo {

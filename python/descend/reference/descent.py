@@ -7,6 +7,8 @@ from collections import deque
 
 import numpy as np
 
+from .gd import StopRules
+
 
 class Probe:
     """phi(a) = R(x + a d), remembering the last point evaluated."""
@@ -157,23 +159,9 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
     n = len(x)
     Hinv, first = np.eye(n), True
     pairs = deque(maxlen=m)
-    previous, rises, start, t, status = np.nan, 0, f, 0, None
-    while True:
+    rules, t = StopRules(tol, gtol, max_iter), 0
+    while (status := rules.check(t, f, np.linalg.norm(g))) is None:
         gnorm = np.linalg.norm(g)
-        if not (np.isfinite(f) and np.isfinite(gnorm)):
-            status = "diverged"
-            break
-        if gnorm <= gtol or (t > 0 and abs(f - previous) <= tol):
-            status = "converged"
-            break
-        rises = rises + 1 if (t > 0 and f > previous) else 0
-        previous = f
-        if rises >= 10 and f > start:
-            status = "diverged"
-            break
-        if t >= max_iter:
-            status = "max_iter"
-            break
         damping = 0.0
         if direction == "steepest":
             d = -g

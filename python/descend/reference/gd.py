@@ -5,6 +5,34 @@ from __future__ import annotations
 import numpy as np
 
 
+class StopRules:
+    """The stopping rules of the compiled loops (stopping.hpp), checked after every evaluation.
+
+    ``check(t, f, gnorm)`` returns "diverged", "converged", "max_iter" or None (go on).
+    """
+
+    def __init__(self, tol, gtol, max_iter, divergence_patience=10):
+        self.tol, self.gtol, self.max_iter = tol, gtol, max_iter
+        self.patience = divergence_patience
+        self.start = self.previous = np.nan
+        self.rises = 0
+
+    def check(self, t, f, gnorm):
+        if not (np.isfinite(f) and np.isfinite(gnorm)):
+            return "diverged"
+        if t == 0:
+            self.start = f
+        if gnorm <= self.gtol or (t > 0 and abs(f - self.previous) <= self.tol):
+            return "converged"
+        self.rises = self.rises + 1 if (t > 0 and f > self.previous) else 0
+        self.previous = f
+        if self.rises >= self.patience and f > self.start:
+            return "diverged"
+        if t >= self.max_iter:
+            return "max_iter"
+        return None
+
+
 def gradient_descent(objective, x0, lr=0.1, tol=1e-10, gtol=1e-6, max_iter=1000,
                      divergence_patience=10):
     """Run w <- w - lr * grad R(w) with the same stopping rules as the compiled loop.
@@ -19,23 +47,8 @@ def gradient_descent(objective, x0, lr=0.1, tol=1e-10, gtol=1e-6, max_iter=1000,
     x = np.array(x0, dtype=np.float64)
     f, g = objective.value_and_gradient(x)
     history = {"loss": [f], "grad_norm": [np.linalg.norm(g)], "lr": [np.nan]}
-    start, previous, rises, t = f, np.nan, 0, 0
-    while True:
-        gnorm = np.linalg.norm(g)
-        if not (np.isfinite(f) and np.isfinite(gnorm)):
-            status = "diverged"
-            break
-        if gnorm <= gtol or (t > 0 and abs(f - previous) <= tol):
-            status = "converged"
-            break
-        rises = rises + 1 if (t > 0 and f > previous) else 0
-        previous = f
-        if rises >= divergence_patience and f > start:
-            status = "diverged"
-            break
-        if t >= max_iter:
-            status = "max_iter"
-            break
+    rules, t = StopRules(tol, gtol, max_iter, divergence_patience), 0
+    while (status := rules.check(t, f, np.linalg.norm(g))) is None:
         x = x - lr * g
         t += 1
         f, g = objective.value_and_gradient(x)

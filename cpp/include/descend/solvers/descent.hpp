@@ -150,10 +150,7 @@ Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& cal
                   "not a minimum: restart from another point";
     }
   }
-  r.x = std::move(x);
-  r.fun = fx;
-  r.grad_norm = gnorm;
-  r.nit = t;
+  finish(r, std::move(x), fx, gnorm, t);
   return r;
 }
 

@@ -84,10 +84,7 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedul
       break;
     }
   }
-  r.x = std::move(x);
-  r.fun = fx;
-  r.grad_norm = gnorm;
-  r.nit = t;
+  finish(r, std::move(x), fx, gnorm, t);
   return r;
 }
 

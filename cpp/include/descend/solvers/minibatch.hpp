@@ -161,10 +161,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedule
                   " steps)";
     }
   }
-  r.x = std::move(x);
-  r.fun = fx;
-  r.grad_norm = gnorm;
-  r.nit = epoch;
+  finish(r, std::move(x), fx, gnorm, epoch);
   return r;
 }
 

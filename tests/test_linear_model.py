@@ -170,3 +170,13 @@ def test_sklearn_errors_for_bad_data():
 
     with pytest.raises(NotFittedError):
         dl.LogisticRegression().predict([[1.0, 2.0]])
+
+
+def test_estimators_report_progress_when_verbose(caplog):
+    import logging
+
+    X, y = datasets.load_breast_cancer(return_X_y=True)
+    with caplog.at_level(logging.INFO, logger="descend"):
+        dl.LogisticRegression(verbose=True).fit(_scaled(X), y)
+        dl.SGDClassifier(verbose=True, max_iter=3, tol=None, random_state=0).fit(_scaled(X), y)
+    assert "newton: converged" in caplog.text and "gd: completed" in caplog.text

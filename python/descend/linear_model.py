@@ -62,7 +62,8 @@ class _DescendLinearModel(BaseEstimator):
             options["max_iter"] = self.max_iter
         if "tol" in accepted:
             options["tol"] = 0.0  # stop on the gradient: the loss change is scale-dependent
-        result = minimize(objective, np.zeros(objective.n_params), method=solver, **options)
+        result = minimize(objective, np.zeros(objective.n_params), method=solver,
+                          verbose=bool(self.verbose), **options)
         if result.status == "diverged":
             raise RuntimeError(f"solver {solver!r} diverged: {result.message}")
         if not result.success:
@@ -147,6 +148,8 @@ class LinearRegression(_LeastSquaresRegressor):
         Stop when the gradient norm of the mean loss is at most ``tol``.
     max_iter : int, default 1000
         Iteration limit of the solver.
+    verbose : bool, default False
+        Progress of the solver: a tqdm bar for fits longer than a second, logging otherwise.
 
     Attributes
     ----------
@@ -164,7 +167,9 @@ class LinearRegression(_LeastSquaresRegressor):
     [2.0]
     """
 
-    def __init__(self, *, fit_intercept=True, solver="auto", tol=1e-10, max_iter=1000):
+    def __init__(self, *, fit_intercept=True, solver="auto", tol=1e-10, max_iter=1000,
+                 verbose=False):
+        self.verbose = verbose
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.tol = tol
@@ -189,6 +194,8 @@ class Ridge(_LeastSquaresRegressor):
         Gradient-norm tolerance of the solver.
     max_iter : int, default 1000
         Iteration limit of the solver.
+    verbose : bool, default False
+        Progress of the solver: a tqdm bar for fits longer than a second, logging otherwise.
 
     Attributes
     ----------
@@ -207,7 +214,8 @@ class Ridge(_LeastSquaresRegressor):
     """
 
     def __init__(self, alpha=1.0, *, fit_intercept=True, solver="auto", tol=1e-10,
-                 max_iter=1000):
+                 max_iter=1000, verbose=False):
+        self.verbose = verbose
         self.alpha = alpha
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -308,6 +316,8 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
         Gradient-norm tolerance of the solver.
     max_iter : int, default 1000
         Iteration limit of the solver.
+    verbose : bool, default False
+        Progress of the solver: a tqdm bar for fits longer than a second, logging otherwise.
 
     Attributes
     ----------
@@ -327,7 +337,8 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
     """
 
     def __init__(self, penalty="l2", *, C=1.0, fit_intercept=True, solver="auto", tol=1e-8,
-                 max_iter=1000):
+                 max_iter=1000, verbose=False):
+        self.verbose = verbose
         self.penalty = penalty
         self.C = C
         self.fit_intercept = fit_intercept
@@ -399,7 +410,9 @@ class _SGDModel(BaseEstimator):
 
     def __init__(self, *, penalty="l2", alpha=1e-4, fit_intercept=True, max_iter=1000, tol=1e-3,
                  shuffle=True, random_state=None, learning_rate="constant", eta0="auto",
-                 power_t=0.25, n_iter_no_change=5, batch_size=1, solver="sgd", momentum=0.9):
+                 power_t=0.25, n_iter_no_change=5, batch_size=1, solver="sgd", momentum=0.9,
+                 verbose=False):
+        self.verbose = verbose
         self.penalty = penalty
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -472,7 +485,8 @@ class _SGDModel(BaseEstimator):
                 objective, x0, method="gd" if self.solver == "sgd" else self.solver,
                 batch_size=batch, epochs=int(self.max_iter), shuffle=bool(self.shuffle),
                 seed=seed, tol=self.tol, n_iter_no_change=int(self.n_iter_no_change),
-                schedule=self._schedule(), epoch_loss="running", **self._rule_options())
+                schedule=self._schedule(), epoch_loss="running", verbose=bool(self.verbose),
+                **self._rule_options())
         if result.status == "diverged":
             raise RuntimeError(f"{type(self).__name__} diverged: {result.message}; lower eta0")
         if any(issubclass(w.category, _DescendConvergenceWarning) for w in caught):
@@ -536,6 +550,8 @@ _SGD_DOC = """
         The update rule: {rules}.
     momentum : float, default 0.9
         For solver "momentum" and "nesterov".
+    verbose : bool, default False
+        Progress: a tqdm bar for fits longer than a second, logging otherwise.
 
     Attributes
     ----------

@@ -20,6 +20,7 @@ def logistic_problem(l2=0.01):
 @pytest.mark.parametrize("method, line_search", [
     ("newton", "armijo"), ("newton", None), ("newton", "wolfe"), ("newton", "grid"),
     ("bfgs", "wolfe"), ("bfgs", "armijo"), ("lbfgs", "wolfe"), ("lbfgs", "armijo"),
+    ("newton-cg", "armijo"), ("newton-cg", "wolfe"),
 ])
 @pytest.mark.parametrize("problem", ["logistic", "rosenbrock"])
 def test_parity_with_the_twin(method, line_search, problem):
@@ -91,14 +92,14 @@ def test_damping_engages_at_an_indefinite_start_and_the_run_still_converges():
     np.testing.assert_allclose(r.history.damping, t["history"]["damping"], rtol=1e-12)
 
 
-@pytest.mark.parametrize("method", ["newton", "bfgs", "lbfgs"])
+@pytest.mark.parametrize("method", ["newton", "newton-cg", "bfgs", "lbfgs"])
 def test_rosenbrock_from_the_classic_start(method):
     r = descend.minimize(descend.problems.rosenbrock(), [-1.2, 1.0], method=method)
     assert r.success
     np.testing.assert_allclose(r.x, [1.0, 1.0], atol=1e-5)
 
 
-@pytest.mark.parametrize("method", ["newton", "bfgs", "lbfgs"])
+@pytest.mark.parametrize("method", ["newton", "newton-cg", "bfgs", "lbfgs"])
 def test_never_success_at_a_saddle_or_a_maximum(method):
     r = descend.minimize(descend.problems.saddle(), [1.0, 0.0], method=method)
     assert r.status == "saddle" and not r.success and "saddle" in r.message
@@ -160,4 +161,4 @@ def test_bad_options(method, options, error, match):
 
 
 def test_every_method_is_listed():
-    assert {"gd", "newton", "bfgs", "lbfgs"} <= set(descend.methods())
+    assert {"gd", "newton", "newton-cg", "bfgs", "lbfgs"} <= set(descend.methods())

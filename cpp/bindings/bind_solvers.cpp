@@ -89,6 +89,7 @@ void bind_solvers(py::module_& m) {
         DescentParams p;
         if (direction == "steepest") p.direction = DirectionKind::Steepest;
         else if (direction == "newton") p.direction = DirectionKind::Newton;
+        else if (direction == "newton-cg") p.direction = DirectionKind::NewtonCg;
         else if (direction == "bfgs") p.direction = DirectionKind::Bfgs;
         else if (direction == "lbfgs") p.direction = DirectionKind::Lbfgs;
         else throw std::invalid_argument("unknown direction '" + direction + "'");

@@ -70,6 +70,17 @@ register_method(Method(
 ))
 
 register_method(Method(
+    name="newton-cg",
+    summary="truncated Newton: conjugate gradients on H p = -g with Hessian-vector products "
+            "only (no dense Hessian), with a line search",
+    options={"line_search": Option("armijo", line_search_option,
+                                   "None (full steps), armijo, wolfe, grid or exact"),
+             **SEARCH, **stopping(1e-8, 200)},
+    run=lambda f, x0, o, cb: run_descent("newton-cg", f, x0, o, cb),
+    needs_hessian=True,
+))
+
+register_method(Method(
     name="bfgs",
     summary="BFGS: a dense inverse-Hessian approximation from gradient differences, with a "
             "strong Wolfe line search",

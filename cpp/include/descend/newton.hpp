@@ -8,6 +8,7 @@
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -35,6 +36,39 @@ inline double damped_newton_direction(const MatX& H, const VecX& g, VecX& p) {
     }
   }
   return std::nan("");
+}
+
+/// The truncated Newton (Newton-CG) direction: conjugate gradients on H p = -g using only
+/// Hessian-vector products, stopped when the residual is below eta ||g|| with
+/// eta = min(0.5, sqrt(||g||)) (superlinear near the minimum), or when a direction of
+/// non-positive curvature appears (then the last iterate, or -g on the first step, is used).
+/// Returns the number of Hessian-vector products.
+template <class Hvp>
+Index newton_cg_direction(Hvp&& hvp, const VecX& g, VecX& p, Index max_steps) {
+  const Index n = g.size();
+  const double gnorm = g.norm();
+  const double target = std::min(0.5, std::sqrt(gnorm)) * gnorm;
+  p = VecX::Zero(n);
+  VecX r = -g, d = r, Hd(n);
+  double rr = r.squaredNorm();
+  Index products = 0;
+  for (Index k = 0; k < max_steps; ++k) {
+    hvp(d, Hd);
+    ++products;
+    const double curvature = d.dot(Hd);
+    if (!(curvature > 1e-14 * d.squaredNorm())) {  // not positive definite along d
+      if (k == 0) p = -g;
+      break;
+    }
+    const double alpha = rr / curvature;
+    p += alpha * d;
+    r -= alpha * Hd;
+    const double rr_next = r.squaredNorm();
+    if (std::sqrt(rr_next) <= target) break;
+    d = r + (rr_next / rr) * d;
+    rr = rr_next;
+  }
+  return products;
 }
 
 /// The second-derivative test on a symmetric H: +1 positive semi-definite (a minimum, or flat),

@@ -138,6 +138,32 @@ def _cholesky_solve(L, b):
     return np.linalg.solve(L.T, z)
 
 
+def newton_cg_direction(hvp, g, max_steps):
+    """Truncated conjugate gradients on H p = -g (the twin of newton_cg_direction)."""
+    gnorm = np.linalg.norm(g)
+    target = min(0.5, np.sqrt(gnorm)) * gnorm
+    p = np.zeros_like(g)
+    r = -g.copy()
+    d = r.copy()
+    rr = r @ r
+    for k in range(max_steps):
+        Hd = hvp(d)
+        curvature = d @ Hd
+        if not curvature > 1e-14 * (d @ d):
+            if k == 0:
+                p = -g
+            break
+        alpha = rr / curvature
+        p = p + alpha * d
+        r = r - alpha * Hd
+        rr_next = r @ r
+        if np.sqrt(rr_next) <= target:
+            break
+        d = r + (rr_next / rr) * d
+        rr = rr_next
+    return p
+
+
 def curvature_sign(H):
     """+1 positive semi-definite, -1 negative (semi-)definite, 0 indefinite."""
     eig = np.linalg.eigvalsh(H)
@@ -167,6 +193,8 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
             d = -g
         elif direction == "newton":
             d, damping = damped_newton_direction(objective.hessian(x), g)
+        elif direction == "newton-cg":
+            d = newton_cg_direction(lambda v: objective.hvp(x, v), g, max(n, 10))
         elif direction == "bfgs":
             d = -Hinv @ g
         else:

@@ -18,7 +18,7 @@
 
 namespace descend {
 
-enum class DirectionKind { Steepest, Newton, Bfgs, Lbfgs };
+enum class DirectionKind { Steepest, Newton, NewtonCg, Bfgs, Lbfgs };
 
 struct DescentParams {
   DirectionKind direction = DirectionKind::Newton;
@@ -42,6 +42,7 @@ Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& cal
   const Index n = f.n_params();
   if (x.size() != n) throw std::invalid_argument("x0 has the wrong length");
   const bool uses_hessian = p.direction == DirectionKind::Newton ||
+                            p.direction == DirectionKind::NewtonCg ||
                             p.line_search == LineSearchKind::Exact;
   if (uses_hessian && !f.has_hessian())
     throw std::invalid_argument(f.name() + " has no Hessian");
@@ -76,6 +77,10 @@ Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& cal
         ++r.nhev;
         damping = damped_newton_direction(H, g, d);
         if (!std::isfinite(damping)) d = -g;
+        break;
+      case DirectionKind::NewtonCg:
+        r.nhev += newton_cg_direction([&](const VecX& v, VecX& out) { f.hvp(x, v, out); }, g,
+                                      d, std::max<Index>(n, 10));
         break;
       case DirectionKind::Bfgs: bfgs.direction(g, d); break;
       case DirectionKind::Lbfgs: lbfgs.direction(g, d); break;

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import descend
-from descend import analysis
+from descend import analysis, reference
 
 
 @pytest.mark.parametrize("make, kind", [
@@ -82,3 +82,17 @@ def test_check_grad_accepts_good_and_catches_wrong_gradients():
 def test_bad_inputs(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_curvature_of_a_python_function_matches_the_built_in():
+    rosen = reference.Rosenbrock(2)
+    w = np.array([1.0, 1.0])
+    built_in = descend.analysis.curvature(descend.problems.rosenbrock(), w)
+    for derivatives in (dict(hess=rosen.hessian), dict(hessp=rosen.hvp)):
+        c = descend.analysis.curvature(rosen.value, w, jac=rosen.gradient, **derivatives)
+        assert c.kind == built_in.kind == "minimum"
+        np.testing.assert_allclose(c.eigenvalues, built_in.eigenvalues, rtol=1e-12)
+    with pytest.raises(ValueError, match="hess=callable or hessp=callable"):
+        descend.analysis.curvature(rosen.value, w, jac=rosen.gradient)
+    with pytest.raises(ValueError, match="pass jac=callable"):
+        descend.analysis.curvature(rosen.value, w, hess=rosen.hessian)

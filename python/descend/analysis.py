@@ -13,7 +13,8 @@ from typing import Optional
 
 import numpy as np
 
-from ._minimize import _check_objective
+from . import _core
+from ._minimize import as_objective
 from ._validation import check_int, check_real, check_x0
 
 __all__ = ["Curvature", "curvature", "lr_range", "lanczos_extremes"]
@@ -86,35 +87,39 @@ def lanczos_extremes(hvp, n, steps=60, seed=0):
     """
     steps = min(check_int(steps, "steps", low=1), n)
     rng = np.random.default_rng(seed)
+    Q = np.empty((steps, n))  # the Lanczos basis, one row per step
     q = rng.standard_normal(n)
-    q /= np.linalg.norm(q)
-    basis = [q]
+    Q[0] = q / np.linalg.norm(q)
     alphas, betas = [], []
     for k in range(steps):
-        w = np.asarray(hvp(basis[-1]), dtype=np.float64)
-        alpha = basis[-1] @ w
-        w = w - alpha * basis[-1] - (betas[-1] * basis[-2] if betas else 0.0)
-        for b in basis:  # full reorthogonalisation keeps the estimates honest
-            w -= (b @ w) * b
+        w = np.array(hvp(Q[k].copy()), dtype=np.float64)  # the caller may keep its input
+        alpha = Q[k] @ w
+        w = w - alpha * Q[k] - (betas[-1] * Q[k - 1] if betas else 0.0)
+        # Full reorthogonalisation against the basis so far, as two classical Gram-Schmidt
+        # passes in matrix form ("twice is enough"): keeps the estimates honest.
+        for _ in range(2):
+            w -= Q[:k + 1].T @ (Q[:k + 1] @ w)
         alphas.append(alpha)
         beta = np.linalg.norm(w)
         if k == steps - 1 or beta <= 1e-12 * max(1.0, abs(alpha)):
             break
         betas.append(beta)
-        basis.append(w / beta)
+        Q[k + 1] = w / beta
     T = np.diag(alphas) + np.diag(betas[:len(alphas) - 1], 1) + np.diag(betas[:len(alphas) - 1],
                                                                       -1)
     ritz = np.linalg.eigvalsh(T)
     return float(ritz[0]), float(ritz[-1])
 
 
-def curvature(objective, w, *, tol=1e-8, method="auto", steps=60):
+def curvature(objective, w, *, tol=1e-8, method="auto", steps=60, jac=None, hess=None,
+              hessp=None):
     """Analyse the Hessian of `objective` at `w` (the second-derivative test and step sizes).
 
     Parameters
     ----------
-    objective : descend.Objective
-        An objective with a Hessian (``has_hessian``).
+    objective : descend.Objective or callable
+        An objective with a Hessian (``has_hessian``), or a Python function ``f(x) -> float``
+        with `jac` and `hess` or `hessp` (scipy's conventions, as in :func:`descend.minimize`).
     w : array_like
         The point.
     tol : float, default 1e-8
@@ -125,6 +130,9 @@ def curvature(objective, w, *, tol=1e-8, method="auto", steps=60):
         products (no dense Hessian: for large problems); "auto" is dense up to 500 parameters.
     steps : int, default 60
         Lanczos steps.
+    jac, hess, hessp : callable, optional
+        The derivatives of a Python function `objective` (``jac=True``: it returns
+        (value, gradient)); `hessp` alone suffices for "lanczos".
 
     Returns
     -------
@@ -138,8 +146,18 @@ def curvature(objective, w, *, tol=1e-8, method="auto", steps=60):
     ('saddle', [-2.0, 2.0])
     >>> descend.analysis.curvature(descend.problems.bowl(), [1.0, 2.0]).max_stable_lr
     1.0
+    >>> import numpy as np
+    >>> H = np.diag([1.0, 9.0])
+    >>> descend.analysis.curvature(lambda x: x @ H @ x / 2, [0.0, 0.0], jac=lambda x: H @ x,
+    ...                            hess=lambda x: H).best_lr
+    0.2
     """
-    objective = _check_objective(objective)
+    if callable(objective) and not isinstance(objective, _core.Objective):
+        w = np.array(w, dtype=np.float64).ravel()
+        if hess is None and hessp is None:
+            raise ValueError("curvature needs the Hessian of a Python function: pass "
+                             "hess=callable or hessp=callable")
+    objective = as_objective(objective, np.size(w), jac, hess, hessp)
     if not objective.has_hessian:
         raise ValueError("curvature needs an objective with a Hessian")
     w = check_x0(w, objective.n_params)

@@ -93,3 +93,31 @@ def test_callback_stops_a_python_run():
     r = descend.minimize(ROSEN.value, [-1.2, 1.0], jac=ROSEN.gradient, method="lbfgs",
                          callback=lambda info: info.nit == 3)
     assert r.status == "callback" and r.nit == 3 and r.success
+
+
+def test_scipy_style_returns_are_accepted():
+    # A one-element array as the value, a list as the (value, gradient) pair, a list gradient.
+    base = descend.minimize(ROSEN.value, [-1.2, 1.0], jac=ROSEN.gradient, method="bfgs")
+    for kwargs in (dict(fun=lambda x: np.array([ROSEN.value(x)]), jac=ROSEN.gradient),
+                   dict(fun=lambda x: [ROSEN.value(x), list(ROSEN.gradient(x))], jac=True)):
+        fun = kwargs.pop("fun")
+        r = descend.minimize(fun, [-1.2, 1.0], method="bfgs", **kwargs)
+        assert r.nit == base.nit
+        np.testing.assert_allclose(r.x, base.x, rtol=0, atol=1e-12)
+    with pytest.raises(TypeError, match="fun must return a real number"):
+        descend.minimize(lambda x: np.ones(2), [0.0, 0.0], jac=ROSEN.gradient)
+
+
+def test_each_function_gets_its_own_copy_of_x():
+    def fun(x):
+        value = ROSEN.value(x)
+        x[:] = 99.0  # a user function that scribbles on its argument
+        return value
+
+    def jac(x):
+        assert not np.any(x == 99.0)
+        return ROSEN.gradient(x)
+
+    r = descend.minimize(fun, [-1.2, 1.0], jac=jac, method="bfgs")
+    assert r.success
+    np.testing.assert_allclose(r.x, [1.0, 1.0], atol=1e-5)

@@ -121,3 +121,22 @@ def test_each_function_gets_its_own_copy_of_x():
     r = descend.minimize(fun, [-1.2, 1.0], jac=jac, method="bfgs")
     assert r.success
     np.testing.assert_allclose(r.x, [1.0, 1.0], atol=1e-5)
+
+
+@pytest.mark.parametrize("scheme, atol", [("3-point", 1e-6), ("2-point", 1e-4)])
+def test_finite_difference_gradients(scheme, atol):
+    from descend._finite_diff import finite_difference_jac
+
+    jac = finite_difference_jac(ROSEN.value, scheme)
+    for x in ([-1.2, 1.0], [3.0, -40.0], [1e-3, 2e4]):
+        x = np.array(x)
+        np.testing.assert_allclose(jac(x), ROSEN.gradient(x),
+                                   rtol=atol, atol=atol * np.abs(ROSEN.gradient(x)).max())
+    r = descend.minimize(ROSEN.value, [-1.2, 1.0], jac=scheme, method="bfgs")
+    assert r.success
+    np.testing.assert_allclose(r.x, [1.0, 1.0], atol=1e2 * atol)
+
+
+def test_unknown_finite_difference_scheme():
+    with pytest.raises(ValueError, match="'2-point' or '3-point', got 'cs'"):
+        descend.minimize(ROSEN.value, [0.0, 0.0], jac="cs")

@@ -68,7 +68,7 @@ def test_check_grad_accepts_good_and_catches_wrong_gradients():
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: analysis.curvature(descend.problems.bowl(), [0.0]), ValueError, "x0 must have"),
+    (lambda: analysis.curvature(descend.problems.bowl(), [0.0]), ValueError, "w must have"),
     (lambda: analysis.curvature(descend.problems.bowl(), [0.0, 0.0], method="qr"), ValueError,
      "method must be"),
     (lambda: analysis.curvature("bowl", [0.0, 0.0]), TypeError, "objective must be"),
@@ -96,3 +96,16 @@ def test_curvature_of_a_python_function_matches_the_built_in():
         descend.analysis.curvature(rosen.value, w, jac=rosen.gradient)
     with pytest.raises(ValueError, match="pass jac=callable"):
         descend.analysis.curvature(rosen.value, w, hess=rosen.hessian)
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1.0, 1e6])
+def test_critical_points_are_judged_relative_to_the_curvature(scale):
+    f = descend.Quadratic(scale * np.diag([1.0, 3.0]), np.zeros(2))
+    assert analysis.curvature(f, [0.0, 0.0]).kind == "minimum"
+    assert analysis.curvature(f, [1e-2, 0.0]).kind == "not critical"
+    assert analysis.curvature(f, [1e-7, 0.0]).kind == "minimum"  # within sqrt(tol) of it
+
+
+def test_a_wrong_point_is_named_w():
+    with pytest.raises(ValueError, match="w must have length 2"):
+        analysis.curvature(descend.problems.saddle(), [0.0])

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _core
 from ._minimize import as_objective
-from ._validation import check_int, check_real, check_x0
+from ._validation import check_int, check_real, check_vector
 
 __all__ = ["Curvature", "curvature", "lr_range", "lanczos_extremes"]
 
@@ -124,7 +124,8 @@ def curvature(objective, w, *, tol=1e-8, method="auto", steps=60, jac=None, hess
         The point.
     tol : float, default 1e-8
         Relative tolerance: an eigenvalue with ``|l| <= tol max|l|`` counts as zero, and the
-        point counts as critical when ``||g|| <= sqrt(tol) max(1, l_max)``.
+        point counts as critical when ``||g|| <= sqrt(tol) max|l| max(1, ||w||)`` (scale-free:
+        a flat objective is not critical wherever its gradient is small).
     method : {"auto", "dense", "lanczos"}, default "auto"
         "dense" forms the Hessian and all its eigenvalues; "lanczos" uses only Hessian-vector
         products (no dense Hessian: for large problems); "auto" is dense up to 500 parameters.
@@ -160,7 +161,8 @@ def curvature(objective, w, *, tol=1e-8, method="auto", steps=60, jac=None, hess
     objective = as_objective(objective, np.size(w), jac, hess, hessp)
     if not objective.has_hessian:
         raise ValueError("curvature needs an objective with a Hessian")
-    w = check_x0(w, objective.n_params)
+    w = np.array(check_vector(w, "w", size=objective.n_params,
+                              size_hint="the objective's n_params"), dtype=np.float64)
     tol = check_real(tol, "tol", low=0.0)
     if method not in ("auto", "dense", "lanczos"):
         raise ValueError(f"method must be 'auto', 'dense' or 'lanczos', got {method!r}")
@@ -176,7 +178,12 @@ def curvature(objective, w, *, tol=1e-8, method="auto", steps=60, jac=None, hess
     low, high = float(eigenvalues[0]), float(eigenvalues[-1])
     zero = tol * max(abs(low), abs(high), 1e-300)
     gnorm = float(np.linalg.norm(g))
-    if gnorm > np.sqrt(tol) * max(1.0, abs(high)):
+    # Critical when the gradient is small against the curvature times the point's scale:
+    # ||g|| / max|l| (how far the local model's critical point is, at least) is then below
+    # sqrt(tol) max(1, ||w||). A floor of 1 on the curvature would call any point of a
+    # flat problem critical.
+    scale = max(abs(low), abs(high)) * max(1.0, float(np.linalg.norm(w)))
+    if gnorm > np.sqrt(tol) * (scale if scale > 0 else 1.0):
         kind = "not critical"
     elif low > zero:
         kind = "minimum"

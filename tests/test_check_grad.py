@@ -47,3 +47,13 @@ def test_a_sign_error_in_a_built_in_style_gradient_is_caught():
     rosen = reference.Rosenbrock(3)
     r = descend.check_grad(rosen.value, [-1.2, 1.0, 0.5], jac=lambda x: -rosen.gradient(x))
     assert r.rel_error > 1.0
+
+
+def test_scipy_style_functions():
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    pair = descend.check_grad(lambda z: (_cubic(z), _cubic_grad(z)), x, jac=True)
+    assert pair.rel_error < 1e-8
+    one_element = descend.check_grad(lambda z: np.array([_cubic(z)]), x, jac=_cubic_grad)
+    assert one_element.rel_error < 1e-8
+    wrong_pair = descend.check_grad(lambda z: (_cubic(z), 2 * _cubic_grad(z)), x, jac=True)
+    assert wrong_pair.rel_error > 0.1

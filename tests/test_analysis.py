@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import descend
-from descend import analysis
+from descend import analysis, reference
 
 
 @pytest.mark.parametrize("make, kind", [
@@ -68,7 +68,7 @@ def test_check_grad_accepts_good_and_catches_wrong_gradients():
 
 
 @pytest.mark.parametrize("call, error, match", [
-    (lambda: analysis.curvature(descend.problems.bowl(), [0.0]), ValueError, "x0 must have"),
+    (lambda: analysis.curvature(descend.problems.bowl(), [0.0]), ValueError, "w must have"),
     (lambda: analysis.curvature(descend.problems.bowl(), [0.0, 0.0], method="qr"), ValueError,
      "method must be"),
     (lambda: analysis.curvature("bowl", [0.0, 0.0]), TypeError, "objective must be"),
@@ -82,3 +82,30 @@ def test_check_grad_accepts_good_and_catches_wrong_gradients():
 def test_bad_inputs(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_curvature_of_a_python_function_matches_the_built_in():
+    rosen = reference.Rosenbrock(2)
+    w = np.array([1.0, 1.0])
+    built_in = descend.analysis.curvature(descend.problems.rosenbrock(), w)
+    for derivatives in (dict(hess=rosen.hessian), dict(hessp=rosen.hvp)):
+        c = descend.analysis.curvature(rosen.value, w, jac=rosen.gradient, **derivatives)
+        assert c.kind == built_in.kind == "minimum"
+        np.testing.assert_allclose(c.eigenvalues, built_in.eigenvalues, rtol=1e-12)
+    with pytest.raises(ValueError, match="hess=callable or hessp=callable"):
+        descend.analysis.curvature(rosen.value, w, jac=rosen.gradient)
+    with pytest.raises(ValueError, match="pass jac=callable"):
+        descend.analysis.curvature(rosen.value, w, hess=rosen.hessian)
+
+
+@pytest.mark.parametrize("scale", [1e-6, 1.0, 1e6])
+def test_critical_points_are_judged_relative_to_the_curvature(scale):
+    f = descend.Quadratic(scale * np.diag([1.0, 3.0]), np.zeros(2))
+    assert analysis.curvature(f, [0.0, 0.0]).kind == "minimum"
+    assert analysis.curvature(f, [1e-2, 0.0]).kind == "not critical"
+    assert analysis.curvature(f, [1e-7, 0.0]).kind == "minimum"  # within sqrt(tol) of it
+
+
+def test_a_wrong_point_is_named_w():
+    with pytest.raises(ValueError, match="w must have length 2"):
+        analysis.curvature(descend.problems.saddle(), [0.0])

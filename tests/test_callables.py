@@ -93,3 +93,50 @@ def test_callback_stops_a_python_run():
     r = descend.minimize(ROSEN.value, [-1.2, 1.0], jac=ROSEN.gradient, method="lbfgs",
                          callback=lambda info: info.nit == 3)
     assert r.status == "callback" and r.nit == 3 and r.success
+
+
+def test_scipy_style_returns_are_accepted():
+    # A one-element array as the value, a list as the (value, gradient) pair, a list gradient.
+    base = descend.minimize(ROSEN.value, [-1.2, 1.0], jac=ROSEN.gradient, method="bfgs")
+    for kwargs in (dict(fun=lambda x: np.array([ROSEN.value(x)]), jac=ROSEN.gradient),
+                   dict(fun=lambda x: [ROSEN.value(x), list(ROSEN.gradient(x))], jac=True)):
+        fun = kwargs.pop("fun")
+        r = descend.minimize(fun, [-1.2, 1.0], method="bfgs", **kwargs)
+        assert r.nit == base.nit
+        np.testing.assert_allclose(r.x, base.x, rtol=0, atol=1e-12)
+    with pytest.raises(TypeError, match="fun must return a real number"):
+        descend.minimize(lambda x: np.ones(2), [0.0, 0.0], jac=ROSEN.gradient)
+
+
+def test_each_function_gets_its_own_copy_of_x():
+    def fun(x):
+        value = ROSEN.value(x)
+        x[:] = 99.0  # a user function that scribbles on its argument
+        return value
+
+    def jac(x):
+        assert not np.any(x == 99.0)
+        return ROSEN.gradient(x)
+
+    r = descend.minimize(fun, [-1.2, 1.0], jac=jac, method="bfgs")
+    assert r.success
+    np.testing.assert_allclose(r.x, [1.0, 1.0], atol=1e-5)
+
+
+@pytest.mark.parametrize("scheme, atol", [("3-point", 1e-6), ("2-point", 1e-4)])
+def test_finite_difference_gradients(scheme, atol):
+    from descend._finite_diff import finite_difference_jac
+
+    jac = finite_difference_jac(ROSEN.value, scheme)
+    for x in ([-1.2, 1.0], [3.0, -40.0], [1e-3, 2e4]):
+        x = np.array(x)
+        np.testing.assert_allclose(jac(x), ROSEN.gradient(x),
+                                   rtol=atol, atol=atol * np.abs(ROSEN.gradient(x)).max())
+    r = descend.minimize(ROSEN.value, [-1.2, 1.0], jac=scheme, method="bfgs")
+    assert r.success
+    np.testing.assert_allclose(r.x, [1.0, 1.0], atol=1e2 * atol)
+
+
+def test_unknown_finite_difference_scheme():
+    with pytest.raises(ValueError, match="'2-point' or '3-point', got 'cs'"):
+        descend.minimize(ROSEN.value, [0.0, 0.0], jac="cs")

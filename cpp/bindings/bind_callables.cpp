@@ -47,11 +47,11 @@ class PyObjective final : public Objective {
     if (jac_in_fun_) {
       py::object out = fun_(x);
       const double v = scalar(first_of_pair(out), "fun");
-      read_vector(out.cast<py::tuple>()[1], g, "the gradient returned by fun");
+      read_vector(py::object(out[py::int_(1)]), g, "the gradient returned by fun");
       return v;
     }
     const double v = scalar(fun_(x), "fun");
-    read_vector(jac_(x), g, "jac");
+    read_vector(jac_(to_numpy(w)), g, "jac");  // its own copy: fun may have changed x
     return v;
   }
 
@@ -97,13 +97,16 @@ class PyObjective final : public Objective {
   }
 
   static py::object first_of_pair(const py::object& out) {
-    if (!py::isinstance<py::tuple>(out) || py::len(out) != 2)
+    if (!(py::isinstance<py::tuple>(out) || py::isinstance<py::list>(out)) || py::len(out) != 2)
       throw py::type_error("with jac=True, fun must return a pair (value, gradient)");
-    return out.cast<py::tuple>()[0];
+    return out[py::int_(0)];
   }
 
   static double scalar(const py::object& out, const char* who) {
     try {
+      // A one-element array counts as its element, as in scipy.
+      if (py::isinstance<py::array>(out) && py::len(out.attr("ravel")()) == 1)
+        return py::float_(out.attr("item")());
       return py::float_(out);
     } catch (py::error_already_set&) {
       throw py::type_error(std::string(who) + " must return a real number, got " +

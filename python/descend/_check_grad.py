@@ -32,6 +32,11 @@ class GradientCheck:
     numeric: np.ndarray
 
 
+def _scalar(out):
+    """A function's value as a float; a one-element array counts as its element."""
+    return float(np.asarray(out).item()) if np.size(out) == 1 else float(out)
+
+
 def check_grad(fun, x, jac=None, *, eps=1e-6):
     """Compare a gradient with central differences ``(f(x + e_i h) - f(x - e_i h)) / 2h``.
 
@@ -41,8 +46,9 @@ def check_grad(fun, x, jac=None, *, eps=1e-6):
         An objective (its ``value`` and ``gradient`` are compared), or ``f(x) -> float``.
     x : array_like
         The point.
-    jac : callable, optional
-        ``x -> gradient`` when `fun` is a callable.
+    jac : callable or True, optional
+        ``x -> gradient`` when `fun` is a callable, or True when ``fun(x)`` returns
+        ``(value, gradient)``.
     eps : float, default 1e-6
         The step h (relative to max(1, |x_i|)).
 
@@ -69,11 +75,14 @@ def check_grad(fun, x, jac=None, *, eps=1e-6):
         x = check_x0(x, fun.n_params)
         value, gradient = fun.value, fun.gradient
     elif callable(fun):
-        if jac is None or not callable(jac):
-            raise TypeError("check_grad needs jac=callable when fun is a callable")
+        if jac is True:  # fun returns (value, gradient), as in minimize
+            value, gradient = (lambda z: fun(z)[0]), (lambda z: fun(z)[1])
+        elif jac is None or not callable(jac):
+            raise TypeError("check_grad needs jac=callable (or jac=True) when fun is a callable")
+        else:
+            value, gradient = fun, jac
         x = np.array(x, dtype=np.float64).ravel()
         x = check_x0(x, x.size)
-        value, gradient = fun, jac
     else:
         raise TypeError(f"fun must be a descend objective or a callable, got "
                         f"{type(fun).__name__}")
@@ -87,7 +96,7 @@ def check_grad(fun, x, jac=None, *, eps=1e-6):
         up, down = x.copy(), x.copy()
         up[i] += h
         down[i] -= h
-        numeric[i] = (float(value(up)) - float(value(down))) / (2 * h)
+        numeric[i] = (_scalar(value(up)) - _scalar(value(down))) / (2 * h)
     scale = max(np.linalg.norm(analytic), np.linalg.norm(numeric), 1e-12)
     return GradientCheck(rel_error=float(np.linalg.norm(analytic - numeric) / scale),
                          worst=int(np.argmax(np.abs(analytic - numeric))),

@@ -114,7 +114,12 @@ def as_objective(objective, n, jac=None, hess=None, hessp=None):
         return _check_objective(objective)  # raises the TypeError
     if jac is None:
         raise ValueError("minimize needs the gradient of a Python function: pass jac=callable "
-                         "(x -> gradient) or jac=True (fun returns (value, gradient))")
+                         "(x -> gradient) or jac=True (fun returns (value, gradient)), or "
+                         "jac='3-point' for finite differences")
+    if isinstance(jac, str):
+        from ._finite_diff import finite_difference_jac
+
+        jac = finite_difference_jac(objective, jac)
     if not (jac is True or callable(jac)):
         raise TypeError(f"jac must be a callable or True, got {type(jac).__name__}")
     for name, value in (("hess", hess), ("hessp", hessp)):
@@ -156,9 +161,11 @@ def minimize(objective, x0, method="gd", *, jac=None, hess=None, hessp=None, cal
         Starting point (copied; never modified).
     method : str, default "gd"
         One of :func:`descend.methods`.
-    jac : callable or True, optional
+    jac : callable, True, "2-point" or "3-point", optional
         For a Python `objective`: ``jac(x) -> gradient``, or True when ``objective(x)``
-        returns ``(value, gradient)``. Required: descend does not difference numerically.
+        returns ``(value, gradient)``. Required. "2-point" (forward) and "3-point" (central)
+        estimate the gradient by finite differences, at n + 1 and 2n extra calls of
+        `objective` per gradient (not counted in ``nfev``).
     hess, hessp : callable, optional
         For a Python `objective`: ``hess(x) -> (n, n) array`` and ``hessp(x, v) -> H v``,
         needed by ``method="newton"`` (either one) and ``line_search="exact"``.

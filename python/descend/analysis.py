@@ -13,8 +13,9 @@ from typing import Optional
 
 import numpy as np
 
-from ._minimize import _check_objective
-from ._validation import check_int, check_real, check_x0
+from . import _core
+from ._minimize import as_objective
+from ._validation import check_int, check_real, check_vector
 
 __all__ = ["Curvature", "curvature", "lr_range", "lanczos_extremes"]
 
@@ -86,45 +87,53 @@ def lanczos_extremes(hvp, n, steps=60, seed=0):
     """
     steps = min(check_int(steps, "steps", low=1), n)
     rng = np.random.default_rng(seed)
+    Q = np.empty((steps, n))  # the Lanczos basis, one row per step
     q = rng.standard_normal(n)
-    q /= np.linalg.norm(q)
-    basis = [q]
+    Q[0] = q / np.linalg.norm(q)
     alphas, betas = [], []
     for k in range(steps):
-        w = np.asarray(hvp(basis[-1]), dtype=np.float64)
-        alpha = basis[-1] @ w
-        w = w - alpha * basis[-1] - (betas[-1] * basis[-2] if betas else 0.0)
-        for b in basis:  # full reorthogonalisation keeps the estimates honest
-            w -= (b @ w) * b
+        w = np.array(hvp(Q[k].copy()), dtype=np.float64)  # the caller may keep its input
+        alpha = Q[k] @ w
+        w = w - alpha * Q[k] - (betas[-1] * Q[k - 1] if betas else 0.0)
+        # Full reorthogonalisation against the basis so far, as two classical Gram-Schmidt
+        # passes in matrix form ("twice is enough"): keeps the estimates honest.
+        for _ in range(2):
+            w -= Q[:k + 1].T @ (Q[:k + 1] @ w)
         alphas.append(alpha)
         beta = np.linalg.norm(w)
         if k == steps - 1 or beta <= 1e-12 * max(1.0, abs(alpha)):
             break
         betas.append(beta)
-        basis.append(w / beta)
+        Q[k + 1] = w / beta
     T = np.diag(alphas) + np.diag(betas[:len(alphas) - 1], 1) + np.diag(betas[:len(alphas) - 1],
                                                                       -1)
     ritz = np.linalg.eigvalsh(T)
     return float(ritz[0]), float(ritz[-1])
 
 
-def curvature(objective, w, *, tol=1e-8, method="auto", steps=60):
+def curvature(objective, w, *, tol=1e-8, method="auto", steps=60, jac=None, hess=None,
+              hessp=None):
     """Analyse the Hessian of `objective` at `w` (the second-derivative test and step sizes).
 
     Parameters
     ----------
-    objective : descend.Objective
-        An objective with a Hessian (``has_hessian``).
+    objective : descend.Objective or callable
+        An objective with a Hessian (``has_hessian``), or a Python function ``f(x) -> float``
+        with `jac` and `hess` or `hessp` (scipy's conventions, as in :func:`descend.minimize`).
     w : array_like
         The point.
     tol : float, default 1e-8
         Relative tolerance: an eigenvalue with ``|l| <= tol max|l|`` counts as zero, and the
-        point counts as critical when ``||g|| <= sqrt(tol) max(1, l_max)``.
+        point counts as critical when ``||g|| <= sqrt(tol) max|l| max(1, ||w||)`` (scale-free:
+        a flat objective is not critical wherever its gradient is small).
     method : {"auto", "dense", "lanczos"}, default "auto"
         "dense" forms the Hessian and all its eigenvalues; "lanczos" uses only Hessian-vector
         products (no dense Hessian: for large problems); "auto" is dense up to 500 parameters.
     steps : int, default 60
         Lanczos steps.
+    jac, hess, hessp : callable, optional
+        The derivatives of a Python function `objective` (``jac=True``: it returns
+        (value, gradient)); `hessp` alone suffices for "lanczos".
 
     Returns
     -------
@@ -138,11 +147,22 @@ def curvature(objective, w, *, tol=1e-8, method="auto", steps=60):
     ('saddle', [-2.0, 2.0])
     >>> descend.analysis.curvature(descend.problems.bowl(), [1.0, 2.0]).max_stable_lr
     1.0
+    >>> import numpy as np
+    >>> H = np.diag([1.0, 9.0])
+    >>> descend.analysis.curvature(lambda x: x @ H @ x / 2, [0.0, 0.0], jac=lambda x: H @ x,
+    ...                            hess=lambda x: H).best_lr
+    0.2
     """
-    objective = _check_objective(objective)
+    if callable(objective) and not isinstance(objective, _core.Objective):
+        w = np.array(w, dtype=np.float64).ravel()
+        if hess is None and hessp is None:
+            raise ValueError("curvature needs the Hessian of a Python function: pass "
+                             "hess=callable or hessp=callable")
+    objective = as_objective(objective, np.size(w), jac, hess, hessp)
     if not objective.has_hessian:
         raise ValueError("curvature needs an objective with a Hessian")
-    w = check_x0(w, objective.n_params)
+    w = np.array(check_vector(w, "w", size=objective.n_params,
+                              size_hint="the objective's n_params"), dtype=np.float64)
     tol = check_real(tol, "tol", low=0.0)
     if method not in ("auto", "dense", "lanczos"):
         raise ValueError(f"method must be 'auto', 'dense' or 'lanczos', got {method!r}")
@@ -158,7 +178,12 @@ def curvature(objective, w, *, tol=1e-8, method="auto", steps=60):
     low, high = float(eigenvalues[0]), float(eigenvalues[-1])
     zero = tol * max(abs(low), abs(high), 1e-300)
     gnorm = float(np.linalg.norm(g))
-    if gnorm > np.sqrt(tol) * max(1.0, abs(high)):
+    # Critical when the gradient is small against the curvature times the point's scale:
+    # ||g|| / max|l| (how far the local model's critical point is, at least) is then below
+    # sqrt(tol) max(1, ||w||). A floor of 1 on the curvature would call any point of a
+    # flat problem critical.
+    scale = max(abs(low), abs(high)) * max(1.0, float(np.linalg.norm(w)))
+    if gnorm > np.sqrt(tol) * (scale if scale > 0 else 1.0):
         kind = "not critical"
     elif low > zero:
         kind = "minimum"

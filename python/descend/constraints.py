@@ -270,12 +270,16 @@ def constrained_least_squares(A, b, radius, *, tol=1e-12, max_iter=100):
     AtA, Atb = A.T @ A, A.T @ b
     n = A.shape[1]
     target = radius ** 2
-    # Where A'A is singular, start just above 0 so that the system is positive definite.
-    lam = 0.0
-    try:
-        np.linalg.cholesky(AtA)
-    except np.linalg.LinAlgError:
-        lam = 1e-12 * max(1.0, np.trace(AtA))
+    if np.linalg.matrix_rank(A) < n:
+        # A'A is singular: at lam = 0 the minimisers form an affine set, and the one of least
+        # norm (the limit of x(lam) as lam -> 0+) is the candidate. If it is outside the ball,
+        # lam > 0 and the ascent starts just above 0, where A'A + 2 lam I is definite.
+        x = np.linalg.lstsq(A, b, rcond=None)[0]
+        if x @ x <= target * (1.0 + tol):
+            return x, 0.0
+        lam, floor = 1e-10 * max(1.0, np.trace(AtA) / n), True
+    else:
+        lam, floor = 0.0, False
     for _ in range(max_iter):
         L = np.linalg.cholesky(AtA + 2.0 * lam * np.eye(n))
         x = np.linalg.solve(L.T, np.linalg.solve(L, Atb))
@@ -283,5 +287,7 @@ def constrained_least_squares(A, b, radius, *, tol=1e-12, max_iter=100):
         if excess <= tol * target and (lam == 0.0 or excess >= -tol * target):
             return x, float(lam)
         z = np.linalg.solve(L, x)
-        lam = max(0.0, lam + excess / (4.0 * (z @ z)))  # ascent step / |d2L/dlam2|
+        step = excess / (4.0 * (z @ z))  # ascent step / |d2L/dlam2|: Newton on x'x = r^2
+        # lam >= 0; with A'A singular it must stay > 0 (it is > 0 at the solution).
+        lam = lam / 10.0 if floor and lam + step <= 0.0 else max(0.0, lam + step)
     raise RuntimeError("the multiplier did not converge; raise max_iter or tol")

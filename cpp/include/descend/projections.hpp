@@ -8,6 +8,7 @@
 ///                    (Held, Wolfe and Crowder 1974; Duchi et al. 2008)
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <stdexcept>
 #include <vector>
@@ -36,10 +37,10 @@ struct Projection {
       case Kind::None: break;
       case Kind::Ball: {
         if (center.size() == 0) {
-          const double norm = x.norm();
+          const double norm = safe_norm(x);
           if (norm > radius) x *= radius / norm;
         } else {
-          const double norm = (x - center).norm();
+          const double norm = safe_norm(x - center);
           if (norm > radius) x = center + (x - center) * (radius / norm);
         }
         break;
@@ -51,17 +52,28 @@ struct Projection {
     }
   }
 
+  /// ||v||, rescaled when the squares overflow (entries beyond ~1e154).
+  template <class V>
+  static double safe_norm(const V& v) {
+    const double norm = v.norm();
+    return std::isfinite(norm) ? norm : v.stableNorm();
+  }
+
   static void project_simplex(VecRef x) {
+    // The projection is unchanged by adding a constant to every entry, so the sorted values
+    // are taken relative to the largest: the first candidate always qualifies and the sums
+    // stay small, which keeps the result on the simplex when the entries are large.
     const Index n = x.size();
     std::vector<double> u(x.data(), x.data() + n);
     std::sort(u.begin(), u.end(), std::greater<double>());
+    const double top = u[0];
     double sum = 0.0, theta = 0.0;
     for (Index j = 0; j < n; ++j) {
-      sum += u[j];
+      sum += u[j] - top;
       const double t = (sum - 1.0) / double(j + 1);
-      if (u[j] - t > 0.0) theta = t;
+      if (u[j] - top - t > 0.0) theta = t;
     }
-    x = (x.array() - theta).cwiseMax(0.0);
+    x = ((x.array() - top) - theta).cwiseMax(0.0);
   }
 };
 

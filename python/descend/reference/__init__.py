@@ -14,6 +14,15 @@ from .rules import (
     schedule_factor,
     splitmix64_permutation,
 )
+from .toolkit import (
+    ball_least_squares,
+    curvature_numbers,
+    init_glorot,
+    init_he,
+    init_normal,
+    init_uniform,
+    power_iteration,
+)
 from .objectives import LeastSquares, Logistic, Polynomial1D, Quadratic, Rosenbrock, Softmax
 
 __all__ = [
@@ -24,9 +33,16 @@ __all__ = [
     "Rule",
     "Rosenbrock",
     "Softmax",
+    "ball_least_squares",
+    "curvature_numbers",
     "damped_newton_direction",
     "descent",
     "gradient_descent",
+    "init_glorot",
+    "init_he",
+    "init_normal",
+    "init_uniform",
+    "power_iteration",
     "project_ball",
     "project_box",
     "project_nonnegative",

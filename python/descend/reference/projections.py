@@ -9,7 +9,9 @@ def project_ball(x, radius, center=None):
     """The closest point of the ball ||z - center|| <= radius."""
     c = np.zeros_like(x) if center is None else np.asarray(center, dtype=np.float64)
     offset = x - c
-    norm = np.linalg.norm(offset)
+    biggest = np.abs(offset).max(initial=0.0)
+    # scaled by the largest entry, so that the squares cannot overflow
+    norm = biggest * np.linalg.norm(offset / biggest) if biggest > 0 else 0.0
     return x.copy() if norm <= radius else c + offset * (radius / norm)
 
 
@@ -24,7 +26,12 @@ def project_nonnegative(x):
 
 
 def project_simplex(x):
-    """The closest point with z >= 0 and sum(z) = 1: max(x - theta, 0)."""
+    """The closest point with z >= 0 and sum(z) = 1: max(x - theta, 0).
+
+    Computed on x - max(x) (the projection ignores a common shift), which keeps large
+    entries from swamping the 1.
+    """
+    x = x - np.max(x)
     u = np.sort(x)[::-1]
     css = np.cumsum(u)
     j = np.arange(1, len(x) + 1)

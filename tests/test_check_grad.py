@@ -1,0 +1,59 @@
+"""check_grad: accepts right gradients (objectives and callables), locates a wrong coordinate."""
+
+import numpy as np
+import pytest
+
+import descend
+from descend import reference
+
+
+def _cubic(x):
+    return np.sum(x ** 3) + x[0] * x[-1]
+
+
+def _cubic_grad(x):
+    g = 3 * x ** 2
+    g[0] += x[-1]
+    g[-1] += x[0]
+    return g
+
+
+def test_right_gradients_pass():
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    assert descend.check_grad(_cubic, x, jac=_cubic_grad).rel_error < 1e-8
+    rosen = reference.Rosenbrock(4)
+    assert descend.check_grad(rosen.value, x, jac=rosen.gradient).rel_error < 1e-8
+    for f in (descend.problems.rosenbrock(4), descend.problems.bowl(),
+              descend.LeastSquares(np.arange(12.0).reshape(3, 4) / 7, [1.0, 0.0, 2.0], l2=0.5)):
+        assert descend.check_grad(f, x[:f.n_params]).rel_error < 1e-7
+
+
+@pytest.mark.parametrize("wrong", [0, 2, 3])
+def test_a_wrong_coordinate_is_caught_and_located(wrong):
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+
+    def bad(x):
+        g = _cubic_grad(x)
+        g[wrong] *= 1.01  # a 1% error in one coordinate
+        return g
+
+    r = descend.check_grad(_cubic, x, jac=bad)
+    assert r.rel_error > 1e-4
+    assert r.worst == wrong
+    np.testing.assert_allclose(r.numeric, _cubic_grad(x), rtol=1e-7)
+
+
+def test_a_sign_error_in_a_built_in_style_gradient_is_caught():
+    rosen = reference.Rosenbrock(3)
+    r = descend.check_grad(rosen.value, [-1.2, 1.0, 0.5], jac=lambda x: -rosen.gradient(x))
+    assert r.rel_error > 1.0
+
+
+def test_scipy_style_functions():
+    x = np.array([0.5, -1.0, 2.0, 0.25])
+    pair = descend.check_grad(lambda z: (_cubic(z), _cubic_grad(z)), x, jac=True)
+    assert pair.rel_error < 1e-8
+    one_element = descend.check_grad(lambda z: np.array([_cubic(z)]), x, jac=_cubic_grad)
+    assert one_element.rel_error < 1e-8
+    wrong_pair = descend.check_grad(lambda z: (_cubic(z), 2 * _cubic_grad(z)), x, jac=True)
+    assert wrong_pair.rel_error > 0.1

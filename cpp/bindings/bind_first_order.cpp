@@ -26,12 +26,12 @@ Stepper make_stepper(const std::string& kind, const VecX& lr, double momentum,
   Stepper s;
   if (kind == "sgd") s.rule = GradientStep{rate, weight_decay};
   else if (kind == "momentum") s.rule = Momentum{rate, momentum, weight_decay, {}};
-  else if (kind == "nesterov") s.rule = Nesterov{rate, momentum, weight_decay, {}, false};
+  else if (kind == "nesterov") s.rule = Nesterov{rate, momentum, weight_decay, {}, {}, false};
   else if (kind == "adagrad")
-    s.rule = AdaGrad{rate, lr_decay, eps, weight_decay, initial_accumulator, {}, 0};
-  else if (kind == "rmsprop") s.rule = RMSProp{rate, alpha, eps, weight_decay, {}};
+    s.rule = AdaGrad{rate, lr_decay, eps, weight_decay, initial_accumulator, {}, {}, 0};
+  else if (kind == "rmsprop") s.rule = RMSProp{rate, alpha, eps, weight_decay, {}, {}};
   else if (kind == "adam" || kind == "adamw")
-    s.rule = Adam{rate, beta1, beta2, eps, weight_decay, kind == "adamw", {}, {}, 0};
+    s.rule = Adam{rate, beta1, beta2, eps, weight_decay, kind == "adamw", {}, {}, {}, 0};
   else throw std::invalid_argument("unknown rule '" + kind + "'");
   std::visit([&](auto& r) { r.check(lr.size() == 1 ? 1 : lr.size()); }, s.rule);
   return s;

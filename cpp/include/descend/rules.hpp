@@ -40,6 +40,14 @@ inline void descend_by(Target&& x, const LearningRate& lr, double scale, const S
     x.array() -= scale * lr.rates.array() * step.array();
 }
 
+/// g + weight_decay x, written into a buffer the rule keeps, so a step allocates nothing.
+inline const VecX& decayed(VecX& buffer, const CVecRef& g, double weight_decay,
+                           const Eigen::Ref<VecX>& x) {
+  buffer = g;
+  if (weight_decay != 0.0) buffer += weight_decay * x;
+  return buffer;
+}
+
 /// Plain gradient step: w <- w - lr (g + weight_decay w).
 struct GradientStep {
   LearningRate lr;
@@ -85,7 +93,7 @@ struct Nesterov {
   LearningRate lr;
   double mu = 0.9;
   double weight_decay = 0.0;
-  VecX buf;
+  VecX buf, work;
   bool started = false;
 
   void check(Index n) const {
@@ -98,7 +106,7 @@ struct Nesterov {
   }
   double apply(Eigen::Ref<VecX> x, const CVecRef& g0, double scale = 1.0) {
     if (buf.size() != x.size()) reset(x.size());
-    const VecX g = weight_decay != 0.0 ? VecX(g0 + weight_decay * x) : VecX(g0);
+    const VecX& g = decayed(work, g0, weight_decay, x);
     if (started)
       buf = mu * buf + g;
     else
@@ -117,7 +125,7 @@ struct AdaGrad {
   double eps = 1e-10;
   double weight_decay = 0.0;
   double initial_accumulator = 0.0;
-  VecX sum;
+  VecX sum, work;
   Index t = 0;
 
   void check(Index n) const {
@@ -133,11 +141,11 @@ struct AdaGrad {
   }
   double apply(Eigen::Ref<VecX> x, const CVecRef& g0, double scale = 1.0) {
     if (sum.size() != x.size()) reset(x.size());
-    const VecX g = weight_decay != 0.0 ? VecX(g0 + weight_decay * x) : VecX(g0);
+    const VecX& g = decayed(work, g0, weight_decay, x);
     ++t;
     const double decay = 1.0 / (1.0 + double(t - 1) * lr_decay);
     sum.array() += g.array().square();
-    descend_by(x, lr, scale * decay, VecX(g.array() / (sum.array().sqrt() + eps)));
+    descend_by(x, lr, scale * decay, (g.array() / (sum.array().sqrt() + eps)).matrix());
     return scale * decay * lr.first();
   }
 };
@@ -149,7 +157,7 @@ struct RMSProp {
   double alpha = 0.99;
   double eps = 1e-8;
   double weight_decay = 0.0;
-  VecX v;
+  VecX v, work;
 
   void check(Index n) const {
     lr.check(n);
@@ -159,9 +167,9 @@ struct RMSProp {
   void reset(Index n) { v = VecX::Zero(n); }
   double apply(Eigen::Ref<VecX> x, const CVecRef& g0, double scale = 1.0) {
     if (v.size() != x.size()) reset(x.size());
-    const VecX g = weight_decay != 0.0 ? VecX(g0 + weight_decay * x) : VecX(g0);
+    const VecX& g = decayed(work, g0, weight_decay, x);
     v = alpha * v + (1.0 - alpha) * g.cwiseAbs2();
-    descend_by(x, lr, scale, VecX(g.array() / (v.array().sqrt() + eps)));
+    descend_by(x, lr, scale, (g.array() / (v.array().sqrt() + eps)).matrix());
     return scale * lr.first();
   }
 };
@@ -176,7 +184,7 @@ struct Adam {
   double eps = 1e-8;
   double weight_decay = 0.0;
   bool decoupled = false;
-  VecX m, v;
+  VecX m, v, work;
   Index t = 0;
 
   void check(Index n) const {
@@ -200,12 +208,12 @@ struct Adam {
       else
         x.array() *= 1.0 - scale * weight_decay * lr.rates.array();
     }
-    const VecX g = (!decoupled && weight_decay != 0.0) ? VecX(g0 + weight_decay * x) : VecX(g0);
+    const VecX& g = decayed(work, g0, decoupled ? 0.0 : weight_decay, x);
     m = beta1 * m + (1.0 - beta1) * g;
     v = beta2 * v + (1.0 - beta2) * g.cwiseAbs2();
     const double c1 = 1.0 - std::pow(beta1, double(t));
     const double c2 = 1.0 - std::pow(beta2, double(t));
-    descend_by(x, lr, scale, VecX((m.array() / c1) / ((v.array() / c2).sqrt() + eps)));
+    descend_by(x, lr, scale, ((m.array() / c1) / ((v.array() / c2).sqrt() + eps)).matrix());
     return scale * lr.first();
   }
 };

@@ -180,3 +180,15 @@ def test_estimators_report_progress_when_verbose(caplog):
         dl.LogisticRegression(verbose=True).fit(_scaled(X), y)
         dl.SGDClassifier(verbose=True, max_iter=3, tol=None, random_state=0).fit(_scaled(X), y)
     assert "newton: converged" in caplog.text and "gd: completed" in caplog.text
+
+
+def test_partial_fit_keeps_the_rule_state_between_calls():
+    X, y = datasets.load_diabetes(return_X_y=True)
+    X, y = _scaled(X), (y - y.mean()) / y.std()
+    model = dl.SGDRegressor(solver="momentum", momentum=0.9, batch_size=16, random_state=0)
+    model.partial_fit(X[:200], y[:200])
+    velocity = model._stepper.state()["dw"].copy()
+    assert np.abs(velocity).max() > 0  # the momentum built up in the first call...
+    model.partial_fit(X[200:], y[200:])
+    assert not np.array_equal(model._stepper.state()["dw"], velocity)  # ...and carries on
+    assert model.n_iter_ == 2 and model.score(X, y) > 0.3

@@ -194,7 +194,7 @@ void bind_first_order(py::module_& m) {
 
   m.def(
       "run_first_order",
-      [](const Objective& f, VecX x0, const Stepper& stepper, const py::object& schedule,
+      [](const Objective& f, VecX x0, Stepper& stepper, const py::object& schedule,
          double tol, double gtol, Index max_iter, const py::object& batch,
          const py::object& callback, const py::object& constraint) {
         const Projection projection = to_projection(constraint);
@@ -221,13 +221,17 @@ void bind_first_order(py::module_& m) {
           p.tol = b["tol"].is_none() ? -1.0 : b["tol"].cast<double>();
           p.n_iter_no_change = b["n_iter_no_change"].cast<Index>();
           p.full_loss = b["epoch_loss"].cast<std::string>() == "full";
+          p.keep_state = b.contains("keep_state") && b["keep_state"].cast<bool>();
           p.gtol = gtol;
+          // A fresh copy of the rule, or (keep_state, for partial_fit) the stepper's own.
+          AnyRule copy = stepper.rule;
+          AnyRule& rule_used = p.keep_state ? stepper.rule : copy;
           py::gil_scoped_release unlocked;
           r = std::visit(
-              [&](const auto& rule) {
+              [&](auto& rule) {
                 return run_minibatch(f, std::move(x0), rule, factor, p, cb, projection);
               },
-              stepper.rule);
+              rule_used);
         }
         return result_to_dict(r);
       },

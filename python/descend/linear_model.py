@@ -27,8 +27,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without scikit-l
 
 import warnings
 
-from . import optimizers as _optimizers
+from . import _core
 from . import schedules as _schedules
+from ._first_order import _stepper as _make_stepper
 from ._first_order import ConvergenceWarning as _DescendConvergenceWarning
 from ._minimize import _METHODS, minimize
 from .objectives import LeastSquares, Logistic, Softmax
@@ -401,8 +402,6 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
 
 
 _RULES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw")
-_STEPPERS = {"sgd": "SGD", "momentum": "Momentum", "nesterov": "Nesterov", "adagrad": "AdaGrad",
-             "rmsprop": "RMSProp", "adam": "Adam", "adamw": "AdamW"}
 
 
 class _SGDModel(BaseEstimator):
@@ -497,27 +496,26 @@ class _SGDModel(BaseEstimator):
         return result.x
 
     def _partial_step(self, objective):
-        """One epoch with the persistent stepper (its state survives between calls)."""
+        """One epoch in the compiled loop, continuing the stepper's state between calls."""
         if getattr(self, "_stepper", None) is None:
-            cls = getattr(_optimizers, _STEPPERS[self.solver])
-            self._stepper = cls(**self._rule_options())
-        x = self._params.copy()
-        n = objective.n_samples
-        rng = check_random_state(self.random_state)
-        order = rng.permutation(n) if self.shuffle else np.arange(n)
-        l1 = getattr(objective, "l1", 0.0)
-        d = objective.n_features
-        for begin in range(0, n, int(self.batch_size)):
-            _, g = objective.batch_value_and_gradient(x, order[begin:begin + self.batch_size])
-            self._stepper.step(x, g)
-            if l1 > 0:  # the L1 penalty's proximal step, as in minimize
-                x[:d] = np.sign(x[:d]) * np.maximum(np.abs(x[:d]) - self.eta0_ * l1, 0.0)
-        if not np.isfinite(x).all():
+            options = {"lr": np.array([self.eta0_]), "weight_decay": 0.0,
+                       **{k: v for k, v in self._rule_options().items() if k != "lr"}}
+            self._stepper = _make_stepper(self.solver if self.solver != "sgd" else "gd",
+                                          options)
+        calls = getattr(self, "n_iter_", 0)
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        batch = {"batch_size": min(int(self.batch_size), objective.n_samples), "epochs": 1,
+                 "shuffle": bool(self.shuffle), "seed": (seed + calls) % (2**31),
+                 "drop_last": False, "tol": None, "n_iter_no_change": 1,
+                 "epoch_loss": "running", "keep_state": True}
+        raw = _core.run_first_order(objective, self._params, self._stepper,
+                                    _schedules.constant(), 0.0, 0.0, 1,
+                                    batch, None, None)
+        if raw["status"] == "diverged" or not np.isfinite(raw["x"]).all():
             raise RuntimeError(f"{type(self).__name__} diverged; lower eta0")
-        self._params = x
-        self.n_iter_ = getattr(self, "n_iter_", 0) + 1
-        return x
-
+        self._params = raw["x"]
+        self.n_iter_ = calls + 1
+        return self._params
 
 _SGD_DOC = """
     Parameters

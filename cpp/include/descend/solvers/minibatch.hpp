@@ -31,6 +31,7 @@ struct MinibatchParams {
   double gtol = 0.0;            ///< >= 0
   Index divergence_patience = 5;
   bool full_loss = true;         ///< the epoch loss on the full data, or the running batch mean
+  bool keep_state = false;       ///< continue the rule's state (partial_fit) instead of resetting
 
   void check(Index n) const {
     if (batch_size < 1 || batch_size > n)
@@ -42,7 +43,7 @@ struct MinibatchParams {
 };
 
 template <class Obj, class Rule>
-Result run_minibatch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedule,
+Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedule,
                      const MinibatchParams& p, const Callback& callback,
                      const Projection& projection = {}) {
   const Index n = f.n_samples();
@@ -52,7 +53,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedule
   if (x.size() != f.n_params()) throw std::invalid_argument("x0 has the wrong length");
   p.check(n);
   rule.check(x.size());
-  rule.reset(x.size());
+  if (!p.keep_state) rule.reset(x.size());
   projection.check(x.size());
   projection.apply(x);
   const ProximalStep prox{projection, f.l1(), f.l1_size()};  // L1 penalty, then the set

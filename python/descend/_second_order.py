@@ -43,6 +43,13 @@ SEARCH = {
 }
 
 
+def newton_options(max_iter):
+    """The options of the Newton methods: an Armijo line search by default, gtol 1e-8."""
+    return {"line_search": Option("armijo", line_search_option,
+                                  "None (full steps), armijo, wolfe, grid or exact"),
+            **SEARCH, **stopping(1e-8, max_iter)}
+
+
 def run_descent(direction, objective, x0, o, callback):
     """Call the compiled descent loop with the validated options `o`."""
     if objective.l1_penalty > 0:
@@ -62,9 +69,7 @@ register_method(Method(
     name="newton",
     summary="Newton's method: Cholesky solves of H p = -g, damped when H is not positive "
             "definite, with a line search",
-    options={"line_search": Option("armijo", line_search_option,
-                                   "None (full steps), armijo, wolfe, grid or exact"),
-             **SEARCH, **stopping(1e-8, 100)},
+    options=newton_options(max_iter=100),
     run=lambda f, x0, o, cb: run_descent("newton", f, x0, o, cb),
     needs_hessian=True,
 ))
@@ -73,9 +78,7 @@ register_method(Method(
     name="newton-cg",
     summary="truncated Newton: conjugate gradients on H p = -g with Hessian-vector products "
             "only (no dense Hessian), with a line search",
-    options={"line_search": Option("armijo", line_search_option,
-                                   "None (full steps), armijo, wolfe, grid or exact"),
-             **SEARCH, **stopping(1e-8, 200)},
+    options=newton_options(max_iter=200),
     run=lambda f, x0, o, cb: run_descent("newton-cg", f, x0, o, cb),
     needs_hessian=True,
 ))

@@ -40,6 +40,13 @@ def _check_data_arguments(X, l2, fit_intercept, sample_weight, n_threads):
     return X, l2, fit_intercept, sample_weight, check_n_threads(n_threads)
 
 
+def _keep_data_arguments(objective, X, y, l2, fit_intercept, sample_weight, n_threads):
+    """Keep the validated arguments on the objective (they also keep the arrays alive)."""
+    objective.X, objective.y, objective.l2 = X, y, l2
+    objective.fit_intercept, objective.sample_weight = fit_intercept, sample_weight
+    objective.n_threads = n_threads
+
+
 class _DataObjective(_core.Glm):
     """Shared construction of the empirical risks over a data matrix X."""
 
@@ -53,12 +60,7 @@ class _DataObjective(_core.Glm):
         l1 = check_real(l1, "l1", low=0.0)
         super().__init__(self._loss, X, y, sample_weight, l2, fit_intercept, threads, l1)
         self.l1 = l1
-        self.X = X
-        self.y = y
-        self.l2 = l2
-        self.fit_intercept = fit_intercept
-        self.sample_weight = sample_weight
-        self.n_threads = n_threads
+        _keep_data_arguments(self, X, y, l2, fit_intercept, sample_weight, n_threads)
 
     @staticmethod
     def _check_targets(y, n, dtype):
@@ -253,12 +255,7 @@ class Softmax(_core.Softmax):
             if top >= n_classes:
                 raise ValueError(f"y holds label {top}, which needs n_classes > {top}")
         super().__init__(X, labels, n_classes, sample_weight, l2, fit_intercept, threads)
-        self.X = X
-        self.y = labels
-        self.l2 = l2
-        self.fit_intercept = fit_intercept
-        self.sample_weight = sample_weight
-        self.n_threads = n_threads
+        _keep_data_arguments(self, X, labels, l2, fit_intercept, sample_weight, n_threads)
 
     @property
     def n_features(self):

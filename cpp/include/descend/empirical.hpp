@@ -22,6 +22,19 @@ double check_data_and_weigh(Index n, Index d, const T* sample_weight, double l2)
   return total;
 }
 
+/// Checks a batch's row indices against n and returns the batch's total sample weight.
+template <typename T>
+double batch_weight(const Index* rows, Index m, Index n, const T* sample_weight) {
+  if (m < 1) throw std::invalid_argument("a batch needs at least one row");
+  double total = 0.0;
+  for (Index k = 0; k < m; ++k) {
+    const Index r = rows[k];
+    if (r < 0 || r >= n) throw std::out_of_range("batch row index out of range");
+    total += sample_weight ? static_cast<double>(sample_weight[r]) : 1.0;
+  }
+  return total;
+}
+
 /// The sum of per-thread partial results (at least one).
 template <class V>
 V sum_parts(const std::vector<V>& parts) {

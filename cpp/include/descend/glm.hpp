@@ -66,13 +66,7 @@ class Glm final : public Objective {
                                   VecRef g) const override {
     check_size(w, "w");
     check_size(g, "gradient");
-    if (m < 1) throw std::invalid_argument("a batch needs at least one row");
-    double weights = 0.0;
-    for (Index k = 0; k < m; ++k) {
-      const Index r = rows[k];
-      if (r < 0 || r >= n_) throw std::out_of_range("batch row index out of range");
-      weights += sw_ ? static_cast<double>(sw_[r]) : 1.0;
-    }
+    const double weights = batch_weight(rows, m, n_, sw_);
     if (!(weights > 0.0)) {  // only zero-weight samples: the data term contributes nothing
       g.setZero();
       return add_penalty(w, g);

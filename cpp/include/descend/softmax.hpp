@@ -60,26 +60,26 @@ class Softmax final : public Objective {
                                   VecRef g) const override {
     check_size(w, "w");
     check_size(g, "gradient");
-    if (m < 1) throw std::invalid_argument("a batch needs at least one row");
-    Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Xg(m, d_);
-    std::vector<std::int64_t> yg(m);
-    std::vector<T> sg(sw_ ? m : 0);
-    double weights = 0.0;
-    for (Index k = 0; k < m; ++k) {
-      const Index r = rows[k];
-      if (r < 0 || r >= n_) throw std::out_of_range("batch row index out of range");
-      Xg.row(k) = X_.row(r);
-      yg[k] = y_[r];
-      if (sw_) sg[k] = sw_[r];
-      weights += sw_ ? static_cast<double>(sw_[r]) : 1.0;
-    }
+    const double weights = batch_weight(rows, m, n_, sw_);
     if (!(weights > 0.0)) {  // only zero-weight samples: the data term contributes nothing
       g.setZero();
       return add_penalty(w, g);
     }
+    // Gather the batch into per-thread buffers reused from call to call.
+    thread_local Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> Xg;
+    thread_local std::vector<std::int64_t> yg;
+    thread_local std::vector<T> sg;
+    thread_local MatT Z;
+    Xg.resize(m, d_);
+    yg.resize(m);
+    sg.resize(sw_ ? m : 0);
+    for (Index k = 0; k < m; ++k) {
+      Xg.row(k) = X_.row(rows[k]);
+      yg[k] = y_[rows[k]];
+      if (sw_) sg[k] = sw_[rows[k]];
+    }
     const Params P = params(w);
     RowMatX G = RowMatX::Zero(K_, p_);
-    MatT Z;
     const double loss = block_gradient(Xg, yg.data(), sw_ ? sg.data() : nullptr, P, true, &G, Z);
     g = Eigen::Map<const VecX>(G.data(), K_ * p_) / weights;
     return loss / weights + add_penalty(w, g);

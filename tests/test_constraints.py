@@ -47,7 +47,7 @@ def test_kkt_agrees_with_projected_gradient_descent():
     # descend's LeastSquares divides by n: the same minimiser in the same ball.
     f = descend.LeastSquares(A, b)
     r = descend.minimize(f, np.zeros(5), lr=0.3, constraint=Ball(0.5), max_iter=100_000,
-                         tol=1e-16)
+                         gtol=1e-10)
     np.testing.assert_allclose(r.x, x_kkt, atol=1e-7)
     # Stationarity of the Lagrangian: A'(Ax - b) + 2 lam x = 0.
     np.testing.assert_allclose(A.T @ (A @ x_kkt - b) + 2 * lam * x_kkt, 0.0, atol=1e-9)

@@ -195,19 +195,26 @@ void bind_first_order(py::module_& m) {
   m.def(
       "run_first_order",
       [](const Objective& f, VecX x0, Stepper& stepper, const py::object& schedule,
-         double tol, double gtol, Index max_iter, const py::object& batch,
-         const py::object& callback, const py::object& constraint) {
+         double tol, double tol_abs, double gtol, double gtol_abs, Index max_iter,
+         const py::object& batch, const py::object& callback, const py::object& constraint) {
         const Projection projection = to_projection(constraint);
         const double lr0 = std::visit([](const auto& r) { return r.lr.first(); }, stepper.rule);
         const ScheduleFn factor = schedule_function(schedule, lr0);
         const Callback cb = wrap_callback(callback);  // both destroyed after the GIL is back
+        const InterruptPoller::Check interrupt = python_interrupt();
         Result r;
         if (batch.is_none()) {
-          const StopCriteria stop{tol, gtol, max_iter};
+          StopCriteria stop;
+          stop.tol = tol;
+          stop.tol_abs = tol_abs;
+          stop.gtol = gtol;
+          stop.gtol_abs = gtol_abs;
+          stop.max_iter = max_iter;
           py::gil_scoped_release unlocked;
           r = std::visit(
               [&](const auto& rule) {
-                return run_full_batch(f, std::move(x0), rule, factor, stop, cb, projection);
+                return run_full_batch(f, std::move(x0), rule, factor, stop, cb, projection,
+                                      interrupt);
               },
               stepper.rule);
         } else {
@@ -219,23 +226,27 @@ void bind_first_order(py::module_& m) {
           p.seed = b["seed"].cast<std::uint64_t>();
           p.drop_last = b["drop_last"].cast<bool>();
           p.tol = b["tol"].is_none() ? -1.0 : b["tol"].cast<double>();
+          p.tol_abs = tol_abs;
           p.n_iter_no_change = b["n_iter_no_change"].cast<Index>();
           p.full_loss = b["epoch_loss"].cast<std::string>() == "full";
           p.keep_state = b.contains("keep_state") && b["keep_state"].cast<bool>();
           p.gtol = gtol;
+          p.gtol_abs = gtol_abs;
           // A fresh copy of the rule, or (keep_state, for partial_fit) the stepper's own.
           AnyRule copy = stepper.rule;
           AnyRule& rule_used = p.keep_state ? stepper.rule : copy;
           py::gil_scoped_release unlocked;
           r = std::visit(
               [&](auto& rule) {
-                return run_minibatch(f, std::move(x0), rule, factor, p, cb, projection);
+                return run_minibatch(f, std::move(x0), rule, factor, p, cb, projection,
+                                     interrupt);
               },
               rule_used);
         }
         return result_to_dict(r);
       },
-      "objective"_a, "x0"_a, "stepper"_a, "schedule"_a, "tol"_a, "gtol"_a, "max_iter"_a,
+      "objective"_a, "x0"_a, "stepper"_a, "schedule"_a, "tol"_a, "tol_abs"_a, "gtol"_a,
+      "gtol_abs"_a, "max_iter"_a,
       "batch"_a, "callback"_a, "constraint"_a);
 
   py::class_<Projection> projection(m, "Projection");

@@ -1,6 +1,7 @@
 // Solvers: each binding converts its arguments, releases the GIL for the whole run and
 // converts the Result back. Nothing else.
 
+#include <descend/curvature.hpp>
 #include <descend/solvers/descent.hpp>
 
 #include "conversions.hpp"
@@ -38,6 +39,7 @@ py::dict result_to_dict(const Result& r) {
   d["success"] = status_success(r.status);
   d["message"] = r.message;
   py::dict h;
+  h["iteration"] = to_numpy(r.history.iteration);
   h["loss"] = to_numpy(r.history.loss);
   h["grad_norm"] = to_numpy(r.history.grad_norm);
   h["lr"] = to_numpy(r.history.step);
@@ -58,11 +60,23 @@ Callback wrap_callback(const py::object& callback) {
     try {
       py::object out =
           callback(IterationSnapshot{info.nit, info.x, info.loss, info.grad_norm, info.step});
-      return !out.is_none() && out.cast<bool>();
+      if (out.is_none()) return false;
+      if (py::isinstance<py::bool_>(out)) return out.cast<bool>();
+      const std::string type = py::str(py::type::of(out).attr("__name__"));
+      if (type == "bool_" || type == "bool") return PyObject_IsTrue(out.ptr()) == 1;  // numpy
+      throw py::type_error("callback must return None, True or False (True stops the run), "
+                           "got " + type);
     } catch (py::error_already_set& e) {
       if (e.matches(PyExc_StopIteration)) return true;
       throw;
     }
+  };
+}
+
+InterruptPoller::Check python_interrupt() {
+  return [] {
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
   };
 }
 
@@ -85,7 +99,8 @@ void bind_solvers(py::module_& m) {
       "descent",
       [](const Objective& f, VecX x0, const std::string& direction,
          const std::string& line_search, double lr, Index m, double c1, double c2,
-         Index max_evals, double tol, double gtol, Index max_iter, const py::object& callback) {
+         Index max_evals, double tol, double tol_abs, double gtol, double gtol_abs,
+         Index max_iter, const py::object& callback) {
         DescentParams p;
         if (direction == "steepest") p.direction = DirectionKind::Steepest;
         else if (direction == "newton") p.direction = DirectionKind::Newton;
@@ -97,17 +112,32 @@ void bind_solvers(py::module_& m) {
         p.lr = lr;
         p.m = m;
         p.search = LineSearchParams{c1, c2, max_evals};
-        p.stop = StopCriteria{tol, gtol, max_iter};
+        p.stop.tol = tol;
+        p.stop.tol_abs = tol_abs;
+        p.stop.gtol = gtol;
+        p.stop.gtol_abs = gtol_abs;
+        p.stop.max_iter = max_iter;
         const Callback cb = wrap_callback(callback);
+        const InterruptPoller::Check interrupt = python_interrupt();
         Result r;
         {
           py::gil_scoped_release unlocked;
-          r = descent(f, std::move(x0), p, cb);
+          r = descent(f, std::move(x0), p, cb, interrupt);
         }
         return result_to_dict(r);
       },
       "objective"_a, "x0"_a, "direction"_a, "line_search"_a, "lr"_a, "m"_a, "c1"_a, "c2"_a,
-      "max_evals"_a, "tol"_a, "gtol"_a, "max_iter"_a, "callback"_a);
+      "max_evals"_a, "tol"_a, "tol_abs"_a, "gtol"_a, "gtol_abs"_a, "max_iter"_a, "callback"_a);
+
+  m.def(
+      "classify_curvature",
+      [](double low, double high, double rtol) {
+        if (!(low <= high)) throw std::invalid_argument("low must be <= high");
+        if (!(rtol >= 0.0)) throw std::invalid_argument("tol must be >= 0");
+        return std::string(curvature_name(classify_curvature(low, high, rtol)));
+      },
+      "low"_a, "high"_a, "rtol"_a = kCurvatureRtol,
+      "The second-derivative test on the extreme eigenvalues (descend/curvature.hpp).");
 }
 
 }  // namespace descend::bindings

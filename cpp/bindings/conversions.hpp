@@ -6,6 +6,7 @@
 #include <string>
 
 #include <descend/result.hpp>
+#include <descend/stopping.hpp>
 
 #include "pybind.hpp"
 
@@ -26,5 +27,9 @@ py::dict result_to_dict(const Result& r);
 /// Wraps a Python callable (or None) as a core Callback; it takes the GIL only for the call.
 /// Returning True or raising StopIteration stops the run; other exceptions propagate.
 Callback wrap_callback(const py::object& callback);
+
+/// The interrupt check of the compiled loops: takes the GIL, runs Python's signal handlers
+/// and throws (KeyboardInterrupt, for Ctrl-C) when one raised.
+InterruptPoller::Check python_interrupt();
 
 }  // namespace descend::bindings

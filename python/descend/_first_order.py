@@ -43,8 +43,11 @@ def betas(value, name):
 
 
 def seed(value, name):
-    """A non-negative integer seed."""
-    return check_int(value, name, low=0)
+    """A seed: an integer in [0, 2**64 - 1]."""
+    value = check_int(value, name, low=0)
+    if value >= 2**64:
+        raise ValueError(f"{name} must be < 2**64, got {value}")
+    return value
 
 
 def flag(value, name):
@@ -71,11 +74,19 @@ COMMON = {
                          "mini-batch runs: 'full' evaluates the loss and gradient on all the "
                          "data after each epoch (one more pass); 'running' takes the mean of "
                          "the epoch's batch losses (free; gtol is then not checked)"),
-    "tol": Option(None, optional_tol, "full batch: stop when |R(w_t) - R(w_{t-1})| <= tol "
-                                      "(default 1e-10); mini-batch: stop when the epoch loss "
-                                      "improved by less than tol for n_iter_no_change epochs "
-                                      "(default None: run every epoch)"),
-    "gtol": Option(1e-6, non_negative, "stop when the full gradient's norm is <= gtol"),
+    "tol": Option(None, optional_tol, "the relative loss rule: full batch, stop (status "
+                                      "'stalled') when |R_t - R_{t-1}| <= tol (R_0 - R_t), "
+                                      "default 1e-15; mini-batch, when the epoch loss "
+                                      "improved on its best by <= tol (R_0 - R_best) for "
+                                      "n_iter_no_change epochs (default None: every epoch "
+                                      "runs)"),
+    "tol_abs": Option(None, optional_tol, "the lectures' absolute rule: stop (status 'stalled' "
+                                          "unless gtol holds) when |R_t - R_{t-1}| <= tol_abs "
+                                          "(mini-batch: an improvement <= tol_abs, as "
+                                          "scikit-learn's tol); default None (off)"),
+    "gtol": Option(1e-6, non_negative, "success when ||g_t|| <= gtol ||g_0||, the gradient "
+                                       "(or gradient mapping) norm relative to its value at x0"),
+    "gtol_abs": Option(0.0, non_negative, "also success when ||g_t|| <= gtol_abs (absolute)"),
     "constraint": Option(None, as_constraint, "a descend.constraints set or a projection "
                                               "callable: projected gradient descent"),
     "max_iter": Option(1000, positive_int, "full batch: at most this many iterations"),
@@ -117,7 +128,7 @@ def _stepper(kind, o):
                          o.get("alpha", 0.99), b1, b2, o.get("initial_accumulator_value", 0.0))
 
 
-def _runner(kind):
+def _runner(kind, name):
     def run(objective, x0, o, callback):
         if len(o["lr"]) not in (1, len(x0)):
             raise ValueError(f"lr must be a scalar or have one rate per parameter "
@@ -130,8 +141,8 @@ def _runner(kind):
                 raise ValueError("line_search cannot be combined with a constraint")
             if o["batch_size"] is not None:
                 raise ValueError("line_search works on the full batch: use batch_size=None")
-            return run_steepest_descent(objective, x0, {**o, "lr": float(o["lr"][0]),
-                                                        "tol": _full_tol(o)}, callback)
+            return run_steepest_descent(objective, x0, {**o, "lr": float(o["lr"][0])},
+                                        callback)
         batch = None
         if o["batch_size"] is not None:
             n = objective.n_samples
@@ -144,17 +155,29 @@ def _runner(kind):
                                              "drop_last", "tol", "n_iter_no_change", "epoch_loss")}
         schedule = as_schedule(o["schedule"])
         raw = _core.run_first_order(objective, x0, _stepper(kind, o), schedule, _full_tol(o),
-                                    o["gtol"], o["max_iter"], batch, callback, constraint)
+                                    _off(o["tol_abs"]), o["gtol"], o["gtol_abs"], o["max_iter"],
+                                    batch, callback, constraint)
         if batch is not None and raw["status"] == "max_iter":
-            warnings.warn(f"{kind}: {raw['message']}; raise epochs or tol", ConvergenceWarning,
-                          stacklevel=4)
+            # Only a run that was asked to meet a tolerance (tol or tol_abs) and did not.
+            warnings.warn(f"{name}: {raw['message']}; raise epochs, or loosen tol",
+                          ConvergenceWarning, stacklevel=4)
         return raw
 
     return run
 
 
+#: The default of the relative loss rule on the full batch: only a loss that stopped changing
+#: at the level of rounding counts as stalled.
+FULL_BATCH_TOL = 1e-15
+
+
 def _full_tol(o):
-    return 1e-10 if o["tol"] is None else o["tol"]
+    return FULL_BATCH_TOL if o["tol"] is None else o["tol"]
+
+
+def _off(value):
+    """None (a rule switched off) as the core's negative tolerance."""
+    return -1.0 if value is None else value
 
 
 def _register(kind, summary, batch_default=None, name=None):
@@ -167,7 +190,7 @@ def _register(kind, summary, batch_default=None, name=None):
     if kind == "gd" and name is None:
         options.update(gd_line_search_options())
     register_method(Method(name=name or kind, summary=summary, options=options,
-                           run=_runner(kind)))
+                           run=_runner(kind, name or kind)))
 
 
 _register("gd", "gradient descent: full batch (optionally with a line search) or mini-batch")

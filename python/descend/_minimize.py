@@ -89,9 +89,16 @@ def non_negative(value, name):
     return check_real(value, name, low=0.0)
 
 
+#: The largest count the compiled core takes (a signed 64-bit integer).
+INT64_MAX = 2**63 - 1
+
+
 def positive_int(value, name):
-    """Validate an integer >= 1."""
-    return check_int(value, name, low=1)
+    """Validate an integer in [1, 2**63 - 1]."""
+    value = check_int(value, name, low=1)
+    if value > INT64_MAX:
+        raise ValueError(f"{name} must be <= 2**63 - 1, got {value}")
+    return value
 
 
 def _check_objective(objective):

@@ -27,6 +27,10 @@ class History:
     damping : ndarray or None
         Newton's method only: the multiple t of the identity added to the Hessian to make it
         positive definite at each iterate (0 where none was needed; NaN for the start).
+    iteration : ndarray or None
+        Which iterate (or epoch) each row describes. A history never grows without bound:
+        past 100,000 rows it keeps every second iterate (then every fourth, ...), always with
+        the first and the last, so ``iteration`` is ``0, 1, ..., nit`` only for shorter runs.
 
     Examples
     --------
@@ -41,6 +45,7 @@ class History:
     lr: np.ndarray
     time: np.ndarray
     damping: Optional[np.ndarray] = None
+    iteration: Optional[np.ndarray] = None
 
     def __len__(self):
         return len(self.loss)
@@ -48,6 +53,8 @@ class History:
     def as_dict(self):
         """Return the history as a dict of numpy arrays (e.g. for ``pandas.DataFrame``)."""
         out = {"loss": self.loss, "grad_norm": self.grad_norm, "lr": self.lr, "time": self.time}
+        if self.iteration is not None:
+            out["iteration"] = self.iteration
         if self.damping is not None:
             out["damping"] = self.damping
         return out
@@ -67,16 +74,24 @@ class Result:
     fun : float
         The objective at ``x``.
     grad_norm : float
-        The gradient's norm at ``x``.
+        The first-order measure at ``x``: the gradient's norm (for runs with a constraint or
+        an L1 penalty, the norm of the gradient mapping ``(x - prox(x - lr g)) / lr``).
     nit : int
         Iterations performed.
     nfev, njev, nhev : int
         Evaluations of the objective, its gradient and its Hessian.
     status : str
-        ``"converged"``, ``"max_iter"``, ``"diverged"``, ``"callback"`` (or, for second-order
-        methods, ``"saddle"``, ``"maximum"``, ``"line_search_failed"``).
+        ``"converged"`` (the gradient norm fell to ``gtol`` times its value at x0, or to
+        ``gtol_abs``, and the second-derivative test found nothing against a minimum),
+        ``"saddle"`` or ``"maximum"`` (the gradient vanished where the curvature shows the
+        point is not a minimum), ``"stalled"`` (the loss stopped changing by ``tol`` while the
+        gradient had not become small; the message names the likely cause), ``"max_iter"``,
+        ``"completed"`` (a mini-batch run used all its epochs without a tolerance to meet),
+        ``"diverged"``, ``"line_search_failed"`` or ``"callback"``.
     success : bool
-        True when the run converged or was stopped by the callback.
+        True only for ``"converged"`` and ``"callback"``: a successful run ended at a point
+        that passed the first-order test relative to the problem's own scale, and no
+        curvature information says it is not a minimum.
     message : str
         What happened, in words (with a hint when the run failed).
     history : History

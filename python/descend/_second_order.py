@@ -27,11 +27,21 @@ def unit_interval(value, name):
     return check_real(value, name, low=0.0, high=1.0, low_open=True, high_open=True)
 
 
+def optional_tol(value, name):
+    """None (a rule switched off) or a tolerance >= 0."""
+    return None if value is None else non_negative(value, name)
+
+
 def stopping(gtol, max_iter):
     """The stopping options of a second-order method, with its own defaults."""
     return {
-        "tol": Option(1e-14, non_negative, "stop when |R(w_t) - R(w_{t-1})| <= tol"),
-        "gtol": Option(gtol, non_negative, "stop when ||grad R(w_t)|| <= gtol"),
+        "tol": Option(1e-15, non_negative, "stop (status 'stalled') when |R_t - R_{t-1}| <= "
+                                           "tol (R_0 - R_t): the loss stopped changing"),
+        "tol_abs": Option(None, optional_tol, "the lectures' absolute rule: stop (status "
+                                              "'stalled') when |R_t - R_{t-1}| <= tol_abs"),
+        "gtol": Option(gtol, non_negative, "success when ||g_t|| <= gtol ||g_0||, relative "
+                                           "to the gradient at x0"),
+        "gtol_abs": Option(0.0, non_negative, "also success when ||g_t|| <= gtol_abs"),
         "max_iter": Option(max_iter, positive_int, "at most this many iterations"),
     }
 
@@ -61,7 +71,9 @@ def run_descent(direction, objective, x0, o, callback):
         raise ValueError(f"c1 must be smaller than c2, got c1={o['c1']}, c2={o['c2']}")
     return _core.descent(
         objective, x0, direction, o["line_search"] or "none", o.get("lr", 1.0), o.get("m", 10),
-        o["c1"], o["c2"], o["max_evals"], o["tol"], o["gtol"], o["max_iter"], callback,
+        o["c1"], o["c2"], o["max_evals"], 1e-15 if o["tol"] is None else o["tol"],
+        -1.0 if o["tol_abs"] is None else o["tol_abs"], o["gtol"], o["gtol_abs"], o["max_iter"],
+        callback,
     )
 
 
@@ -88,7 +100,7 @@ register_method(Method(
     summary="BFGS: a dense inverse-Hessian approximation from gradient differences, with a "
             "strong Wolfe line search",
     options={"line_search": Option("wolfe", line_search_option, "wolfe, armijo, grid, ..."),
-             **SEARCH, **stopping(1e-6, 1000)},
+             **SEARCH, **stopping(1e-8, 1000)},
     run=lambda f, x0, o, cb: run_descent("bfgs", f, x0, o, cb),
 ))
 
@@ -98,7 +110,7 @@ register_method(Method(
             "Wolfe line search",
     options={"m": Option(10, positive_int, "number of curvature pairs kept"),
              "line_search": Option("wolfe", line_search_option, "wolfe, armijo, grid, ..."),
-             **SEARCH, **stopping(1e-6, 1000)},
+             **SEARCH, **stopping(1e-8, 1000)},
     run=lambda f, x0, o, cb: run_descent("lbfgs", f, x0, o, cb),
 ))
 

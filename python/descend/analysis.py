@@ -176,7 +176,6 @@ def curvature(objective, w, *, tol=1e-8, method="auto", steps=60, jac=None, hess
         eigenvalues = np.array(lanczos_extremes(lambda v: objective.hvp(w, v),
                                                 objective.n_params, steps))
     low, high = float(eigenvalues[0]), float(eigenvalues[-1])
-    zero = tol * max(abs(low), abs(high), 1e-300)
     gnorm = float(np.linalg.norm(g))
     # Critical when the gradient is small against the curvature times the point's scale:
     # ||g|| / max|l| (how far the local model's critical point is, at least) is then below
@@ -185,14 +184,8 @@ def curvature(objective, w, *, tol=1e-8, method="auto", steps=60, jac=None, hess
     scale = max(abs(low), abs(high)) * max(1.0, float(np.linalg.norm(w)))
     if gnorm > np.sqrt(tol) * (scale if scale > 0 else 1.0):
         kind = "not critical"
-    elif low > zero:
-        kind = "minimum"
-    elif high < -zero:
-        kind = "maximum"
-    elif low < -zero and high > zero:
-        kind = "saddle"
-    else:
-        kind = "inconclusive"
+    else:  # the same rule the solvers apply when a run ends (cpp/include/descend/curvature.hpp)
+        kind = _core.classify_curvature(low, high, tol)
     condition = high / low if low > 0 else np.inf
     gHg = g @ objective.hvp(w, g)
     return Curvature(

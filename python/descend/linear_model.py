@@ -509,7 +509,7 @@ class _SGDModel(BaseEstimator):
                  "drop_last": False, "tol": None, "n_iter_no_change": 1,
                  "epoch_loss": "running", "keep_state": True}
         raw = _core.run_first_order(objective, self._params, self._stepper,
-                                    _schedules.constant(), 0.0, 0.0, 1,
+                                    _schedules.constant(), -1.0, -1.0, 0.0, 0.0, 1,
                                     batch, None, None)
         if raw["status"] == "diverged" or not np.isfinite(raw["x"]).all():
             raise RuntimeError(f"{type(self).__name__} diverged; lower eta0")

@@ -42,6 +42,9 @@ class Objective {
   virtual void gradient(const CVecRef& w, VecRef g) const { value_and_gradient(w, g); }
 
   virtual bool has_hessian() const { return false; }
+  /// False for objectives with kinks (subgradient problems): their gradient need not vanish
+  /// at the minimum, so no run on them can certify one by the gradient.
+  virtual bool smooth() const { return true; }
   virtual void hessian(const CVecRef& /*w*/, Eigen::Ref<MatX> /*H*/) const {
     throw std::logic_error(name() + " has no Hessian");
   }

@@ -14,7 +14,8 @@
 namespace descend {
 
 enum class Status {
-  Converged,         ///< a stopping tolerance was met
+  Converged,         ///< the first-order condition holds (relative gtol) and no curvature
+                     ///< information says the point is not a minimum
   MaxIter,           ///< the iteration (or epoch) limit was reached first
   Diverged,          ///< the loss became non-finite or kept growing
   Callback,          ///< the user's callback asked to stop
@@ -22,6 +23,7 @@ enum class Status {
   Maximum,           ///< stopped at a critical point that is a maximum
   LineSearchFailed,  ///< no acceptable step could be found
   Completed,         ///< a mini-batch run did all its epochs, with no tolerance to meet
+  Stalled,           ///< the loss stopped changing while the gradient had not become small
 };
 
 inline const char* status_name(Status s) {
@@ -34,28 +36,79 @@ inline const char* status_name(Status s) {
     case Status::Maximum: return "maximum";
     case Status::LineSearchFailed: return "line_search_failed";
     case Status::Completed: return "completed";
+    case Status::Stalled: return "stalled";
   }
   return "unknown";
 }
 
-/// Success means the run ended where the user wanted: converged, or stopped on request.
+/// Success is a promise: the run converged to a point that passed the first-order test (and the
+/// second-order test where curvature is known), or the user's callback stopped it. Running out of
+/// iterations or epochs, stalling, and every non-minimum are not successes.
 inline bool status_success(Status s) {
-  return s == Status::Converged || s == Status::Callback || s == Status::Completed;
+  return s == Status::Converged || s == Status::Callback;
 }
 
+/// The per-iterate record of a run. It never grows without bound: once it holds
+/// `max_rows` rows it drops every other row and from then on keeps every second iterate
+/// (then every fourth, ...), so a run of any length keeps at most max_rows + 1 rows, always
+/// including the first and the last iterate. `iteration` says which iterate each row is.
 struct History {
+  static constexpr std::size_t max_rows = 100000;
+
+  std::vector<double> iteration;  ///< k, the iterate (or epoch) the row describes
   std::vector<double> loss;       ///< R(w_k)
-  std::vector<double> grad_norm;  ///< ||grad R(w_k)||_2
+  std::vector<double> grad_norm;  ///< the first-order measure at w_k (||grad R|| when smooth)
   std::vector<double> step;       ///< the learning rate (step size) that led to w_k; NaN for k = 0
   std::vector<double> time;       ///< seconds since the start of the run when w_k was evaluated
   std::vector<double> damping;    ///< Newton only: the damping t added to the Hessian, or empty
+  bool with_damping = false;
 
-  void record(double f, double gnorm, double lr, double seconds) {
-    loss.push_back(f);
-    grad_norm.push_back(gnorm);
-    step.push_back(lr);
-    time.push_back(seconds);
+  void record(Index k, double f, double gnorm, double lr, double seconds,
+              double damp = std::numeric_limits<double>::quiet_NaN()) {
+    pending_ = Row{k, f, gnorm, lr, seconds, damp};
+    has_pending_ = true;
+    if (k % stride_ != 0) return;  // thinned out (kept as pending in case it is the last)
+    push(pending_);
+    has_pending_ = false;
+    if (loss.size() >= max_rows) thin();
   }
+
+  /// Makes sure the last iterate recorded is in the history (call once at the end).
+  void close() {
+    if (has_pending_) push(pending_);
+    has_pending_ = false;
+  }
+
+ private:
+  struct Row {
+    Index k;
+    double f, gnorm, lr, seconds, damp;
+  };
+  void push(const Row& r) {
+    iteration.push_back(double(r.k));
+    loss.push_back(r.f);
+    grad_norm.push_back(r.gnorm);
+    step.push_back(r.lr);
+    time.push_back(r.seconds);
+    if (with_damping) damping.push_back(r.damp);
+  }
+  void thin() {
+    auto halve = [](std::vector<double>& v) {
+      std::size_t j = 0;
+      for (std::size_t i = 0; i < v.size(); i += 2) v[j++] = v[i];
+      v.resize(j);
+    };
+    halve(iteration);
+    halve(loss);
+    halve(grad_norm);
+    halve(step);
+    halve(time);
+    if (with_damping) halve(damping);
+    stride_ *= 2;
+  }
+  Index stride_ = 1;
+  Row pending_{};
+  bool has_pending_ = false;
 };
 
 struct Result {
@@ -72,6 +125,7 @@ struct Result {
 
 /// Fills in the final iterate of a run and its counters.
 inline void finish(Result& r, VecX&& x, double fun, double grad_norm, Index nit) {
+  r.history.close();
   r.x = std::move(x);
   r.fun = fun;
   r.grad_norm = grad_norm;

@@ -130,6 +130,7 @@ class AbsoluteDeviation final : public Objective {
 
   Index n_params() const override { return c_.size(); }
   std::string name() const override { return "AbsoluteDeviation"; }
+  bool smooth() const override { return false; }
 
   double value(const CVecRef& w) const override {
     check(w);

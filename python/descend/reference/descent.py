@@ -115,15 +115,17 @@ def exact(objective, x, d, slope0, phi):
 
 def damped_newton_direction(H, g):
     """Solve (H + t I) p = -g by Cholesky; t = 0 if H is positive definite, else t grows
-    fourfold from 1e-6 max(1, max |H_ii|) until the factorisation succeeds."""
+    fourfold from 1e-6 max |H_ii| until the factorisation succeeds."""
     try:
         L = np.linalg.cholesky(H)
         return -_cholesky_solve(L, g), 0.0
     except np.linalg.LinAlgError:
         pass
-    scale = max(1.0, np.abs(np.diag(H)).max())
+    scale = np.abs(np.diag(H)).max()
+    if not scale > 0:
+        scale = max(np.abs(H).max(), 1e-300)
     t = 1e-6 * scale
-    while t < 1e300:
+    while t < 1e300 * scale:
         try:
             L = np.linalg.cholesky(H + t * np.eye(len(g)))
             return -_cholesky_solve(L, g), t
@@ -138,10 +140,12 @@ def _cholesky_solve(L, b):
     return np.linalg.solve(L.T, z)
 
 
-def newton_cg_direction(hvp, g, max_steps):
-    """Truncated conjugate gradients on H p = -g (the twin of newton_cg_direction)."""
+def newton_cg_direction(hvp, g, max_steps, g0norm):
+    """Truncated conjugate gradients on H p = -g (the twin of newton_cg_direction): the
+    residual target is min(0.5, sqrt(||g|| / ||g0||)) ||g||."""
     gnorm = np.linalg.norm(g)
-    target = min(0.5, np.sqrt(gnorm)) * gnorm
+    ratio = gnorm / g0norm if g0norm > 0 else 1.0
+    target = min(0.5, np.sqrt(ratio)) * gnorm
     p = np.zeros_like(g)
     r = -g.copy()
     d = r.copy()
@@ -149,7 +153,7 @@ def newton_cg_direction(hvp, g, max_steps):
     for k in range(max_steps):
         Hd = hvp(d)
         curvature = d @ Hd
-        if not curvature > 1e-14 * (d @ d):
+        if not curvature > 1e-14 * np.linalg.norm(d) * np.linalg.norm(Hd):
             if k == 0:
                 p = -g
             break
@@ -164,19 +168,46 @@ def newton_cg_direction(hvp, g, max_steps):
     return p
 
 
-def curvature_sign(H):
-    """+1 positive semi-definite, -1 negative (semi-)definite, 0 indefinite."""
-    eig = np.linalg.eigvalsh(H)
-    tol = 1e-8 * max(1.0, np.abs(eig).max())
-    if eig.min() >= -tol:
-        return 1
-    if eig.max() <= tol:
-        return -1
-    return 0
+def classify_curvature(low, high, rtol=1e-8):
+    """The second-derivative test on the extreme eigenvalues (twin of curvature.hpp)."""
+    zero = rtol * max(abs(low), abs(high))
+    if low > zero:
+        return "minimum"
+    if high < -zero:
+        return "maximum"
+    if low < -zero and high > zero:
+        return "saddle"
+    return "inconclusive"
+
+
+def certify(objective, x, status):
+    """The end of a converged run: "saddle" or "maximum" where the dense Hessian's
+    eigenvalues show the point is not a minimum (twin of certify.hpp, dense case)."""
+    if status != "converged" or not hasattr(objective, "hessian"):
+        return status
+    eig = np.linalg.eigvalsh(objective.hessian(x))
+    low, high = eig[0], eig[-1]
+    kind = classify_curvature(low, high)
+    if kind == "maximum":
+        return "maximum"
+    if low < -1e-8 * max(abs(low), abs(high)):
+        return "saddle"
+    return status
+
+
+def first_quasi_newton_step(objective, x, g):
+    """g'g / g'Hg when the curvature is known and positive, else min(1, 1/||g||)."""
+    gnorm = np.linalg.norm(g)
+    if hasattr(objective, "hvp") and gnorm > 0:
+        gHg = g @ objective.hvp(x, g)
+        if gHg > 0 and np.isfinite(gHg):
+            return gnorm ** 2 / gHg
+    return min(1.0, 1.0 / gnorm)
 
 
 def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=10, c1=1e-4,
-            c2=0.9, max_evals=50, tol=1e-14, gtol=1e-8, max_iter=100):
+            c2=0.9, max_evals=50, tol=1e-15, gtol=1e-8, max_iter=100, tol_abs=None,
+            gtol_abs=0.0):
     """The twin of the compiled descent loop (``_core.descent``); returns a dict."""
     x = np.array(x0, dtype=np.float64)
     f, g = objective.value_and_gradient(x)
@@ -185,7 +216,8 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
     n = len(x)
     Hinv, first = np.eye(n), True
     pairs = deque(maxlen=m)
-    rules, t = StopRules(tol, gtol, max_iter), 0
+    rules, t = StopRules(tol, gtol, max_iter, tol_abs=tol_abs, gtol_abs=gtol_abs), 0
+    g0norm = np.linalg.norm(g)
     while (status := rules.check(t, f, np.linalg.norm(g))) is None:
         gnorm = np.linalg.norm(g)
         damping = 0.0
@@ -194,7 +226,7 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
         elif direction == "newton":
             d, damping = damped_newton_direction(objective.hessian(x), g)
         elif direction == "newton-cg":
-            d = newton_cg_direction(lambda v: objective.hvp(x, v), g, max(n, 10))
+            d = newton_cg_direction(lambda v: objective.hvp(x, v), g, max(n, 10), g0norm)
         elif direction == "bfgs":
             d = -Hinv @ g
         else:
@@ -206,7 +238,7 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
             pairs.clear()
         a0 = lr
         if direction in ("bfgs", "lbfgs"):
-            a0 = min(1.0, 1.0 / gnorm) if t == 0 else 1.0
+            a0 = first_quasi_newton_step(objective, x, g) if t == 0 else 1.0
         phi = Probe(objective, x, d)
         if line_search is None:
             phi(a0)
@@ -241,10 +273,8 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
         history["damping"].append(damping)
     newton_certified = (direction == "newton" and t > 0 and history["damping"][-1] == 0.0
                         and s @ y > 0)
-    if (status == "converged" and direction != "steepest" and not newton_certified
-            and hasattr(objective, "hessian")):
-        sign = curvature_sign(objective.hessian(x))
-        status = {1: "converged", 0: "saddle", -1: "maximum"}[sign]
+    if not newton_certified:
+        status = certify(objective, x, status)
     return {"x": x, "fun": f, "grad_norm": float(np.linalg.norm(g)), "nit": t,
             "status": status, "history": {k: np.asarray(v) for k, v in history.items()}}
 

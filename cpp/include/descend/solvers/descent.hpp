@@ -2,8 +2,9 @@
 /// Descent-direction methods: each iteration picks a direction d (steepest descent, Newton,
 /// BFGS or L-BFGS), a step a along it by a line search, and moves x <- x + a d.
 ///
-/// Newton, BFGS and L-BFGS end with the second-derivative test: a run whose gradient vanished
-/// at a saddle point or a maximum ends with status "saddle" or "maximum", never success.
+/// Every run that passes the first-order test ends with the second-derivative test
+/// (certify.hpp): a run whose gradient vanished at a saddle point or a maximum ends with
+/// status "saddle" or "maximum", never success.
 
 #include <cstdio>
 #include <limits>
@@ -15,6 +16,7 @@
 #include "../quasi_newton.hpp"
 #include "../result.hpp"
 #include "../stopping.hpp"
+#include "certify.hpp"
 
 namespace descend {
 
@@ -36,8 +38,25 @@ struct DescentParams {
   }
 };
 
+/// The first trial step of a quasi-Newton method, whose first direction is -g: the exact
+/// step g'g / g'Hg of the local quadratic model when the curvature is known (it does not
+/// change when the data or the loss are rescaled), else min(1, 1/||g||).
 template <class Obj>
-Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& callback = {}) {
+double first_quasi_newton_step(const Obj& f, const VecX& x, const VecX& g, Index& nhev) {
+  const double gnorm = g.norm();
+  if (f.has_hessian() && gnorm > 0.0) {
+    VecX Hg(g.size());
+    f.hvp(x, g, Hg);
+    ++nhev;
+    const double gHg = g.dot(Hg);
+    if (gHg > 0.0 && std::isfinite(gHg)) return gnorm * gnorm / gHg;
+  }
+  return std::min(1.0, 1.0 / gnorm);
+}
+
+template <class Obj>
+Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& callback = {},
+               const InterruptPoller::Check& interrupt = {}) {
   p.check();
   const Index n = f.n_params();
   if (x.size() != n) throw std::invalid_argument("x0 has the wrong length");
@@ -49,24 +68,35 @@ Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& cal
 
   Result r;
   Stopwatch clock;
+  InterruptPoller poller(interrupt);
   StopMonitor monitor(p.stop, "the steps grew without bound; check the objective and the "
                               "starting point, or use a line search");
+  monitor.diagnose = [&] {
+    return std::string(f.smooth() ? "the problem may be ill-conditioned or the iterate at the "
+                                    "limit of floating-point precision (if x0 was already "
+                                    "close to a minimum, gtol relative to ||g0|| may ask too "
+                                    "much: pass gtol_abs)"
+                                  : "the objective is not differentiable everywhere, and "
+                                    "gradient-based directions cannot certify its minimum");
+  };
   VecX g(n), d(n), s(n), y(n);
   MatX H;
   Bfgs bfgs(p.direction == DirectionKind::Bfgs ? n : 0);
   Lbfgs lbfgs(p.m);
   const bool track_damping = p.direction == DirectionKind::Newton;
+  r.history.with_damping = track_damping;
+  double last_damping = std::numeric_limits<double>::quiet_NaN();
 
   // Evaluate the starting point.
   double fx = f.value_and_gradient(x, g);
   double gnorm = g.norm();
   ++r.nfev;
   ++r.njev;
-  r.history.record(fx, gnorm, std::numeric_limits<double>::quiet_NaN(), clock.seconds());
-  if (track_damping) r.history.damping.push_back(std::numeric_limits<double>::quiet_NaN());
+  r.history.record(0, fx, gnorm, std::numeric_limits<double>::quiet_NaN(), clock.seconds());
 
   Index t = 0;
   while (!monitor.should_stop(t, fx, gnorm, r.status, r.message)) {
+    poller.poll();
     // Direction: -g, the (damped) Newton step, or the quasi-Newton step.
     double damping = 0.0;
     switch (p.direction) {
@@ -80,7 +110,7 @@ Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& cal
         break;
       case DirectionKind::NewtonCg:
         r.nhev += newton_cg_direction([&](const VecX& v, VecX& out) { f.hvp(x, v, out); }, g,
-                                      d, std::max<Index>(n, 10));
+                                      d, std::max<Index>(n, 10), monitor.g0());
         break;
       case DirectionKind::Bfgs: bfgs.direction(g, d); break;
       case DirectionKind::Lbfgs: lbfgs.direction(g, d); break;
@@ -95,7 +125,7 @@ Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& cal
     // Step size: the line search leaves the accepted point in the probe.
     double a0 = p.lr;
     if (p.direction == DirectionKind::Bfgs || p.direction == DirectionKind::Lbfgs) {
-      a0 = (t == 0) ? std::min(1.0, 1.0 / gnorm) : 1.0;
+      a0 = t == 0 ? first_quasi_newton_step(f, x, g, r.nhev) : 1.0;
     }
     LineProbe<Obj> probe(f, x, d, r.nfev);
     bool ok = true;
@@ -124,8 +154,8 @@ Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& cal
     if (p.direction == DirectionKind::Bfgs) bfgs.update(s, y);
     if (p.direction == DirectionKind::Lbfgs) lbfgs.update(s, y);
     ++t;
-    r.history.record(fx, gnorm, probe.step, clock.seconds());
-    if (track_damping) r.history.damping.push_back(damping);
+    last_damping = damping;
+    r.history.record(t, fx, gnorm, probe.step, clock.seconds(), damping);
     if (callback && callback(IterationInfo{t, x, fx, gnorm, probe.step})) {
       r.status = Status::Callback;
       r.message = "stopped by the callback at iteration " + std::to_string(t);
@@ -136,25 +166,10 @@ Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& cal
   // The second-derivative test at a point where the gradient vanished. Newton's last step
   // came from an undamped Cholesky factorisation (H positive definite at the previous
   // iterate) and, if the curvature along that step is positive too, the point is a minimum
-  // without one more Hessian; otherwise the Hessian at x decides.
+  // without one more Hessian; otherwise the test of certify.hpp decides.
   const bool newton_certified = p.direction == DirectionKind::Newton && t > 0 &&
-                                r.history.damping.back() == 0.0 && s.dot(y) > 0.0;
-  if (r.status == Status::Converged && p.direction != DirectionKind::Steepest &&
-      !newton_certified && f.has_hessian()) {
-    H.resize(n, n);
-    f.hessian(x, H);
-    ++r.nhev;
-    const int sign = curvature_sign(H);
-    if (sign == 0) {
-      r.status = Status::Saddle;
-      r.message = "the gradient vanished at a saddle point (the Hessian has eigenvalues of "
-                  "both signs), not a minimum: restart from another point";
-    } else if (sign < 0) {
-      r.status = Status::Maximum;
-      r.message = "the gradient vanished at a maximum (the Hessian is negative definite), "
-                  "not a minimum: restart from another point";
-    }
-  }
+                                last_damping == 0.0 && s.dot(y) > 0.0;
+  if (!newton_certified) certify_minimum(f, x, r, true);
   finish(r, std::move(x), fx, gnorm, t);
   return r;
 }

@@ -14,6 +14,7 @@
 #include "../rules.hpp"
 #include "../schedules.hpp"
 #include "../stopping.hpp"
+#include "certify.hpp"
 
 namespace descend {
 
@@ -41,12 +42,53 @@ inline std::string lr_hint(double lr) {
   return hint;
 }
 
+/// The first-order measure of a first-order run at x: the norm of the gradient the rule
+/// follows, G = g + weight_decay x, or, when an L1 penalty or a constraint is active, of the
+/// gradient mapping (x - prox(x - a G)) / a with a = lr (zero exactly at the constrained or
+/// L1-penalised critical points). `work` is a buffer of x's size.
+template <class Rule>
+double first_order_measure(const VecX& x, const VecX& g, const Rule& rule,
+                           const ProximalStep& prox, bool proximal, VecX& work) {
+  const double wd = rule.weight_decay;
+  if (!proximal) {
+    if (wd == 0.0) return g.norm();
+    work = g + wd * x;
+    return work.norm();
+  }
+  const double a = rule.lr.first();
+  work = x - a * (g + wd * x);
+  prox.apply(work, a);
+  work -= x;
+  return work.norm() / a;
+}
+
+/// Why a first-order run stopped changing its loss without a small gradient, in words.
+inline std::string first_order_stall_cause(bool smooth, double cos_successive, double step,
+                                           double gnorm, double f) {
+  if (!smooth)
+    return "the objective is not differentiable everywhere (subgradient steps): its "
+           "subgradient need not vanish at the minimum, so the run cannot certify one; inspect "
+           "the loss curve, and use a decaying schedule to settle on the kink";
+  if (step * gnorm * gnorm <= 1e-22 * std::abs(f))
+    return "each step changes the loss by about lr*||g||^2 = " + format_g(step * gnorm * gnorm) +
+           ", below the loss's floating-point resolution: the learning rate lr=" +
+           format_g(step) + " (or the schedule's current rate) is too small";
+  if (cos_successive < -0.5)
+    return "successive gradients point in opposite directions, so the iterates oscillate: the "
+           "learning rate lr=" + format_g(step) + " is at or above the stability limit "
+           "2/l_max (descend.analysis.lr_range gives it); lower it";
+  return "the problem may be ill-conditioned (newton or lbfgs need far fewer steps), or the "
+         "iterate is at the limit of floating-point precision (if x0 was already close to a "
+         "minimum, gtol relative to ||g0|| may ask too much: pass gtol_abs)";
+}
+
 /// With an active `projection`, this is projected gradient descent: x0 is projected first,
 /// and every step is followed by the projection back into the set.
 template <class Obj, class Rule>
 Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedule,
                       const StopCriteria& stop, const Callback& callback,
-                      const Projection& projection = {}) {
+                      const Projection& projection = {},
+                      const InterruptPoller::Check& interrupt = {}) {
   stop.check();
   if (x.size() != f.n_params()) throw std::invalid_argument("x0 has the wrong length");
   rule.check(x.size());
@@ -54,36 +96,49 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedul
   projection.check(x.size());
   projection.apply(x);
   const ProximalStep prox{projection, f.l1(), f.l1_size()};  // L1 penalty, then the set
+  const bool proximal = f.l1() > 0.0 || projection.active();
   Result r;
   Stopwatch clock;
+  InterruptPoller poller(interrupt);
   StopMonitor monitor(stop, lr_hint(rule.lr.first()));
-  VecX g(x.size());
+  VecX g(x.size()), g_prev(x.size()), work(x.size());
+  double step = rule.lr.first();
+  monitor.diagnose = [&] {
+    const double denom = g.norm() * g_prev.norm();
+    return first_order_stall_cause(f.smooth(), denom > 0.0 ? g.dot(g_prev) / denom : 0.0, step,
+                                   g.norm(), r.fun);
+  };
 
   // Evaluate the starting point.
   double fx = f.value_and_gradient(x, g);
-  double gnorm = g.norm();
+  double gnorm = first_order_measure(x, g, rule, prox, proximal, work);
   ++r.nfev;
   ++r.njev;
-  r.history.record(fx, gnorm, std::numeric_limits<double>::quiet_NaN(), clock.seconds());
+  r.history.record(0, fx, gnorm, std::numeric_limits<double>::quiet_NaN(), clock.seconds());
 
   Index t = 0;
+  r.fun = fx;
   while (!monitor.should_stop(t, fx, gnorm, r.status, r.message)) {
+    poller.poll();
     // Step: the rule moves x from the current gradient, at the scheduled rate.
-    const double step = rule.apply(x, g, checked_factor(schedule, t));
+    step = rule.apply(x, g, checked_factor(schedule, t));
     prox.apply(x, step);
     ++t;
     // Evaluate the new iterate: loss and gradient in one pass over the data.
+    g_prev.swap(g);
     fx = f.value_and_gradient(x, g);
-    gnorm = g.norm();
+    gnorm = first_order_measure(x, g, rule, prox, proximal, work);
+    r.fun = fx;
     ++r.nfev;
     ++r.njev;
-    r.history.record(fx, gnorm, step, clock.seconds());
+    r.history.record(t, fx, gnorm, step, clock.seconds());
     if (callback && callback(IterationInfo{t, x, fx, gnorm, step})) {
       r.status = Status::Callback;
       r.message = "stopped by the callback at iteration " + std::to_string(t);
       break;
     }
   }
+  certify_minimum(f, x, r, !proximal && rule.weight_decay == 0.0);
   finish(r, std::move(x), fx, gnorm, t);
   return r;
 }

@@ -1,15 +1,14 @@
 #pragma once
 /// The mini-batch loop: each epoch walks the samples in batches (in the order of
 /// permutation(n, seed, epoch) when shuffling, in index order otherwise), steps the rule on
-/// each batch's mean gradient, then takes the epoch's loss for the history and the stopping
-/// rules: with full_loss, the loss and gradient on the full data (exact, one more pass over
-/// X); otherwise the mean of the batch losses seen during the epoch (free, as scikit-learn
-/// does; the gradient norm is then not known and gtol is not checked). The rules:
-///   - a non-finite full loss, or a loss that rose for `divergence_patience` epochs in a row
-///     and is above the starting loss                                  -> diverged
-///   - ||full gradient|| <= gtol                                       -> converged
-///   - the loss improved by less than tol for n_iter_no_change epochs  -> converged
-///   - the epochs ran out: max_iter if a tol was set, completed otherwise
+/// each batch's mean gradient, then takes the epoch's loss for the history and the stop
+/// monitor (stopping.hpp, with t counting epochs): with full_loss, the loss and gradient on
+/// the full data (exact, one more pass over X); otherwise the mean of the batch losses seen
+/// during the epoch (free, as scikit-learn does; the gradient is then not known, and such a
+/// run never claims convergence). The loss rule here counts the improvement on the best
+/// epoch loss, over n_iter_no_change epochs. A run that used all its epochs ends "completed"
+/// when no tolerance was asked, "max_iter" when one was: neither is a success, since neither
+/// certifies a minimum.
 
 #include <cmath>
 #include <string>
@@ -26,9 +25,11 @@ struct MinibatchParams {
   bool shuffle = true;
   std::uint64_t seed = 0;
   bool drop_last = false;
-  double tol = -1.0;            ///< < 0: no tolerance (run every epoch)
+  double tol = -1.0;            ///< relative loss rule (stopping.hpp); < 0: off
+  double tol_abs = -1.0;        ///< absolute loss rule (scikit-learn's tol); < 0: off
   Index n_iter_no_change = 5;   ///< >= 1
-  double gtol = 0.0;            ///< >= 0
+  double gtol = 1e-6;           ///< relative to the full gradient at x0, >= 0
+  double gtol_abs = 0.0;        ///< >= 0
   Index divergence_patience = 5;
   bool full_loss = true;         ///< the epoch loss on the full data, or the running batch mean
   bool keep_state = false;       ///< continue the rule's state (partial_fit) instead of resetting
@@ -39,13 +40,31 @@ struct MinibatchParams {
     if (epochs < 1) throw std::invalid_argument("epochs must be >= 1");
     if (n_iter_no_change < 1) throw std::invalid_argument("n_iter_no_change must be >= 1");
     if (!(gtol >= 0.0)) throw std::invalid_argument("gtol must be >= 0");
+    if (!(gtol_abs >= 0.0)) throw std::invalid_argument("gtol_abs must be >= 0");
+  }
+
+  bool has_tol() const { return tol >= 0.0 || tol_abs >= 0.0; }
+
+  StopCriteria criteria() const {
+    StopCriteria c;
+    c.gtol = gtol;
+    c.gtol_abs = gtol_abs;
+    c.tol = tol;
+    c.tol_abs = tol_abs;
+    c.max_iter = epochs;
+    c.n_iter_no_change = n_iter_no_change;
+    c.divergence_patience = divergence_patience;
+    c.improvement = true;
+    c.gradient_known = full_loss;
+    return c;
   }
 };
 
 template <class Obj, class Rule>
 Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedule,
                      const MinibatchParams& p, const Callback& callback,
-                     const Projection& projection = {}) {
+                     const Projection& projection = {},
+                     const InterruptPoller::Check& interrupt = {}) {
   const Index n = f.n_samples();
   if (n < 1)
     throw std::invalid_argument(f.name() + " is not a sum over samples: batch_size needs a data "
@@ -57,9 +76,19 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
   projection.check(x.size());
   projection.apply(x);
   const ProximalStep prox{projection, f.l1(), f.l1_size()};  // L1 penalty, then the set
+  const bool proximal = f.l1() > 0.0 || projection.active();
   Result r;
   Stopwatch clock;
-  VecX g(x.size()), gb(x.size());
+  InterruptPoller poller(interrupt);
+  StopMonitor monitor(p.criteria(), lr_hint(rule.lr.first()), "epoch");
+  monitor.diagnose = [&] {
+    if (!p.full_loss) return std::string();
+    if (!f.smooth()) return first_order_stall_cause(false, 0.0, 0.0, 0.0, 0.0);
+    return std::string("with a constant learning rate, mini-batch steps settle where the "
+                       "batch-gradient noise balances the descent: a decaying schedule, larger "
+                       "batches or a full-batch method get closer to the minimum");
+  };
+  VecX g(x.size()), gb(x.size()), work(x.size());
   std::vector<Index> order;
   if (!p.shuffle) {
     order.resize(static_cast<std::size_t>(n));
@@ -67,25 +96,20 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
   }
 
   double fx = f.value_and_gradient(x, g);
-  double gnorm = g.norm();
+  double gnorm = first_order_measure(x, g, rule, prox, proximal, work);
   ++r.nfev;
   ++r.njev;
-  r.history.record(fx, gnorm, std::numeric_limits<double>::quiet_NaN(), clock.seconds());
-  const double start = fx;
+  r.history.record(0, fx, gnorm, std::numeric_limits<double>::quiet_NaN(), clock.seconds());
   r.x_best = x;
   r.fun_best = fx;
-  double best = fx;
-  Index stalled = 0, rises = 0, steps = 0, epoch = 0;
-  r.status = Status::Completed;
-  if (!std::isfinite(fx)) {
-    r.status = Status::Diverged;
-    r.message = "the loss at x0 is not finite";
-  }
-  while (r.status == Status::Completed && epoch < p.epochs) {
+  Index steps = 0, epoch = 0;
+  double step = 0.0;
+  while (!monitor.should_stop(epoch, fx, gnorm, r.status, r.message)) {
+    poller.poll();
     // One epoch: the batches in this epoch's order, each a step of the rule.
     const double factor = checked_factor(schedule, epoch);
     if (p.shuffle) permutation(n, p.seed, static_cast<std::uint64_t>(epoch), order);
-    double step = 0.0, running = 0.0;
+    double running = 0.0;
     Index seen = 0;
     // Rows are visited in random order, which defeats the hardware prefetcher: ask for the
     // rows two batches ahead (at least 16 rows) while this batch computes.
@@ -100,51 +124,23 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
       step = rule.apply(x, gb, factor);
       prox.apply(x, step);
       ++steps;
+      poller.poll_cheap();
     }
     ++epoch;
-    // The epoch's loss (and gradient norm), for the history and the stopping rules.
-    const double previous = fx;
+    // The epoch's loss (and first-order measure), for the history and the stop monitor.
     if (p.full_loss) {
       fx = f.value_and_gradient(x, g);
-      gnorm = g.norm();
+      gnorm = first_order_measure(x, g, rule, prox, proximal, work);
       ++r.nfev;
       ++r.njev;
     } else {
       fx = running / double(seen);
       gnorm = std::numeric_limits<double>::quiet_NaN();
     }
-    r.history.record(fx, gnorm, step, clock.seconds());
-    if (!std::isfinite(fx) || (p.full_loss && !std::isfinite(gnorm))) {
-      r.status = Status::Diverged;
-      r.message = "the loss became non-finite in epoch " + std::to_string(epoch) + ": " +
-                  lr_hint(rule.lr.first());
-      break;
-    }
-    if (fx < r.fun_best) {
+    r.history.record(epoch, fx, gnorm, step, clock.seconds());
+    if (std::isfinite(fx) && fx < r.fun_best) {
       r.fun_best = fx;
       r.x_best = x;
-    }
-    rises = fx > previous ? rises + 1 : 0;
-    if (rises >= p.divergence_patience && fx > start) {
-      r.status = Status::Diverged;
-      r.message = "the loss rose in each of the last " + std::to_string(rises) +
-                  " epochs and is above its starting value: " + lr_hint(rule.lr.first());
-      break;
-    }
-    if (p.full_loss && gnorm <= p.gtol) {
-      r.status = Status::Converged;
-      r.message = "full gradient norm <= gtol after epoch " + std::to_string(epoch);
-      break;
-    }
-    if (p.tol >= 0.0) {
-      stalled = (fx > best - p.tol) ? stalled + 1 : 0;
-      best = std::min(best, fx);
-      if (stalled >= p.n_iter_no_change) {
-        r.status = Status::Converged;
-        r.message = "the loss improved by less than tol in " + std::to_string(stalled) +
-                    " consecutive epochs";
-        break;
-      }
     }
     if (callback && callback(IterationInfo{epoch, x, fx, gnorm, step})) {
       r.status = Status::Callback;
@@ -152,16 +148,12 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
       break;
     }
   }
-  if (r.status == Status::Completed) {
-    if (p.tol >= 0.0) {
-      r.status = Status::MaxIter;
-      r.message = "reached epochs=" + std::to_string(p.epochs) +
-                  " before the loss stopped improving by tol";
-    } else {
-      r.message = "ran all " + std::to_string(p.epochs) + " epochs (" + std::to_string(steps) +
-                  " steps)";
-    }
+  if (r.status == Status::MaxIter && !p.has_tol()) {
+    r.status = Status::Completed;
+    r.message = "ran all " + std::to_string(p.epochs) + " epochs (" + std::to_string(steps) +
+                " steps) without a certified minimum: " + monitor.gradient_words(gnorm);
   }
+  certify_minimum(f, x, r, !proximal && rule.weight_decay == 0.0);
   finish(r, std::move(x), fx, gnorm, epoch);
   return r;
 }

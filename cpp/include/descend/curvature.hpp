@@ -1,0 +1,131 @@
+#pragma once
+/// The second-derivative test, shared by every solver's termination and by
+/// descend.analysis.curvature (through the binding of classify_curvature), so the two never
+/// disagree about what a point is.
+///
+/// At a critical point with Hessian eigenvalues l_min <= ... <= l_max, an eigenvalue counts
+/// as zero when |l| <= rtol * max(|l_min|, |l_max|): the rule is relative, so it does not
+/// change when the loss is rescaled (Quadratic(-1e-9 I) is a maximum, as Quadratic(-I) is).
+///   all > 0: minimum;   all < 0: maximum;   both signs: saddle;
+///   a zero eigenvalue with the rest of one sign (or all zero): inconclusive.
+///
+/// At the end of a run the test uses the dense Hessian (a Cholesky factorisation, then the
+/// eigenvalues only when it fails) up to `dense_limit` parameters, and otherwise Lanczos with
+/// at most `lanczos_steps` Hessian-vector products from a fixed pseudo-random start. Lanczos'
+/// extreme Ritz values lie inside [l_min, l_max], so a negative curvature it reports is real;
+/// one it does not find within its steps goes unnoticed (the cost stays bounded).
+
+#include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "batches.hpp"
+#include "types.hpp"
+
+namespace descend {
+
+enum class CurvatureKind { Minimum, Maximum, Saddle, Inconclusive };
+
+constexpr double kCurvatureRtol = 1e-8;  ///< the default rtol of the test
+
+inline const char* curvature_name(CurvatureKind k) {
+  switch (k) {
+    case CurvatureKind::Minimum: return "minimum";
+    case CurvatureKind::Maximum: return "maximum";
+    case CurvatureKind::Saddle: return "saddle";
+    case CurvatureKind::Inconclusive: return "inconclusive";
+  }
+  return "inconclusive";
+}
+
+/// The second-derivative test on the extreme eigenvalues (low <= high).
+inline CurvatureKind classify_curvature(double low, double high, double rtol = kCurvatureRtol) {
+  const double zero = rtol * std::max(std::abs(low), std::abs(high));
+  if (low > zero) return CurvatureKind::Minimum;
+  if (high < -zero) return CurvatureKind::Maximum;
+  if (low < -zero && high > zero) return CurvatureKind::Saddle;
+  return CurvatureKind::Inconclusive;
+}
+
+/// True when some eigenvalue is clearly negative: the point cannot be a minimum.
+inline bool has_negative_curvature(double low, double high, double rtol = kCurvatureRtol) {
+  return low < -rtol * std::max(std::abs(low), std::abs(high));
+}
+
+struct CurvatureEstimate {
+  double low = 0.0, high = 0.0;  ///< extreme eigenvalues (or Ritz values)
+  bool dense = true;             ///< from the dense Hessian, or from Lanczos
+};
+
+/// Lanczos with full reorthogonalisation (two Gram-Schmidt passes) on v -> H v: the extreme
+/// Ritz values after at most `steps` products. `hvp(v, out)` writes H v.
+template <class Hvp>
+CurvatureEstimate lanczos_extremes(Hvp&& hvp, Index n, Index steps, Index& products) {
+  steps = std::min(steps, n);
+  MatX Q(n, steps);
+  SplitMix64 rng(0x5DEECE66DULL);
+  VecX q(n);
+  for (Index i = 0; i < n; ++i)
+    q(i) = double(rng.next() >> 11) * 0x1.0p-53 - 0.5;  // uniform on [-0.5, 0.5)
+  Q.col(0) = q / q.norm();
+  VecX w(n), alpha(steps), beta(steps);
+  Index k = 0;
+  for (; k < steps; ++k) {
+    hvp(Q.col(k), w);
+    ++products;
+    alpha(k) = Q.col(k).dot(w);
+    for (int pass = 0; pass < 2; ++pass)
+      w -= Q.leftCols(k + 1) * (Q.leftCols(k + 1).transpose() * w);
+    beta(k) = w.norm();
+    const double scale = std::max(std::abs(alpha(k)), k > 0 ? beta(k - 1) : 0.0);
+    if (k + 1 == steps || !(beta(k) > 1e-12 * scale)) {
+      ++k;
+      break;
+    }
+    Q.col(k + 1) = w / beta(k);
+  }
+  MatX T = MatX::Zero(k, k);
+  for (Index i = 0; i < k; ++i) {
+    T(i, i) = alpha(i);
+    if (i + 1 < k) T(i, i + 1) = T(i + 1, i) = beta(i);
+  }
+  const VecX ritz = Eigen::SelfAdjointEigenSolver<MatX>(T, Eigen::EigenvaluesOnly).eigenvalues();
+  return CurvatureEstimate{ritz(0), ritz(k - 1), false};
+}
+
+/// The extreme eigenvalues of a dense symmetric H (Cholesky first: when it succeeds, H is
+/// positive definite and only that is reported, as low = high = +1 relative).
+inline CurvatureEstimate dense_extremes(const MatX& H) {
+  if (H.size() > 0 && Eigen::LLT<MatX>(H).info() == Eigen::Success) {
+    const double d = H.diagonal().maxCoeff();
+    return CurvatureEstimate{d, d, true};  // positive definite: a minimum, whatever the values
+  }
+  const VecX eig = Eigen::SelfAdjointEigenSolver<MatX>(H, Eigen::EigenvaluesOnly).eigenvalues();
+  return CurvatureEstimate{eig(0), eig(eig.size() - 1), true};
+}
+
+struct CurvatureLimits {
+  Index dense_limit = 100;   ///< dense Hessian up to this many parameters
+  Index lanczos_steps = 30;  ///< Hessian-vector products of the Lanczos test
+};
+
+/// The curvature of f at x, as cheaply as the limits allow. Counts Hessian evaluations
+/// (a dense Hessian or one product each) in nhev.
+template <class Obj>
+CurvatureEstimate estimate_curvature(const Obj& f, const VecX& x, Index& nhev,
+                                     const CurvatureLimits& limits = {}) {
+  const Index n = x.size();
+  if (n <= limits.dense_limit) {
+    MatX H(n, n);
+    f.hessian(x, H);
+    ++nhev;
+    return dense_extremes(H);
+  }
+  return lanczos_extremes([&](const auto& v, VecX& out) { f.hvp(x, v, out); }, n,
+                          limits.lanczos_steps, nhev);
+}
+
+}  // namespace descend

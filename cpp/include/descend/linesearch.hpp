@@ -71,13 +71,26 @@ class LineProbe {
   double f_trial = 0.0, slope = 0.0, step = 0.0;
 };
 
+/// The sufficient-decrease test, with Hager and Zhang's approximate form: close to a
+/// minimiser the loss differences drown in rounding (|R(x + a d) - R(x)| of the order of
+/// eps |R(x)|) while the slopes are still exact, so a step is also accepted when the loss did
+/// not rise beyond rounding and its slope shows it did not overshoot the minimum along d:
+/// phi'(a) <= (1 - 2 c1) |phi'(0)|. Without it, line searches fail at the last iterations
+/// of a converging run.
+inline bool decreases_enough(double fa, double slope_a, double f0, double slope0, double a,
+                             double c1) {
+  if (!std::isfinite(fa)) return false;
+  if (fa <= f0 + c1 * a * slope0) return true;
+  return fa <= f0 + 1e-14 * std::abs(f0) && slope_a <= (2.0 * c1 - 1.0) * slope0;
+}
+
 /// Backtracking: halve a from a0 until the sufficient-decrease (Armijo) condition holds.
 template <class Probe>
 bool armijo(Probe& phi, double f0, double slope0, double a0, const LineSearchParams& p) {
   double a = a0;
   for (Index k = 0; k < p.max_evals; ++k, a *= 0.5) {
     const double fa = phi(a);
-    if (std::isfinite(fa) && fa <= f0 + p.c1 * a * slope0) return true;
+    if (decreases_enough(fa, phi.slope, f0, slope0, a, p.c1)) return true;
   }
   return false;
 }
@@ -94,13 +107,14 @@ bool wolfe(Probe& phi, double f0, double slope0, double a0, const LineSearchPara
   while (evals < p.max_evals) {
     const double fa = phi(a);
     ++evals;
-    if (!std::isfinite(fa) || fa > f0 + p.c1 * a * slope0 || (evals > 1 && fa >= f_lo)) {
+    const bool decrease = decreases_enough(fa, phi.slope, f0, slope0, a, p.c1);
+    if (decrease && std::abs(phi.slope) <= -p.c2 * slope0) return true;
+    if (!decrease || (evals > 1 && fa >= f_lo)) {
       hi = a;
       f_hi = fa;
       bracketed = true;
       break;
     }
-    if (std::abs(phi.slope) <= -p.c2 * slope0) return true;
     if (phi.slope >= 0.0) {
       hi = lo;
       f_hi = f_lo;
@@ -131,11 +145,12 @@ bool wolfe(Probe& phi, double f0, double slope0, double a0, const LineSearchPara
     if (!(trial >= left && trial <= right)) trial = lo + 0.5 * width;
     const double fa = phi(trial);
     ++evals;
-    if (!std::isfinite(fa) || fa > f0 + p.c1 * trial * slope0 || fa >= f_lo) {
+    const bool decrease = decreases_enough(fa, phi.slope, f0, slope0, trial, p.c1);
+    if (decrease && std::abs(phi.slope) <= -p.c2 * slope0) return true;
+    if (!decrease || fa >= f_lo) {
       hi = trial;
       f_hi = fa;
     } else {
-      if (std::abs(phi.slope) <= -p.c2 * slope0) return true;
       if (phi.slope * (hi - lo) >= 0.0) {
         hi = lo;
         f_hi = f_lo;

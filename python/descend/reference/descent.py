@@ -28,12 +28,21 @@ class Probe:
         return self.f_trial
 
 
+def decreases_enough(fa, slope_a, f0, slope0, a, c1):
+    """Sufficient decrease, or Hager and Zhang's approximate form near the rounding floor."""
+    if not np.isfinite(fa):
+        return False
+    if fa <= f0 + c1 * a * slope0:
+        return True
+    return fa <= f0 + 1e-14 * abs(f0) and slope_a <= (2.0 * c1 - 1.0) * slope0
+
+
 def armijo(phi, f0, slope0, a0, c1=1e-4, max_evals=50):
-    """Halve the step from a0 until R(x + a d) <= R(x) + c1 a g'd."""
+    """Halve the step from a0 until R(x + a d) <= R(x) + c1 a g'd (or its approximate form)."""
     a = a0
     for _ in range(max_evals):
         fa = phi(a)
-        if np.isfinite(fa) and fa <= f0 + c1 * a * slope0:
+        if decreases_enough(fa, phi.slope, f0, slope0, a, c1):
             return True
         a *= 0.5
     return False
@@ -47,11 +56,12 @@ def wolfe(phi, f0, slope0, a0, c1=1e-4, c2=0.9, max_evals=50):
     while evals < max_evals:
         fa = phi(a)
         evals += 1
-        if not np.isfinite(fa) or fa > f0 + c1 * a * slope0 or (evals > 1 and fa >= f_lo):
+        decrease = decreases_enough(fa, phi.slope, f0, slope0, a, c1)
+        if decrease and abs(phi.slope) <= -c2 * slope0:
+            return True
+        if not decrease or (evals > 1 and fa >= f_lo):
             hi, f_hi, bracketed = a, fa, True
             break
-        if abs(phi.slope) <= -c2 * slope0:
-            return True
         if phi.slope >= 0:
             hi, f_hi = lo, f_lo
             lo, f_lo, slope_lo = a, fa, phi.slope
@@ -73,11 +83,12 @@ def wolfe(phi, f0, slope0, a0, c1=1e-4, c2=0.9, max_evals=50):
             trial = lo + 0.5 * width
         fa = phi(trial)
         evals += 1
-        if not np.isfinite(fa) or fa > f0 + c1 * trial * slope0 or fa >= f_lo:
+        decrease = decreases_enough(fa, phi.slope, f0, slope0, trial, c1)
+        if decrease and abs(phi.slope) <= -c2 * slope0:
+            return True
+        if not decrease or fa >= f_lo:
             hi, f_hi = trial, fa
         else:
-            if abs(phi.slope) <= -c2 * slope0:
-                return True
             if phi.slope * (hi - lo) >= 0:
                 hi, f_hi = lo, f_lo
             lo, f_lo, slope_lo = trial, fa, phi.slope

@@ -189,9 +189,16 @@ def minimize(objective, x0, method="gd", *, jac=None, hess=None, hessp=None, cal
         second (when tqdm is installed), and a closing line through the ``logging`` logger
         named "descend" (shown with e.g. ``logging.basicConfig(level=logging.INFO)``).
     **options
-        The method's options. For ``"gd"``: ``lr`` (learning rate, default 0.1), ``tol``
-        (stop when ``|R(w_t) - R(w_{t-1})| <= tol``, default 1e-10), ``gtol`` (stop when the
-        gradient norm is ``<= gtol``, default 1e-6) and ``max_iter`` (default 1000).
+        The method's options (``descend.methods()`` lists the methods; a wrong option name
+        raises a TypeError listing the valid ones). For ``"gd"``: ``lr`` (learning rate,
+        default 0.1) and the stopping options every method shares: ``gtol`` (success when
+        ``||g_t|| <= gtol ||g_0||``, default 1e-6), ``gtol_abs`` (or when
+        ``||g_t|| <= gtol_abs``, default 0), ``tol`` (status "stalled" when the loss stopped
+        changing by ``tol`` times the decrease so far, default 1e-15), ``tol_abs`` (the
+        lectures' rule ``|R(w_t) - R(w_{t-1})| <= tol_abs``, off by default) and
+        ``max_iter`` (default 1000). A run that passes the gradient test is then checked by
+        the second-derivative test where the objective has curvature information: a saddle
+        point or a maximum is reported as such, never as success.
 
     Returns
     -------

@@ -102,12 +102,7 @@ void bind_solvers(py::module_& m) {
          Index max_evals, double tol, double tol_abs, double gtol, double gtol_abs,
          Index max_iter, const py::object& callback) {
         DescentParams p;
-        if (direction == "steepest") p.direction = DirectionKind::Steepest;
-        else if (direction == "newton") p.direction = DirectionKind::Newton;
-        else if (direction == "newton-cg") p.direction = DirectionKind::NewtonCg;
-        else if (direction == "bfgs") p.direction = DirectionKind::Bfgs;
-        else if (direction == "lbfgs") p.direction = DirectionKind::Lbfgs;
-        else throw std::invalid_argument("unknown direction '" + direction + "'");
+        p.direction = parse_direction(direction);
         p.line_search = parse_line_search(line_search);
         p.lr = lr;
         p.m = m;

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -59,6 +60,10 @@ class LineProbe {
     ++nfev_;
     return f_trial;
   }
+
+  const Obj& objective() const { return f_; }
+  const VecX& origin() const { return x_; }
+  const VecX& direction() const { return d_; }
 
  private:
   const Obj& f_;
@@ -188,15 +193,43 @@ bool grid(Probe& phi, double f0, double a0) {
 
 /// The exact minimiser along d of the local quadratic model: a = -g'd / d'Hd (exact for a
 /// quadratic objective). Fails when the curvature along d is not positive.
-template <class Obj, class Probe>
-bool exact(const Obj& f, const VecX& x, const VecX& d, double slope0, Probe& phi, Index& nhev) {
-  VecX Hd(x.size());
-  f.hvp(x, d, Hd);
+template <class Probe>
+bool exact(Probe& phi, double slope0, Index& nhev) {
+  const VecX& d = phi.direction();
+  VecX Hd(d.size());
+  phi.objective().hvp(phi.origin(), d, Hd);
   ++nhev;
   const double curvature = d.dot(Hd);
   if (!(curvature > 0.0)) return false;
   phi(-slope0 / curvature);
   return true;
+}
+
+/// A line search chosen once per run: (probe, R(x), g'd, first trial step, nhev) -> found.
+template <class Probe>
+using LineSearchFn = std::function<bool(Probe&, double, double, double, Index&)>;
+
+template <class Probe>
+LineSearchFn<Probe> make_line_search(LineSearchKind kind, const LineSearchParams& p) {
+  switch (kind) {
+    case LineSearchKind::None:
+      return [](Probe& phi, double, double, double a0, Index&) { phi(a0); return true; };
+    case LineSearchKind::Armijo:
+      return [p](Probe& phi, double f0, double slope0, double a0, Index&) {
+        return armijo(phi, f0, slope0, a0, p);
+      };
+    case LineSearchKind::Wolfe:
+      return [p](Probe& phi, double f0, double slope0, double a0, Index&) {
+        return wolfe(phi, f0, slope0, a0, p);
+      };
+    case LineSearchKind::Grid:
+      return [](Probe& phi, double f0, double, double a0, Index&) { return grid(phi, f0, a0); };
+    case LineSearchKind::Exact:
+      return [](Probe& phi, double, double slope0, double, Index& nhev) {
+        return exact(phi, slope0, nhev);
+      };
+  }
+  throw std::invalid_argument("unknown line search");
 }
 
 }  // namespace descend

@@ -15,6 +15,7 @@
 #include "../schedules.hpp"
 #include "../stopping.hpp"
 #include "certify.hpp"
+#include "run.hpp"
 
 namespace descend {
 
@@ -98,12 +99,10 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedul
   const ProximalStep prox{projection, f.l1(), f.l1_size()};  // L1 penalty, then the set
   const bool proximal = f.l1() > 0.0 || projection.active();
   Result r;
-  Stopwatch clock;
-  InterruptPoller poller(interrupt);
-  StopMonitor monitor(stop, lr_hint(rule.lr.first()));
+  RunState run(r, stop, lr_hint(rule.lr.first()), callback, interrupt);
   VecX g(x.size()), g_prev(x.size()), work(x.size());
   double step = rule.lr.first();
-  monitor.diagnose = [&] {
+  run.monitor.diagnose = [&] {
     const double denom = g.norm() * g_prev.norm();
     return first_order_stall_cause(f.smooth(), denom > 0.0 ? g.dot(g_prev) / denom : 0.0, step,
                                    g.norm(), r.fun);
@@ -114,12 +113,11 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedul
   double gnorm = first_order_measure(x, g, rule, prox, proximal, work);
   ++r.nfev;
   ++r.njev;
-  r.history.record(0, fx, gnorm, std::numeric_limits<double>::quiet_NaN(), clock.seconds());
-
-  Index t = 0;
   r.fun = fx;
-  while (!monitor.should_stop(t, fx, gnorm, r.status, r.message)) {
-    poller.poll();
+  Index t = 0;
+  bool done = run.begin(fx, gnorm);
+  while (!done) {
+    run.poll();
     // Step: the rule moves x from the current gradient, at the scheduled rate.
     step = rule.apply(x, g, checked_factor(schedule, t));
     prox.apply(x, step);
@@ -131,12 +129,7 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedul
     r.fun = fx;
     ++r.nfev;
     ++r.njev;
-    r.history.record(t, fx, gnorm, step, clock.seconds());
-    if (callback && callback(IterationInfo{t, x, fx, gnorm, step})) {
-      r.status = Status::Callback;
-      r.message = "stopped by the callback at iteration " + std::to_string(t);
-      break;
-    }
+    done = run.next(t, x, fx, gnorm, step);
   }
   certify_minimum(f, x, r, !proximal && rule.weight_decay == 0.0);
   finish(r, std::move(x), fx, gnorm, t);

@@ -78,10 +78,8 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
   const ProximalStep prox{projection, f.l1(), f.l1_size()};  // L1 penalty, then the set
   const bool proximal = f.l1() > 0.0 || projection.active();
   Result r;
-  Stopwatch clock;
-  InterruptPoller poller(interrupt);
-  StopMonitor monitor(p.criteria(), lr_hint(rule.lr.first()), "epoch");
-  monitor.diagnose = [&] {
+  RunState run(r, p.criteria(), lr_hint(rule.lr.first()), callback, interrupt, "epoch");
+  run.monitor.diagnose = [&] {
     if (!p.full_loss) return std::string();
     if (!f.smooth()) return first_order_stall_cause(false, 0.0, 0.0, 0.0, 0.0);
     return std::string("with a constant learning rate, mini-batch steps settle where the "
@@ -99,13 +97,13 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
   double gnorm = first_order_measure(x, g, rule, prox, proximal, work);
   ++r.nfev;
   ++r.njev;
-  r.history.record(0, fx, gnorm, std::numeric_limits<double>::quiet_NaN(), clock.seconds());
   r.x_best = x;
   r.fun_best = fx;
   Index steps = 0, epoch = 0;
   double step = 0.0;
-  while (!monitor.should_stop(epoch, fx, gnorm, r.status, r.message)) {
-    poller.poll();
+  bool done = run.begin(fx, gnorm);
+  while (!done) {
+    run.poll();
     // One epoch: the batches in this epoch's order, each a step of the rule.
     const double factor = checked_factor(schedule, epoch);
     if (p.shuffle) permutation(n, p.seed, static_cast<std::uint64_t>(epoch), order);
@@ -124,7 +122,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
       step = rule.apply(x, gb, factor);
       prox.apply(x, step);
       ++steps;
-      poller.poll_cheap();
+      run.poll_cheap();
     }
     ++epoch;
     // The epoch's loss (and first-order measure), for the history and the stop monitor.
@@ -137,21 +135,16 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
       fx = running / double(seen);
       gnorm = std::numeric_limits<double>::quiet_NaN();
     }
-    r.history.record(epoch, fx, gnorm, step, clock.seconds());
     if (std::isfinite(fx) && fx < r.fun_best) {
       r.fun_best = fx;
       r.x_best = x;
     }
-    if (callback && callback(IterationInfo{epoch, x, fx, gnorm, step})) {
-      r.status = Status::Callback;
-      r.message = "stopped by the callback after epoch " + std::to_string(epoch);
-      break;
-    }
+    done = run.next(epoch, x, fx, gnorm, step);
   }
   if (r.status == Status::MaxIter && !p.has_tol()) {
     r.status = Status::Completed;
     r.message = "ran all " + std::to_string(p.epochs) + " epochs (" + std::to_string(steps) +
-                " steps) without a certified minimum: " + monitor.gradient_words(gnorm);
+                " steps) without a certified minimum: " + run.monitor.gradient_words(gnorm);
   }
   certify_minimum(f, x, r, !proximal && rule.weight_decay == 0.0);
   finish(r, std::move(x), fx, gnorm, epoch);

@@ -1,5 +1,6 @@
-// The first-order family: update rules as steppers (descend.optimizers), the permutation
-// the mini-batch loop walks, and the runs of minimize's first-order methods.
+// The first-order family: schedules, the permutation the mini-batch loop walks, and the runs
+// of minimize's first-order methods (steppers: bind_stepper.cpp; projections:
+// bind_projection.cpp).
 
 #include <descend/batches.hpp>
 #include <descend/projections.hpp>
@@ -13,80 +14,6 @@
 
 namespace descend::bindings {
 namespace {
-
-/// An update rule with its state, for users' own loops and for minimize.
-struct Stepper {
-  AnyRule rule;
-};
-
-Stepper make_stepper(const std::string& kind, const VecX& lr, double momentum,
-                     double weight_decay, double lr_decay, double eps, double alpha, double beta1,
-                     double beta2, double initial_accumulator) {
-  LearningRate rate{lr};
-  Stepper s;
-  if (kind == "sgd") s.rule = GradientStep{rate, weight_decay};
-  else if (kind == "momentum") s.rule = Momentum{rate, momentum, weight_decay, {}};
-  else if (kind == "nesterov") s.rule = Nesterov{rate, momentum, weight_decay, {}, {}, false};
-  else if (kind == "adagrad")
-    s.rule = AdaGrad{rate, lr_decay, eps, weight_decay, initial_accumulator, {}, {}, 0};
-  else if (kind == "rmsprop") s.rule = RMSProp{rate, alpha, eps, weight_decay, {}, {}};
-  else if (kind == "adam" || kind == "adamw")
-    s.rule = Adam{rate, beta1, beta2, eps, weight_decay, kind == "adamw", {}, {}, {}, 0};
-  else throw std::invalid_argument("unknown rule '" + kind + "'");
-  std::visit([&](auto& r) { r.check(lr.size() == 1 ? 1 : lr.size()); }, s.rule);
-  return s;
-}
-
-/// The named state vectors of a rule (copies), and the step count where it has one.
-py::dict rule_state(const AnyRule& rule) {
-  py::dict d;
-  std::visit(
-      [&](const auto& r) {
-        using R = std::decay_t<decltype(r)>;
-        if constexpr (std::is_same_v<R, Momentum>) d["dw"] = r.dw;
-        if constexpr (std::is_same_v<R, Nesterov>) {
-          d["buf"] = r.buf;
-          d["started"] = r.started;
-        }
-        if constexpr (std::is_same_v<R, AdaGrad>) {
-          d["sum"] = r.sum;
-          d["t"] = r.t;
-        }
-        if constexpr (std::is_same_v<R, RMSProp>) d["v"] = r.v;
-        if constexpr (std::is_same_v<R, Adam>) {
-          d["m"] = r.m;
-          d["v"] = r.v;
-          d["t"] = r.t;
-        }
-      },
-      rule);
-  return d;
-}
-
-void set_rule_state(AnyRule& rule, const py::dict& d) {
-  auto vec = [&](const char* key) { return d[key].cast<VecX>(); };
-  std::visit(
-      [&](auto& r) {
-        using R = std::decay_t<decltype(r)>;
-        if constexpr (std::is_same_v<R, Momentum>) r.dw = vec("dw");
-        if constexpr (std::is_same_v<R, Nesterov>) {
-          r.buf = vec("buf");
-          r.started = d["started"].cast<bool>();
-        }
-        if constexpr (std::is_same_v<R, AdaGrad>) {
-          r.sum = vec("sum");
-          r.t = d["t"].cast<Index>();
-        }
-        if constexpr (std::is_same_v<R, RMSProp>) r.v = vec("v");
-        if constexpr (std::is_same_v<R, Adam>) {
-          r.m = vec("m");
-          r.v = vec("v");
-          r.t = d["t"].cast<Index>();
-          if (r.m.size() != r.v.size()) throw std::invalid_argument("m and v differ in length");
-        }
-      },
-      rule);
-}
 
 /// A schedule given as a _core.Schedule, or as a Python callable t -> lr (called with the GIL).
 ScheduleFn schedule_function(const py::object& schedule, double lr0) {
@@ -120,46 +47,6 @@ Projection to_projection(const py::object& constraint) {
 
 void bind_first_order(py::module_& m) {
   using namespace pybind11::literals;
-
-  py::class_<Stepper>(m, "Stepper")
-      .def(py::init(&make_stepper), "kind"_a, "lr"_a, "momentum"_a, "weight_decay"_a,
-           "lr_decay"_a, "eps"_a, "alpha"_a, "beta1"_a, "beta2"_a, "initial_accumulator"_a)
-      .def_property_readonly("kind", [](const Stepper& s) { return rule_name(s.rule); })
-      .def(
-          "step",
-          [](Stepper& s, const py::object& params_obj, const py::object& grad_obj, double scale) {
-            // Checks first: the rule writes into params in place, so nothing may be converted.
-            if (!py::isinstance<py::array>(params_obj) ||
-                !py::array_t<double, py::array::c_style>::check_(params_obj) ||
-                py::reinterpret_borrow<py::array>(params_obj).ndim() != 1)
-              throw py::type_error("params must be a contiguous 1-D float64 numpy array");
-            if (!py::isinstance<py::array>(grad_obj))
-              throw py::type_error("grad must be a contiguous 1-D float64 numpy array");
-            const auto params = py::reinterpret_borrow<py::array>(params_obj);
-            const auto grad = py::reinterpret_borrow<py::array>(grad_obj);
-            if (!params.writeable()) throw std::invalid_argument("params is not writable");
-            auto params_w = py::reinterpret_borrow<py::array>(params_obj);
-            if (!py::array_t<double, py::array::c_style>::check_(grad) || grad.ndim() != 1)
-              throw py::type_error("grad must be a contiguous 1-D float64 numpy array");
-            if (grad.shape(0) != params.shape(0))
-              throw std::invalid_argument("grad must have the length of params");
-            const Index n = params.shape(0);
-            Eigen::Map<VecX> x(static_cast<double*>(params_w.mutable_data()), n);
-            Eigen::Map<const VecX> g(static_cast<const double*>(grad.data()), n);
-            std::visit(
-                [&](auto& r) {
-                  if (!r.lr.scalar() && r.lr.rates.size() != n)
-                    throw std::invalid_argument("params must have one entry per learning rate");
-                  r.apply(x, g, scale);
-                },
-                s.rule);
-          },
-          "params"_a, "grad"_a, "scale"_a = 1.0)
-      .def("zero_state", [](Stepper& s) {
-        std::visit([](auto& r) { r.reset(0); }, s.rule);
-      })
-      .def("state", [](const Stepper& s) { return rule_state(s.rule); })
-      .def("set_state", [](Stepper& s, const py::dict& d) { set_rule_state(s.rule, d); });
 
   py::class_<Schedule> schedule(m, "Schedule");
   py::enum_<Schedule::Kind>(schedule, "Kind")
@@ -249,26 +136,6 @@ void bind_first_order(py::module_& m) {
       "gtol_abs"_a, "max_iter"_a,
       "batch"_a, "callback"_a, "constraint"_a);
 
-  py::class_<Projection> projection(m, "Projection");
-  py::enum_<Projection::Kind>(projection, "Kind")
-      .value("ball", Projection::Kind::Ball)
-      .value("box", Projection::Kind::Box)
-      .value("nonnegative", Projection::Kind::NonNegative)
-      .value("simplex", Projection::Kind::Simplex);
-  projection.def(py::init<>())
-      .def_readwrite("kind", &Projection::kind)
-      .def_readwrite("radius", &Projection::radius)
-      .def_readwrite("center", &Projection::center)
-      .def_readwrite("lower", &Projection::lower)
-      .def_readwrite("upper", &Projection::upper)
-      .def(
-          "project",
-          [](const Projection& p, VecX x) {
-            p.check(x.size());
-            p.apply(x);
-            return x;
-          },
-          "x"_a);
 }
 
 }  // namespace descend::bindings

@@ -6,6 +6,7 @@
 #include <string>
 
 #include <descend/result.hpp>
+#include <descend/rules.hpp>
 #include <descend/stopping.hpp>
 
 #include "pybind.hpp"
@@ -20,6 +21,11 @@ void require_vector(const py::array& a, Index n, const char* name) {
   if (a.ndim() != 1 || a.shape(0) != n)
     throw std::invalid_argument(std::string(name) + " must be 1-D with one entry per row of X");
 }
+
+/// An update rule with its state, for users' own loops and for minimize (bind_stepper.cpp).
+struct Stepper {
+  AnyRule rule;
+};
 
 /// A Result as a dict of Python values and numpy arrays (the Python layer builds its Result).
 py::dict result_to_dict(const Result& r);

@@ -15,5 +15,7 @@ void bind_objectives(py::module_& m);
 void bind_solvers(py::module_& m);
 void bind_first_order(py::module_& m);
 void bind_callables(py::module_& m);
+void bind_stepper(py::module_& m);
+void bind_projection(py::module_& m);
 
 }  // namespace descend::bindings

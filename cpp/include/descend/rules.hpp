@@ -10,6 +10,7 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <variant>
 
 #include "types.hpp"
@@ -55,6 +56,8 @@ struct GradientStep {
 
   void check(Index n) const { lr.check(n); }
   void reset(Index) {}
+  template <class Visitor>
+  void state(Visitor&&) {}
   double apply(Eigen::Ref<VecX> x, const CVecRef& g, double scale = 1.0) {
     if (weight_decay != 0.0)
       descend_by(x, lr, scale, g + weight_decay * x);
@@ -76,6 +79,10 @@ struct Momentum {
     if (!(mu >= 0.0 && mu < 1.0)) throw std::invalid_argument("momentum must be in [0, 1)");
   }
   void reset(Index n) { dw = VecX::Zero(n); }
+  template <class Visitor>
+  void state(Visitor&& visit) {
+    visit("dw", dw);
+  }
   double apply(Eigen::Ref<VecX> x, const CVecRef& g, double scale = 1.0) {
     if (dw.size() != x.size()) reset(x.size());
     dw *= mu;
@@ -103,6 +110,11 @@ struct Nesterov {
   void reset(Index n) {
     buf = VecX::Zero(n);
     started = false;
+  }
+  template <class Visitor>
+  void state(Visitor&& visit) {
+    visit("buf", buf);
+    visit("started", started);
   }
   double apply(Eigen::Ref<VecX> x, const CVecRef& g0, double scale = 1.0) {
     if (buf.size() != x.size()) reset(x.size());
@@ -139,6 +151,11 @@ struct AdaGrad {
     sum = VecX::Constant(n, initial_accumulator);
     t = 0;
   }
+  template <class Visitor>
+  void state(Visitor&& visit) {
+    visit("sum", sum);
+    visit("t", t);
+  }
   double apply(Eigen::Ref<VecX> x, const CVecRef& g0, double scale = 1.0) {
     if (sum.size() != x.size()) reset(x.size());
     const VecX& g = decayed(work, g0, weight_decay, x);
@@ -165,6 +182,10 @@ struct RMSProp {
     if (!(eps > 0.0)) throw std::invalid_argument("eps must be > 0");
   }
   void reset(Index n) { v = VecX::Zero(n); }
+  template <class Visitor>
+  void state(Visitor&& visit) {
+    visit("v", v);
+  }
   double apply(Eigen::Ref<VecX> x, const CVecRef& g0, double scale = 1.0) {
     if (v.size() != x.size()) reset(x.size());
     const VecX& g = decayed(work, g0, weight_decay, x);
@@ -199,6 +220,12 @@ struct Adam {
     v = VecX::Zero(n);
     t = 0;
   }
+  template <class Visitor>
+  void state(Visitor&& visit) {
+    visit("m", m);
+    visit("v", v);
+    visit("t", t);
+  }
   double apply(Eigen::Ref<VecX> x, const CVecRef& g0, double scale = 1.0) {
     if (m.size() != x.size()) reset(x.size());
     ++t;
@@ -220,6 +247,72 @@ struct Adam {
 
 /// Any rule, chosen at run time (the loops are instantiated once per alternative).
 using AnyRule = std::variant<GradientStep, Momentum, Nesterov, AdaGrad, RMSProp, Adam>;
+
+/// Every rule's hyperparameters in one struct, with torch.optim's defaults; a rule uses the
+/// ones it has. make_rule() is the one registry of rules: adding a rule is a struct above,
+/// one alternative in AnyRule and one line in make_rule and rule_params.
+struct RuleParams {
+  std::string kind = "sgd";  ///< sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw
+  VecX lr = VecX::Constant(1, 0.1);
+  double momentum = 0.9;
+  double weight_decay = 0.0;
+  double lr_decay = 0.0;
+  double eps = 1e-8;
+  double alpha = 0.99;
+  double beta1 = 0.9, beta2 = 0.999;
+  double initial_accumulator = 0.0;
+};
+
+inline AnyRule make_rule(const RuleParams& p) {
+  const LearningRate rate{p.lr};
+  AnyRule rule;
+  if (p.kind == "sgd") rule = GradientStep{rate, p.weight_decay};
+  else if (p.kind == "momentum") rule = Momentum{rate, p.momentum, p.weight_decay, {}};
+  else if (p.kind == "nesterov") rule = Nesterov{rate, p.momentum, p.weight_decay, {}, {}, false};
+  else if (p.kind == "adagrad")
+    rule = AdaGrad{rate, p.lr_decay, p.eps, p.weight_decay, p.initial_accumulator, {}, {}, 0};
+  else if (p.kind == "rmsprop") rule = RMSProp{rate, p.alpha, p.eps, p.weight_decay, {}, {}};
+  else if (p.kind == "adam" || p.kind == "adamw")
+    rule = Adam{rate, p.beta1, p.beta2, p.eps, p.weight_decay, p.kind == "adamw", {}, {}, {}, 0};
+  else
+    throw std::invalid_argument("unknown update rule '" + p.kind + "'");
+  if (!(p.weight_decay >= 0.0) || !std::isfinite(p.weight_decay))
+    throw std::invalid_argument("weight_decay must be >= 0");
+  std::visit([&](auto& r) { r.check(p.lr.size()); }, rule);
+  return rule;
+}
+
+inline const char* rule_name(const AnyRule& rule);
+
+/// The hyperparameters a rule was made from (make_rule's inverse, for pickling).
+inline RuleParams rule_params(const AnyRule& rule) {
+  RuleParams p;
+  p.kind = rule_name(rule);
+  std::visit(
+      [&](const auto& r) {
+        using R = std::decay_t<decltype(r)>;
+        p.lr = r.lr.rates;
+        p.weight_decay = r.weight_decay;
+        if constexpr (std::is_same_v<R, Momentum> || std::is_same_v<R, Nesterov>)
+          p.momentum = r.mu;
+        if constexpr (std::is_same_v<R, AdaGrad>) {
+          p.lr_decay = r.lr_decay;
+          p.eps = r.eps;
+          p.initial_accumulator = r.initial_accumulator;
+        }
+        if constexpr (std::is_same_v<R, RMSProp>) {
+          p.alpha = r.alpha;
+          p.eps = r.eps;
+        }
+        if constexpr (std::is_same_v<R, Adam>) {
+          p.beta1 = r.beta1;
+          p.beta2 = r.beta2;
+          p.eps = r.eps;
+        }
+      },
+      rule);
+  return p;
+}
 
 inline const char* rule_name(const AnyRule& rule) {
   switch (rule.index()) {

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _core
 from ._validation import check_int
-from .objectives import Quadratic
+from .objectives import Quadratic, _Argument
 
 __all__ = [
     "AbsoluteDeviation",
@@ -41,7 +41,10 @@ class Polynomial1D(_core.Polynomial1D):
     """
 
     def __init__(self, coefficients):
-        coef = np.asarray(coefficients, dtype=np.float64).ravel()
+        try:
+            coef = np.asarray(coefficients, dtype=np.float64).ravel()
+        except (TypeError, ValueError):
+            raise TypeError("coefficients must be a sequence of numbers") from None
         if coef.size == 0 or not np.isfinite(coef).all():
             raise ValueError("coefficients must be a non-empty sequence of finite numbers")
         super().__init__(coef.tolist())
@@ -62,7 +65,12 @@ class Rosenbrock(_core.Rosenbrock):
     Parameters
     ----------
     dim : int, default 2
-        Number of parameters.
+        Number of parameters, >= 2.
+
+    Attributes
+    ----------
+    dim : int
+        Read-only: build a new Rosenbrock for another dimension.
 
     Examples
     --------
@@ -71,9 +79,12 @@ class Rosenbrock(_core.Rosenbrock):
     0.0
     """
 
+    dim = _Argument("The number of parameters.")
+
     def __init__(self, dim=2):
-        self.dim = check_int(dim, "dim", low=2)
-        super().__init__(self.dim)
+        dim = check_int(dim, "dim", low=2)
+        super().__init__(dim)
+        self.__dict__["_arguments"] = {"dim": dim}
 
     def __reduce__(self):
         return (type(self), (self.dim,))

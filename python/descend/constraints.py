@@ -311,6 +311,9 @@ class Projection(Constraint):
             raise ValueError("the projection must return a finite array of x's length")
         return out
 
+    def __repr__(self):
+        return f"Projection({self.function!r})"
+
 
 def as_constraint(value, name="constraint"):
     """Validate a constraint option: None, a Constraint, or a projection callable."""

@@ -50,8 +50,9 @@ class _Argument:
     compiled objective was built from the value and would not follow a change.
     """
 
-    def __init__(self, doc):
+    def __init__(self, doc, compiled=None):
         self.__doc__ = doc
+        self.compiled = compiled  # a read-only property of the compiled class to read through
 
     def __set_name__(self, owner, name):
         self.name = name
@@ -59,6 +60,8 @@ class _Argument:
     def __get__(self, obj, owner=None):
         if obj is None:
             return self
+        if self.compiled is not None:
+            return self.compiled.__get__(obj)
         return obj.__dict__["_arguments"][self.name]
 
     def _refuse(self, obj):
@@ -340,6 +343,7 @@ class Softmax(_core.Softmax):
     fit_intercept = _Argument("Whether each class has an intercept (the last column of W).")
     sample_weight = _Argument("A read-only copy of the sample weights, or None.")
     n_threads = _Argument("The n_threads asked for (None: all cores).")
+    n_classes = _Argument("K, the number of classes.", _core.Softmax.n_classes)
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_classes=None,
                  n_threads=None):
@@ -404,6 +408,11 @@ class Quadratic(_core.Quadratic):
     c : float, default 0.0
         Constant term.
 
+    Attributes
+    ----------
+    A, b, c
+        Read-only (assigning raises AttributeError: build a new Quadratic instead).
+
     Raises
     ------
     ValueError
@@ -416,6 +425,10 @@ class Quadratic(_core.Quadratic):
     >>> f.gradient(np.array([1.0, 0.0]))
     array([0., 0.])
     """
+
+    A = _Argument("The matrix A (a read-only view of the compiled copy).", _core.Quadratic.A)
+    b = _Argument("The linear term b (a read-only view of the compiled copy).", _core.Quadratic.b)
+    c = _Argument("The constant term c.", _core.Quadratic.c)
 
     def __init__(self, A, b=None, c=0.0):
         A = check_matrix(A, "A", allow_float32=False)

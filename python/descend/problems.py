@@ -40,6 +40,9 @@ class Polynomial1D(_core.Polynomial1D):
     2.0
     """
 
+    coefficients = _Argument("The coefficients, constant term first.",
+                             _core.Polynomial1D.coefficients)
+
     def __init__(self, coefficients):
         try:
             coef = np.asarray(coefficients, dtype=np.float64).ravel()
@@ -112,6 +115,9 @@ class AbsoluteDeviation(_core.AbsoluteDeviation):
     >>> f.value([0.0, 0.0]), f.gradient([0.0, 0.0]).tolist()
     (3.0, [-1.0, 1.0])
     """
+
+    center = _Argument("The minimiser (a read-only view of the compiled copy).",
+                       _core.AbsoluteDeviation.center)
 
     def __init__(self, center):
         from ._validation import check_vector

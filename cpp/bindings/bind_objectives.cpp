@@ -24,10 +24,17 @@ using Params = py::array_t<double, py::array::c_style>;
 /// `obj` as a contiguous float64 vector of length n (converted, with the GIL held, when it is
 /// another array-like): a TypeError or ValueError naming `name` otherwise.
 Params as_params(const py::object& obj, Index n, const char* name) {
-  auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(obj);
-  if (!a)
-    throw py::type_error(std::string(name) + " must be a 1-D array of floats, got " +
-                         std::string(py::str(py::type::of(obj).attr("__name__"))));
+  const auto refuse = [&] {
+    return py::type_error(std::string(name) + " must be a 1-D array of real numbers, got " +
+                          std::string(py::str(py::type::of(obj).attr("__name__"))));
+  };
+  // Only booleans, integers and reals convert: a complex w would lose its imaginary part.
+  const auto any = py::array::ensure(obj);
+  if (!any) throw refuse();
+  const char kind = any.dtype().kind();
+  if (kind != 'b' && kind != 'i' && kind != 'u' && kind != 'f') throw refuse();
+  auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(any);
+  if (!a) throw refuse();
   if (a.ndim() != 1)
     throw py::value_error(std::string(name) + " must be a 1-D array, got " +
                           std::to_string(a.ndim()) + "-D");

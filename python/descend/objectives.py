@@ -78,16 +78,41 @@ class _Argument:
         self._refuse(obj)
 
 
-def _check_magnitude(arr, name):
-    """Refuse entries whose squares (summed over many rows) would overflow arr's float type."""
-    limit = float(np.sqrt(np.finfo(arr.dtype).max)) / 1e4
+def _check_magnitude(arr, name, dtype=None):
+    """Refuse entries whose squares (summed over many rows) would overflow `dtype`'s range.
+
+    `dtype` is the float type the core computes in (arr's own by default).
+    """
+    dtype = arr.dtype if dtype is None else np.dtype(dtype)
+    limit = float(np.sqrt(np.finfo(dtype).max)) / 1e4
     # max and min read the array without an n x d temporary (no abs).
     top = max(float(arr.max()), -float(arr.min()))
     if top > limit:
         raise ValueError(
-            f"{name} has entries of magnitude {top:.3g}, above {limit:.3g} for {arr.dtype}: their "
+            f"{name} has entries of magnitude {top:.3g}, above {limit:.3g} for {dtype}: their "
             f"squares would overflow in the gradient, Hessian and step-size computations; "
             f"rescale {name} (e.g. with sklearn.preprocessing.StandardScaler)")
+
+
+def _check_weights(sample_weight, n, dtype):
+    """The sample weights as a read-only copy in `dtype`, checked in float64 first.
+
+    Weights that do not fit `dtype` (float32 beyond 3.4e38, or all below 1e-30) are divided by
+    the largest first, which leaves the weighted mean unchanged.
+    """
+    sw = check_vector(sample_weight, "sample_weight", size=n, dtype=np.float64,
+                      size_hint="one per row of X")
+    if (sw < 0).any():
+        raise ValueError("sample_weight must be >= 0")
+    top = sw.max()
+    if not top > 0:  # all >= 0: the sum is > 0 iff the largest is
+        raise ValueError("sample_weight must not be all zero")
+    info = np.finfo(dtype)
+    if top > info.max or top < 1e-30:
+        sw = sw / top
+    sw = sw.astype(dtype)  # always a copy: later edits of the caller's array cannot reach us
+    sw.flags.writeable = False
+    return sw
 
 
 def _check_data_arguments(X, l2, fit_intercept, sample_weight, n_threads):
@@ -100,14 +125,7 @@ def _check_data_arguments(X, l2, fit_intercept, sample_weight, n_threads):
     l2 = check_real(l2, "l2", low=0.0)
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
     if sample_weight is not None:
-        sample_weight = check_vector(sample_weight, "sample_weight", size=X.shape[0],
-                                     dtype=X.dtype, size_hint="one per row of X")
-        if (sample_weight < 0).any():
-            raise ValueError("sample_weight must be >= 0")
-        if not sample_weight.max() > 0:  # all >= 0: the sum is > 0 iff the largest is
-            raise ValueError("sample_weight must not be all zero")
-        sample_weight = np.array(sample_weight, copy=True)
-        sample_weight.flags.writeable = False
+        sample_weight = _check_weights(sample_weight, X.shape[0], X.dtype)
     return X, l2, fit_intercept, sample_weight, check_n_threads(n_threads)
 
 
@@ -145,9 +163,9 @@ class _DataObjective(_core.Glm):
 
     @staticmethod
     def _check_targets(y, n, dtype):
-        y = check_vector(y, "y", size=n, dtype=dtype, size_hint="one per row of X")
-        _check_magnitude(y, "y")
-        return y
+        y = check_vector(y, "y", size=n, dtype=np.float64, size_hint="one per row of X")
+        _check_magnitude(y, "y", dtype)  # before the cast, which would overflow
+        return y.astype(dtype, copy=False)
 
     @property
     def n_features(self):
@@ -379,8 +397,18 @@ class Softmax(_core.Softmax):
         return self.X.shape[1]
 
     def coef_matrix(self, w):
-        """Return the flat parameter vector `w` as the (n_classes, p) matrix it stands for."""
-        return np.asarray(w, dtype=np.float64).reshape(self.n_classes, -1)
+        """Return the flat parameter vector `w` as the (n_classes, p) matrix it stands for.
+
+        Parameters
+        ----------
+        w : array_like, shape (n_params,)
+
+        Returns
+        -------
+        ndarray, shape (n_classes, n_params // n_classes)
+        """
+        w = check_vector(w, "w", size=self.n_params, size_hint="the objective's n_params")
+        return w.reshape(self.n_classes, -1)
 
     def __reduce__(self):
         args = (self.X, self.y, self.l2, self.fit_intercept, self.sample_weight, self.n_classes,

@@ -117,8 +117,9 @@ def test_quadratic_hvp_names_v():
 
 
 @pytest.mark.parametrize("name", OBJECTIVES)
-@pytest.mark.parametrize("bad", ["abc", None, [[1.0, 2.0]], {"w": 1}, [object()]],
-                         ids=["str", "None", "2-D", "dict", "object"])
+@pytest.mark.parametrize("bad", ["abc", None, [[1.0, 2.0]], {"w": 1}, [object()],
+                                 np.ones(3, dtype=complex)],
+                         ids=["str", "None", "2-D", "dict", "object", "complex"])
 def test_methods_refuse_non_vectors_naming_w(name, bad):
     f = _objectives()[name]
     with pytest.raises((TypeError, ValueError), match="^w must be"):
@@ -594,6 +595,22 @@ def test_load_state_dict_is_checked(state_dict, error, match):
     np.testing.assert_array_equal(after["state"]["m"], before["state"]["m"])
 
 
+@pytest.mark.parametrize("call, error, match", [
+    (lambda: optimizers.Adam(betas=5), TypeError, "betas must be a pair"),
+    (lambda: optimizers.Adam(betas=(0.9,)), ValueError, "betas must be a pair"),
+    (lambda: optimizers.AdamW(betas="ab"), TypeError, "betas must be a pair"),
+    (lambda: optimizers.SGD(lr=["a", "b"]), TypeError, "lr must be a number"),
+    (lambda: descend.init.glorot(2, 3, shape=0), ValueError, "shape must be >= 1"),
+    (lambda: descend.Softmax(np.eye(3), [0, 1, 2]).coef_matrix(np.ones(5)), ValueError,
+     "w must have length 9"),
+    (lambda: constraints.Ball(1.0).contains([1.0], tol=-1.0), ValueError, "tol must be >= 0"),
+    (lambda: problems.Polynomial1D(["a"]), TypeError, "coefficients must be"),
+])
+def test_other_bad_inputs_name_the_argument(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
 # --- 9. extreme but finite values ---------------------------------------------------------------
 
 @pytest.mark.parametrize("make", [
@@ -626,6 +643,17 @@ def test_data_whose_squares_overflow_is_refused(cls, dtype, scale):
     Xs = (XC * scale).astype(dtype)
     with pytest.raises(ValueError, match="X has entries of magnitude .* rescale X"):
         cls(Xs, YC)
+
+
+def test_float32_data_is_checked_before_the_cast():
+    X32 = X.astype(np.float32)
+    with pytest.raises(ValueError, match="y has entries of magnitude .* for float32"):
+        descend.LeastSquares(X32, Y * 1e20)  # finite in float64, inf once cast to float32
+    sw = np.linspace(1.0, 2.0, 40)
+    f = descend.LeastSquares(X32, Y, sample_weight=sw * 1e300)  # beyond float32: rescaled
+    g = descend.LeastSquares(X32, Y, sample_weight=sw)
+    assert f.sample_weight.dtype == np.float32 and np.isfinite(f.sample_weight).all()
+    assert f.value(np.ones(3)) == pytest.approx(g.value(np.ones(3)), rel=1e-6)
 
 
 def test_large_but_squarable_data_is_accepted():

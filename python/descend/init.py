@@ -141,7 +141,8 @@ def glorot(fan_in, fan_out, shape=None, seed=None):
     fan_in = check_int(fan_in, "fan_in", low=1)
     fan_out = check_int(fan_out, "fan_out", low=1)
     limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return _rng(seed).uniform(-limit, limit, size=_shape(shape or (fan_out, fan_in)))
+    return _rng(seed).uniform(-limit, limit,
+                              size=_shape((fan_out, fan_in) if shape is None else shape))
 
 
 def bias(shape, value=0.01):

@@ -38,6 +38,20 @@ def as_lr(value, name="lr"):
     return np.array([check_real(value, name, low=0.0, low_open=True)])
 
 
+def _betas(value):
+    """Adam's (beta1, beta2): a pair of numbers (each checked in [0, 1) when the rule is built)."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError("betas must be a pair of numbers (beta1, beta2)")
+    try:
+        pair = tuple(value)
+    except TypeError:
+        raise TypeError(f"betas must be a pair of numbers (beta1, beta2), got "
+                        f"{type(value).__name__}") from None
+    if len(pair) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {len(pair)} values")
+    return pair
+
+
 def unit(value, name):
     """A constant in [0, 1)."""
     return check_real(value, name, low=0.0, high=1.0, high_open=True)
@@ -328,7 +342,7 @@ class Adam(_Optimizer):
     _kind = "adam"
 
     def __init__(self, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
+        super().__init__(lr=lr, betas=_betas(betas), eps=eps, weight_decay=weight_decay)
 
 
 class AdamW(Adam):

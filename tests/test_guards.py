@@ -430,8 +430,9 @@ def test_box_lengths_are_checked_at_projection(make, n, match):
     (np.nan, 1.0, ValueError, "lower contains NaN"),
     ([[0.0]], 1.0, ValueError, "scalar or a 1-D array"),
     ([], 1.0, ValueError, "lower must not be empty"),
-    ("a", 1.0, TypeError, "lower must be a number"),
-    (0.0, [1.0, "b"], TypeError, "upper must be a number"),
+    ("a", 1.0, TypeError, "lower must be a numeric array"),
+    (0.0, [1.0, "b"], TypeError, "upper must be a numeric array"),
+    (0.0, 1j, TypeError, "upper must be a numeric array, got dtype complex"),
 ])
 def test_box_bad_bounds(lower, upper, error, match):
     with pytest.raises(error, match=match):
@@ -599,12 +600,16 @@ def test_load_state_dict_is_checked(state_dict, error, match):
     (lambda: optimizers.Adam(betas=5), TypeError, "betas must be a pair"),
     (lambda: optimizers.Adam(betas=(0.9,)), ValueError, "betas must be a pair"),
     (lambda: optimizers.AdamW(betas="ab"), TypeError, "betas must be a pair"),
-    (lambda: optimizers.SGD(lr=["a", "b"]), TypeError, "lr must be a number"),
+    (lambda: optimizers.SGD(lr=["a", "b"]), TypeError, "lr must be a numeric array"),
+    (lambda: optimizers.Adam(lr=np.ones(2, complex)), TypeError, "lr must be a numeric array"),
+    (lambda: problems.Polynomial1D([1j]), TypeError, "coefficients must be a numeric array"),
+    (lambda: constraints.Projection(lambda x: x * 1j).project([1.0]), TypeError,
+     "the projection's result must be a numeric array"),
     (lambda: descend.init.glorot(2, 3, shape=0), ValueError, "shape must be >= 1"),
     (lambda: descend.Softmax(np.eye(3), [0, 1, 2]).coef_matrix(np.ones(5)), ValueError,
      "w must have length 9"),
     (lambda: constraints.Ball(1.0).contains([1.0], tol=-1.0), ValueError, "tol must be >= 0"),
-    (lambda: problems.Polynomial1D(["a"]), TypeError, "coefficients must be"),
+    (lambda: problems.Polynomial1D(["a"]), TypeError, "coefficients must be a numeric array"),
 ])
 def test_other_bad_inputs_name_the_argument(call, error, match):
     with pytest.raises(error, match=match):

@@ -34,6 +34,27 @@ def _as_numeric_array(value, name):
     return arr
 
 
+def as_real_array(value, name):
+    """Return `value` as a float64 array (any shape), refusing non-numbers and complex numbers.
+
+    Parameters
+    ----------
+    value : array_like
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    ndarray of float64
+
+    Raises
+    ------
+    TypeError
+        If `value` is not an array of booleans, integers or reals.
+    """
+    return _as_numeric_array(value, name).astype(np.float64, copy=False)
+
+
 def _all_finite(arr):
     # A sum reads the array once with no boolean temporary; only when it is not finite
     # (a NaN, an inf, or an overflow of huge values) is the exact element-wise check run.

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._validation import check_real, check_vector
+from ._validation import as_real_array, check_real, check_vector
 
 __all__ = ["Constraint", "Ball", "Box", "NonNegative", "Simplex", "Projection"]
 
@@ -198,12 +198,7 @@ class Box(Constraint):
 
     @staticmethod
     def _bound(value, name):
-        if isinstance(value, (str, bytes)):
-            raise TypeError(f"{name} must be a number or an array of numbers")
-        try:
-            arr = np.asarray(value, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be a number or an array of numbers") from None
+        arr = as_real_array(value, name)
         if arr.ndim > 1:
             raise ValueError(f"{name} must be a scalar or a 1-D array, got shape {arr.shape}")
         arr = arr.reshape(-1)
@@ -306,7 +301,7 @@ class Projection(Constraint):
         ndarray
         """
         x = check_vector(x, "x")
-        out = np.asarray(self.function(x.copy()), dtype=np.float64)
+        out = as_real_array(self.function(x.copy()), "the projection's result")
         if out.shape != x.shape or not np.isfinite(out).all():
             raise ValueError("the projection must return a finite array of x's length")
         return out

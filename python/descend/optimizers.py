@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._validation import check_bool, check_int, check_real
+from ._validation import as_real_array, check_bool, check_int, check_real
 
 __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW"]
 
@@ -28,10 +28,7 @@ __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW"]
 def as_lr(value, name="lr"):
     """A learning rate: a number > 0, or an array of per-coordinate rates > 0."""
     if isinstance(value, (list, tuple, np.ndarray)):
-        try:
-            rates = np.asarray(value, dtype=np.float64).ravel()
-        except (TypeError, ValueError):
-            raise TypeError(f"{name} must be a number or an array of numbers") from None
+        rates = as_real_array(value, name).ravel()
         if rates.size == 0 or not np.isfinite(rates).all() or (rates <= 0).any():
             raise ValueError(f"{name} must hold finite rates > 0")
         return rates

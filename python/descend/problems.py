@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._validation import check_int
+from ._validation import as_real_array, check_int
 from .objectives import Quadratic, _Argument
 
 __all__ = [
@@ -44,10 +44,7 @@ class Polynomial1D(_core.Polynomial1D):
                              _core.Polynomial1D.coefficients)
 
     def __init__(self, coefficients):
-        try:
-            coef = np.asarray(coefficients, dtype=np.float64).ravel()
-        except (TypeError, ValueError):
-            raise TypeError("coefficients must be a sequence of numbers") from None
+        coef = as_real_array(coefficients, "coefficients").ravel()
         if coef.size == 0 or not np.isfinite(coef).all():
             raise ValueError("coefficients must be a non-empty sequence of finite numbers")
         super().__init__(coef.tolist())

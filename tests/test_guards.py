@@ -30,11 +30,11 @@ THREAD_FAILURE = textwrap.dedent("""
     X = np.random.default_rng(0).normal(size=(2000, 200))
     f = descend.LeastSquares(X, X[:, 0].copy(), n_threads=64)
     w = np.zeros(200)
-    f.hessian(w)  # large enough to be split over many threads
     with open("/proc/self/status") as fh:
         size = [int(line.split()[1]) for line in fh if line.startswith("VmSize")][0] * 1024
-    # Room for the Hessian's buffers, not for the 8 MiB stacks of dozens of threads.
-    resource.setrlimit(resource.RLIMIT_AS, (size + (48 << 20), resource.RLIM_INFINITY))
+    # Room for the Hessian's buffers (about 13 MB), not for the 8 MiB stacks of the dozens of
+    # threads its pass is split over.
+    resource.setrlimit(resource.RLIMIT_AS, (size + (40 << 20), resource.RLIM_INFINITY))
     try:
         f.hessian(w)
     except RuntimeError as exc:
@@ -42,10 +42,18 @@ THREAD_FAILURE = textwrap.dedent("""
 """)
 
 
+def _stack_of_8_mib():
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_STACK)[1]
+    size = 8 << 20 if hard == resource.RLIM_INFINITY else min(8 << 20, hard)
+    resource.setrlimit(resource.RLIMIT_STACK, (size, hard))  # glibc's thread stack size
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs RLIMIT_AS and /proc")
 def test_a_thread_that_cannot_start_raises_instead_of_aborting():
     out = subprocess.run([sys.executable, "-c", THREAD_FAILURE], capture_output=True, text=True,
-                         timeout=120)
+                         timeout=120, preexec_fn=_stack_of_8_mib)
     assert out.returncode == 0, out.stderr[-2000:]  # was -6: terminate called (SIGABRT)
     assert "RuntimeError: could not start a worker thread" in out.stdout
 

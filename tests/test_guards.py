@@ -171,6 +171,34 @@ def test_batch_rows_of_any_integer_dtype():
         np.testing.assert_array_equal(g, expected[1])
 
 
+HESSIAN_TOO_LARGE = textwrap.dedent("""
+    import resource
+    import numpy as np
+    import descend
+
+    f = descend.problems.rosenbrock(20000)  # a dense Hessian of 3.2 GB
+    w = np.ones(20000)
+    with open("/proc/self/status") as fh:
+        size = [int(line.split()[1]) for line in fh if line.startswith("VmSize")][0] * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (size + (256 << 20), resource.RLIM_INFINITY))
+    try:
+        f.hessian(w)
+    except MemoryError as exc:
+        print("MemoryError:", exc)
+    print("hvp", f.hvp(w, w)[:2])  # the way out the message points to
+""")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs RLIMIT_AS and /proc")
+def test_a_dense_hessian_too_large_is_a_clear_memory_error():
+    out = subprocess.run([sys.executable, "-c", HESSIAN_TOO_LARGE], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert ("MemoryError: the dense Hessian of 20000 parameters needs 4 GB, which cannot be "
+            "allocated: use hvp(w, v) instead") in out.stdout
+    assert "hvp [" in out.stdout
+
+
 def test_batches_and_hessians_where_there_are_none_are_type_errors():
     with pytest.raises(TypeError, match="Quadratic is not a sum over samples"):
         descend.Quadratic(np.eye(2)).batch_value_and_gradient(np.zeros(2), [0])

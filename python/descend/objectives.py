@@ -211,8 +211,9 @@ class LeastSquares(_DataObjective):
     fit_intercept : bool, default False
         Append an unpenalised intercept as the last parameter.
     sample_weight : array_like, shape (n_samples,), optional
-        Non-negative weights s_i (all ones when omitted), finite and not all zero. Copied:
-        later changes to your array do not reach the objective.
+        Non-negative weights s_i (all ones when omitted), finite and not all zero. Copied
+        (in X's dtype; for float32 X, weights beyond float32's range are first divided by the
+        largest): later changes to your array do not reach the objective.
     n_threads : int, optional
         Threads for large passes over X, 1 to 1024; all cores by default.
     l1 : float, default 0.0

@@ -291,7 +291,8 @@ READ_ONLY = [
      {"X": X, "y": LABELS, "l2": 1.0, "fit_intercept": True, "sample_weight": np.ones(40),
       "n_threads": 2, "n_classes": 4}),
     ("Rosenbrock", lambda: problems.rosenbrock(2), {"dim": 3}),
-    ("Quadratic", lambda: descend.Quadratic(np.eye(2)), {"A": np.eye(3), "b": [1.0, 1.0], "c": 1.0}),
+    ("Quadratic", lambda: descend.Quadratic(np.eye(2)),
+     {"A": np.eye(3), "b": [1.0, 1.0], "c": 1.0}),
     ("Polynomial1D", lambda: problems.Polynomial1D([1.0, 2.0]), {"coefficients": [0.0]}),
     ("AbsoluteDeviation", lambda: problems.AbsoluteDeviation([1.0]), {"center": [2.0]}),
 ]

@@ -75,15 +75,14 @@ MatX dense_hessian(Index p) {
   try {
     return MatX(p, p);
   } catch (const std::bad_alloc&) {
-    PyErr_SetString(PyExc_MemoryError,
-                    ("the dense Hessian of " + std::to_string(p) + " parameters needs " +
-                     std::to_string(static_cast<long long>(double(p) * double(p) * 8.0 / 1e9) + 1) +
-                     " GB, which cannot be allocated: use hvp(w, v) instead")
-                        .c_str());
+    const auto gigabytes = static_cast<long long>(double(p) * double(p) * 8.0 / 1e9) + 1;
+    const std::string message = "the dense Hessian of " + std::to_string(p) +
+                                " parameters needs " + std::to_string(gigabytes) +
+                                " GB, which cannot be allocated: use hvp(w, v) instead";
+    PyErr_SetString(PyExc_MemoryError, message.c_str());
     throw py::error_already_set();
   }
 }
-
 
 /// Forwards every call to a concrete objective chosen at construction (by scalar type,
 /// memory order and loss): the one place the data objectives' templates are erased.

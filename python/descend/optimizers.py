@@ -106,6 +106,7 @@ class _Optimizer:
         ----------
         state_dict : dict
             ``{"hyperparameters": {...}, "state": {...}}`` as :meth:`state_dict` returns it.
+            Hyperparameters left out keep their current values; an empty state starts fresh.
 
         Raises
         ------

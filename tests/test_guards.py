@@ -10,6 +10,9 @@ import textwrap
 import numpy as np
 import pytest
 from conftest import make_classification, make_regression
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 import descend
 from descend import _core, constraints, optimizers, problems, schedules
@@ -439,6 +442,23 @@ def test_box_bounds_broadcast_like_numpy_clip(lower, upper):
     np.testing.assert_array_equal(box.project(x),
                                   np.clip(x, np.asarray(lower, float), np.asarray(upper, float)))
     assert box.contains(box.project(x))
+
+
+BOUNDS = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=100, deadline=None)
+@given(x=st.integers(1, 12).flatmap(lambda n: arrays(np.float64, n, elements=BOUNDS)),
+       data=st.data())
+def test_box_broadcasting_matches_numpy_clip(x, data):
+    # Each bound is a scalar, a length-1 array, or one bound per coordinate.
+    shapes = st.sampled_from([(), (1,), (x.size,)])
+    lo_shape, hi_shape = data.draw(shapes), data.draw(shapes)
+    lo = data.draw(arrays(np.float64, lo_shape, elements=BOUNDS))
+    gap = data.draw(arrays(np.float64, hi_shape, elements=st.floats(0.0, 1e6)))
+    hi = lo + gap if lo_shape == hi_shape else lo.max() + gap  # lower <= upper everywhere
+    box = constraints.Box(lo, hi)
+    np.testing.assert_array_equal(box.project(x), np.clip(x, lo, hi))
 
 
 def test_scalar_box_in_a_run():

@@ -42,6 +42,9 @@ def nan_at(a, index):
     ((X, YC), {"sample_weight": nan_at(np.ones(20), 0)}, ValueError, "sample_weight contains"),
     ((X, YC), {"n_threads": 0}, ValueError, "n_threads must be >= 1"),
     ((X, YC), {"n_threads": 1.5}, TypeError, "n_threads must be an integer"),
+    ((X, YC), {"n_threads": 2**40}, ValueError, "n_threads must be <= 1024"),
+    ((X * 1e160, YC), {}, ValueError, "X has entries of magnitude"),
+    ((X, YC), {"sample_weight": np.full(20, np.inf)}, ValueError, "sample_weight contains"),
 ])
 def test_data_objective_bad_inputs(cls, args, kwargs, error, match):
     with pytest.raises(error, match=match):

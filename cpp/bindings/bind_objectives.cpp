@@ -1,8 +1,11 @@
 // Objectives: the runtime `Objective` interface with its numpy-facing methods, and the
-// constructors of the built-in objectives. Arrays are checked here (shape, dtype, order)
-// and borrowed, never copied; keep_alive ties their lifetime to the objective's.
+// constructors of the built-in objectives. Every argument of every method is checked here
+// (type, length, row indices) before the core sees it. X and y are checked (shape, dtype,
+// order) and borrowed, never copied; keep_alive ties their lifetime to the objective's. The
+// sample weights are copied by the core (see normalised_weights in objective.hpp).
 
 #include <memory>
+#include <new>
 #include <string>
 
 #include <descend/glm.hpp>
@@ -15,6 +18,71 @@
 
 namespace descend::bindings {
 namespace {
+
+using Params = py::array_t<double, py::array::c_style>;
+
+/// `obj` as a contiguous float64 vector of length n (converted, with the GIL held, when it is
+/// another array-like): a TypeError or ValueError naming `name` otherwise.
+Params as_params(const py::object& obj, Index n, const char* name) {
+  const auto refuse = [&] {
+    return py::type_error(std::string(name) + " must be a 1-D array of real numbers, got " +
+                          std::string(py::str(py::type::of(obj).attr("__name__"))));
+  };
+  // Only booleans, integers and reals convert: a complex w would lose its imaginary part.
+  const auto any = py::array::ensure(obj);
+  if (!any) throw refuse();
+  const char kind = any.dtype().kind();
+  if (kind != 'b' && kind != 'i' && kind != 'u' && kind != 'f') throw refuse();
+  auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(any);
+  if (!a) throw refuse();
+  if (a.ndim() != 1)
+    throw py::value_error(std::string(name) + " must be a 1-D array, got " +
+                          std::to_string(a.ndim()) + "-D");
+  if (a.shape(0) != n)
+    throw py::value_error(std::string(name) + " must have length " + std::to_string(n) +
+                          " (the objective's n_params), got " + std::to_string(a.shape(0)));
+  return a;
+}
+
+/// A read-only view of a checked parameter array, for the core.
+Eigen::Map<const VecX> view(const Params& a) { return {a.data(), a.shape(0)}; }
+
+/// `obj` as a non-empty 1-D array of row indices in [0, n): integers only (a float index is a
+/// mistake, not something to round).
+py::array_t<Index, py::array::c_style> as_rows(const py::object& obj, Index n) {
+  const auto any = py::array::ensure(obj);
+  if (!any || (any.dtype().kind() != 'i' && any.dtype().kind() != 'u' && any.size() > 0))
+    throw py::type_error("rows must be a 1-D array of integer row indices");
+  if (any.ndim() != 1) throw py::value_error("rows must be a 1-D array of row indices");
+  if (any.size() == 0) throw py::value_error("rows must not be empty");
+  // Unsigned indices beyond int64 wrap to negative values here and are refused below.
+  const auto rows = py::array_t<Index, py::array::c_style | py::array::forcecast>::ensure(any);
+  if (!rows) throw py::type_error("rows must be a 1-D array of integer row indices");
+  const Index* r = rows.data();
+  for (Index k = 0; k < rows.shape(0); ++k)
+    if (r[k] < 0 || r[k] >= n)
+      throw py::value_error("rows must hold row indices in [0, " + std::to_string(n) +
+                            "), got " + std::to_string(r[k]));
+  return rows;
+}
+
+void require_hessian(const Objective& f) {
+  if (!f.has_hessian()) throw py::type_error(f.name() + " has no Hessian");
+}
+
+/// The p x p matrix hessian() fills; a MemoryError saying so when it cannot be allocated.
+MatX dense_hessian(Index p) {
+  try {
+    return MatX(p, p);
+  } catch (const std::bad_alloc&) {
+    const auto gigabytes = static_cast<long long>(double(p) * double(p) * 8.0 / 1e9) + 1;
+    const std::string message = "the dense Hessian of " + std::to_string(p) +
+                                " parameters needs " + std::to_string(gigabytes) +
+                                " GB, which cannot be allocated: use hvp(w, v) instead";
+    PyErr_SetString(PyExc_MemoryError, message.c_str());
+    throw py::error_already_set();
+  }
+}
 
 /// Forwards every call to a concrete objective chosen at construction (by scalar type,
 /// memory order and loss): the one place the data objectives' templates are erased.
@@ -63,7 +131,7 @@ class SoftmaxHandle final : public Forwarding {
   Index n_classes_;
 };
 
-/// The sample weights as a pointer the core borrows (null for None), checked first.
+/// The sample weights as a pointer for the core to copy (null for None), checked first.
 template <typename T>
 const T* optional_weights(const py::object& sample_weight, Index n) {
   if (sample_weight.is_none()) return nullptr;
@@ -152,12 +220,13 @@ std::shared_ptr<SoftmaxHandle> make_softmax(const py::array& X, const py::array&
 
 void bind_objectives(py::module_& m) {
   using namespace pybind11::literals;
-  const auto release = py::call_guard<py::gil_scoped_release>();
 
   py::class_<Objective, std::shared_ptr<Objective>>(m, "Objective", R"doc(
 The interface every descend objective implements (a compiled object).
 
-Methods take and return float64 numpy arrays; each releases the GIL while it computes.
+Methods take array-likes of floats and return float64 numpy arrays; each checks the length of
+every argument against ``n_params`` (a ValueError naming it otherwise) and releases the GIL
+while it computes.
 
 - ``value(w)``: R(w)
 - ``gradient(w)``: the gradient of R at w
@@ -181,62 +250,92 @@ Examples
                              "Whether hessian() and hvp() are available.")
       .def_property_readonly("l1_penalty", &Objective::l1,
                              "The L1 penalty value() includes and gradient() leaves out.")
-      .def("value", [](const Objective& f, const CVecRef& w) { return f.value(w); }, "w"_a,
-           release, "R(w).")
-      .def("gradient",
-           [](const Objective& f, const CVecRef& w) {
-             VecX g(f.n_params());
-             f.gradient(w, g);
-             return g;
-           },
-           "w"_a, release, "The gradient of R at w (a new array).")
-      .def("value_and_gradient",
-           [](const Objective& f, const CVecRef& w) {
-             VecX g(f.n_params());
-             const double v = f.value_and_gradient(w, g);
-             return std::make_pair(v, std::move(g));
-           },
-           "w"_a, release, "(R(w), gradient at w), computed in one pass over the data.")
-      .def("hessian",
-           [](const Objective& f, const CVecRef& w) {
-             MatX H(f.n_params(), f.n_params());
-             f.hessian(w, H);
-             return H;
-           },
-           "w"_a, release, "The dense Hessian at w.")
-      .def("hvp",
-           [](const Objective& f, const CVecRef& w, const CVecRef& v) {
-             VecX out(f.n_params());
-             f.hvp(w, v, out);
-             return out;
-           },
-           "w"_a, "v"_a, release, "The Hessian-vector product H(w) v, without forming H.")
-      .def("batch_value_and_gradient",
-           [](const Objective& f, const CVecRef& w,
-              const py::array_t<Index, py::array::c_style | py::array::forcecast>& rows) {
-             if (rows.ndim() != 1) throw std::invalid_argument("rows must be a 1-D array");
-             const Index* idx = rows.data();
-             const Index m = rows.shape(0);
-             VecX g(f.n_params());
-             double v;
-             {
-               py::gil_scoped_release unlocked;
-               v = f.batch_value_and_gradient(w, idx, m, g);
-             }
-             return std::make_pair(v, std::move(g));
-           },
-           "w"_a, "rows"_a,
-           "(value, gradient) on the listed rows: the weighted batch mean plus the penalty.");
+      .def(
+          "value",
+          [](const Objective& f, const py::object& w_obj) {
+            const auto w = as_params(w_obj, f.n_params(), "w");
+            py::gil_scoped_release unlocked;
+            return f.value(view(w));
+          },
+          "w"_a, "R(w).")
+      .def(
+          "gradient",
+          [](const Objective& f, const py::object& w_obj) {
+            const auto w = as_params(w_obj, f.n_params(), "w");
+            VecX g(f.n_params());
+            {
+              py::gil_scoped_release unlocked;
+              f.gradient(view(w), g);
+            }
+            return g;
+          },
+          "w"_a, "The gradient of R at w (a new array).")
+      .def(
+          "value_and_gradient",
+          [](const Objective& f, const py::object& w_obj) {
+            const auto w = as_params(w_obj, f.n_params(), "w");
+            VecX g(f.n_params());
+            double v;
+            {
+              py::gil_scoped_release unlocked;
+              v = f.value_and_gradient(view(w), g);
+            }
+            return std::make_pair(v, std::move(g));
+          },
+          "w"_a, "(R(w), gradient at w), computed in one pass over the data.")
+      .def(
+          "hessian",
+          [](const Objective& f, const py::object& w_obj) {
+            require_hessian(f);
+            const auto w = as_params(w_obj, f.n_params(), "w");
+            MatX H = dense_hessian(f.n_params());
+            {
+              py::gil_scoped_release unlocked;
+              f.hessian(view(w), H);
+            }
+            return H;
+          },
+          "w"_a, "The dense Hessian at w.")
+      .def(
+          "hvp",
+          [](const Objective& f, const py::object& w_obj, const py::object& v_obj) {
+            require_hessian(f);
+            const auto w = as_params(w_obj, f.n_params(), "w");
+            const auto v = as_params(v_obj, f.n_params(), "v");
+            VecX out(f.n_params());
+            {
+              py::gil_scoped_release unlocked;
+              f.hvp(view(w), view(v), out);
+            }
+            return out;
+          },
+          "w"_a, "v"_a, "The Hessian-vector product H(w) v, without forming H.")
+      .def(
+          "batch_value_and_gradient",
+          [](const Objective& f, const py::object& w_obj, const py::object& rows_obj) {
+            if (f.n_samples() < 1)
+              throw py::type_error(f.name() + " is not a sum over samples: it has no batches");
+            const auto w = as_params(w_obj, f.n_params(), "w");
+            const auto rows = as_rows(rows_obj, f.n_samples());
+            VecX g(f.n_params());
+            double v;
+            {
+              py::gil_scoped_release unlocked;
+              v = f.batch_value_and_gradient(view(w), rows.data(), rows.shape(0), g);
+            }
+            return std::make_pair(v, std::move(g));
+          },
+          "w"_a, "rows"_a,
+          "(value, gradient) on the listed rows: the weighted batch mean plus the penalty.");
 
   py::class_<GlmHandle, Objective, std::shared_ptr<GlmHandle>>(m, "Glm")
       .def(py::init(&make_glm), "loss"_a, "X"_a, "y"_a, "sample_weight"_a, "l2"_a,
            "fit_intercept"_a, "n_threads"_a, "l1"_a = 0.0, py::keep_alive<1, 3>(),
-           py::keep_alive<1, 4>(), py::keep_alive<1, 5>());
+           py::keep_alive<1, 4>());
 
   py::class_<SoftmaxHandle, Objective, std::shared_ptr<SoftmaxHandle>>(m, "Softmax")
       .def(py::init(&make_softmax), "X"_a, "y"_a, "n_classes"_a, "sample_weight"_a, "l2"_a,
-           "fit_intercept"_a, "n_threads"_a, py::keep_alive<1, 2>(), py::keep_alive<1, 3>(),
-           py::keep_alive<1, 5>())
+           "fit_intercept"_a, "n_threads"_a, py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
       .def_property_readonly("n_classes", &SoftmaxHandle::n_classes);
 
   py::class_<Quadratic, Objective, std::shared_ptr<Quadratic>>(m, "Quadratic")

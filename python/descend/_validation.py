@@ -13,6 +13,14 @@ import numpy as np
 
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
+#: The range :func:`check_int` accepts unless told otherwise: the compiled core's int64.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+#: Seeds are the one unsigned quantity: SplitMix64's 64-bit state (see :func:`check_seed`).
+UINT64_MAX = 2**64 - 1
+
+#: The most threads a pass may use (``n_threads`` above it is refused; the core caps at it too).
+MAX_THREADS = 1024
+
 
 def _as_numeric_array(value, name):
     if isinstance(value, (str, bytes)):
@@ -26,10 +34,33 @@ def _as_numeric_array(value, name):
     return arr
 
 
+def as_real_array(value, name):
+    """Return `value` as a float64 array (any shape), refusing non-numbers and complex numbers.
+
+    Parameters
+    ----------
+    value : array_like
+    name : str
+        The argument's name, for the message.
+
+    Returns
+    -------
+    ndarray of float64
+
+    Raises
+    ------
+    TypeError
+        If `value` is not an array of booleans, integers or reals.
+    """
+    return _as_numeric_array(value, name).astype(np.float64, copy=False)
+
+
 def _all_finite(arr):
     # A sum reads the array once with no boolean temporary; only when it is not finite
     # (a NaN, an inf, or an overflow of huge values) is the exact element-wise check run.
-    if np.isfinite(arr.sum(dtype=np.float64)):
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = arr.sum(dtype=np.float64)
+    if np.isfinite(total):
         return True
     return bool(np.isfinite(arr).all())
 
@@ -92,16 +123,84 @@ def check_real(value, name, *, low=None, high=None, low_open=False, high_open=Fa
     return value
 
 
-def check_int(value, name, *, low=None):
-    """Return `value` as an int >= low, or raise naming `name`."""
+def _as_int(value, name):
     if isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be an integer, got bool")
     try:
-        value = operator.index(value)
+        return operator.index(value)
     except TypeError:
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}") from None
+
+
+def _describe(bound):
+    return {INT64_MAX: "2**63 - 1 (the largest int64)",
+            UINT64_MAX: "2**64 - 1 (the largest uint64)"}.get(bound, str(bound))
+
+
+def check_int(value, name, *, low=None, high=None):
+    """Return `value` as an int in [low, high], or raise naming `name`.
+
+    Parameters
+    ----------
+    value : int
+        Any integer (Python or numpy); bools and floats are refused.
+    name : str
+        The argument's name, for the messages.
+    low, high : int, optional
+        Inclusive bounds. The value must also fit the core's int64 (``-2**63`` to
+        ``2**63 - 1``): a value the compiled core could not take is refused here with a
+        message, never by a failed conversion. The one exception is an argument named
+        ``seed``, a uint64 (see :func:`check_seed`), which may go up to ``2**64 - 1``.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    TypeError
+        If `value` is not an integer.
+    ValueError
+        If it is outside the range.
+    """
+    value = _as_int(value, name)
+    cap = UINT64_MAX if name == "seed" else INT64_MAX
+    top = cap if high is None else min(high, cap)
     if low is not None and value < low:
         raise ValueError(f"{name} must be >= {low}, got {value}")
+    if value > top:
+        raise ValueError(f"{name} must be <= {_describe(top)}, got {value}")
+    if value < INT64_MIN:
+        raise ValueError(f"{name} must be >= -2**63 (the smallest int64), got {value}")
+    return value
+
+
+def check_seed(value, name="seed"):
+    """Return `value` as a seed: None, or an int in [0, 2**64 - 1] (SplitMix64's state).
+
+    Parameters
+    ----------
+    value : int or None
+    name : str, default "seed"
+
+    Returns
+    -------
+    int or None
+
+    Raises
+    ------
+    TypeError
+        If `value` is neither None nor an integer.
+    ValueError
+        If it is negative or needs more than 64 bits.
+    """
+    if value is None:
+        return None
+    value = _as_int(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    if value > UINT64_MAX:
+        raise ValueError(f"{name} must be <= {_describe(UINT64_MAX)}, got {value}")
     return value
 
 
@@ -113,7 +212,7 @@ def check_bool(value, name):
 
 
 def check_n_threads(value):
-    """None means all cores (0 for the core); otherwise an int >= 1."""
+    """None means all cores (0 for the core); otherwise an int in [1, MAX_THREADS] (1024)."""
     if value is None:
         return 0
-    return check_int(value, "n_threads", low=1)
+    return check_int(value, "n_threads", low=1, high=MAX_THREADS)

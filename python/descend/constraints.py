@@ -18,9 +18,42 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._validation import check_real, check_vector
+from ._validation import as_real_array, check_real, check_vector
 
 __all__ = ["Constraint", "Ball", "Box", "NonNegative", "Simplex", "Projection"]
+
+
+def _frozen_copy(array):
+    """A read-only copy of `array`: later edits of the caller's array cannot reach the set."""
+    copy = np.array(array, dtype=np.float64, copy=True)
+    copy.flags.writeable = False
+    return copy
+
+
+def _refuse_assignment(obj, name):
+    kind = type(obj).__name__
+    raise AttributeError(f"{kind}.{name} is read-only: build a new {kind} instead")
+
+
+class _Parameter:
+    """A read-only attribute of a constraint set, validated when the set was built."""
+
+    def __init__(self, doc):
+        self.__doc__ = doc
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return obj.__dict__["_parameters"][self.name]
+
+    def __set__(self, obj, value):
+        _refuse_assignment(obj, self.name)
+
+    def __delete__(self, obj):
+        _refuse_assignment(obj, self.name)
 
 
 class Constraint:
@@ -56,6 +89,7 @@ class Constraint:
         bool
         """
         x = check_vector(x, "x")
+        tol = check_real(tol, "tol", low=0.0)
         return bool(np.linalg.norm(self.project(x) - x) <= tol * max(1.0, np.linalg.norm(x)))
 
 
@@ -67,7 +101,19 @@ class Ball(Constraint):
     radius : float
         >= 0.
     center : array_like, optional
-        The origin by default.
+        The origin by default. Copied: later changes to your array do not move the ball.
+
+    Attributes
+    ----------
+    radius : float
+    center : ndarray or None
+        Read-only (a read-only copy): build a new Ball for another one.
+
+    Raises
+    ------
+    ValueError
+        For a negative or non-finite radius, or a center with NaN or infinity; projecting an
+        x whose length differs from the center's.
 
     Examples
     --------
@@ -76,9 +122,16 @@ class Ball(Constraint):
     [1.0, 3.0]
     """
 
+    radius = _Parameter("The radius.")
+    center = _Parameter("The center (a read-only copy), or None for the origin.")
+
     def __init__(self, radius, center=None):
-        self.radius = check_real(radius, "radius", low=0.0)
-        self.center = None if center is None else check_vector(center, "center")
+        radius = check_real(radius, "radius", low=0.0)
+        center = None if center is None else _frozen_copy(check_vector(center, "center"))
+        self.__dict__["_parameters"] = {"radius": radius, "center": center}
+
+    def __reduce__(self):
+        return (type(self), (self.radius, self.center))
 
     def _core_projection(self):
         p = _core.Projection()
@@ -89,32 +142,71 @@ class Ball(Constraint):
         return p
 
     def __repr__(self):
-        return f"Ball(radius={self.radius})"
+        if self.center is None:
+            return f"Ball(radius={self.radius})"
+        return f"Ball(radius={self.radius}, center of length {self.center.size})"
 
 
 class Box(Constraint):
     """The box ``lower <= x <= upper`` (element-wise).
 
+    Each bound is a scalar (the same bound on every coordinate) or an array with one bound per
+    coordinate, broadcast as ``numpy.clip`` and ``scipy.optimize.Bounds`` do: ``Box(-0.1, 0.2)``
+    fits an x of any length, ``Box(0.0, [1.0, 2.0])`` an x of length 2. Whether the lengths
+    fit x is checked when the box is used.
+
     Parameters
     ----------
-    lower, upper : array_like
-        Bounds of the same length with ``lower <= upper``; ``-inf``/``inf`` allowed.
+    lower, upper : float or array_like
+        Bounds with ``lower <= upper``; ``-inf``/``inf`` allowed, NaN not. Two arrays must have
+        the same length. Copied: later changes to your arrays do not move the box.
+
+    Attributes
+    ----------
+    lower, upper : ndarray
+        Read-only copies (length 1 for a scalar bound): build a new Box for other bounds.
+
+    Raises
+    ------
+    TypeError
+        If a bound is not numeric.
+    ValueError
+        For NaN, ``lower > upper``, bounds of different lengths, or more than one dimension;
+        projecting an x whose length fits neither bound.
 
     Examples
     --------
     >>> from descend.constraints import Box
     >>> Box([0.0, 0.0], [1.0, 2.0]).project([-1.0, 3.0]).tolist()
     [0.0, 2.0]
+    >>> Box(-0.1, 0.2).project([1.0, 0.0, -1.0]).tolist()
+    [0.2, 0.0, -0.1]
     """
 
+    lower = _Parameter("The lower bounds (a read-only copy; length 1 for a scalar).")
+    upper = _Parameter("The upper bounds (a read-only copy; length 1 for a scalar).")
+
     def __init__(self, lower, upper):
-        lower = np.asarray(lower, dtype=np.float64).ravel()
-        upper = np.asarray(upper, dtype=np.float64).ravel()
-        if lower.shape != upper.shape or lower.size == 0:
-            raise ValueError("lower and upper must be non-empty and of the same length")
-        if np.isnan(lower).any() or np.isnan(upper).any() or (lower > upper).any():
-            raise ValueError("the box needs lower <= upper, without NaN")
-        self.lower, self.upper = lower, upper
+        lower, upper = self._bound(lower, "lower"), self._bound(upper, "upper")
+        if lower.size != upper.size and lower.size != 1 and upper.size != 1:
+            raise ValueError(f"lower and upper must have the same length or be scalars, got "
+                             f"lengths {lower.size} and {upper.size}")
+        if (lower > upper).any():
+            raise ValueError("the box needs lower <= upper")
+        self.__dict__["_parameters"] = {"lower": _frozen_copy(lower),
+                                        "upper": _frozen_copy(upper)}
+
+    @staticmethod
+    def _bound(value, name):
+        arr = as_real_array(value, name)
+        if arr.ndim > 1:
+            raise ValueError(f"{name} must be a scalar or a 1-D array, got shape {arr.shape}")
+        arr = arr.reshape(-1)
+        if arr.size == 0:
+            raise ValueError(f"{name} must not be empty")
+        if np.isnan(arr).any():
+            raise ValueError(f"{name} contains NaN (the box needs lower <= upper, without NaN)")
+        return arr
 
     def _core_projection(self):
         p = _core.Projection()
@@ -122,8 +214,13 @@ class Box(Constraint):
         p.lower, p.upper = self.lower, self.upper
         return p
 
+    def __reduce__(self):
+        return (type(self), (self.lower, self.upper))
+
     def __repr__(self):
-        return f"Box(n={self.lower.size})"
+        if self.lower.size == 1 and self.upper.size == 1:
+            return f"Box(lower={self.lower[0]}, upper={self.upper[0]})"
+        return f"Box(n={max(self.lower.size, self.upper.size)})"
 
 
 class NonNegative(Constraint):
@@ -204,10 +301,13 @@ class Projection(Constraint):
         ndarray
         """
         x = check_vector(x, "x")
-        out = np.asarray(self.function(x.copy()), dtype=np.float64)
+        out = as_real_array(self.function(x.copy()), "the projection's result")
         if out.shape != x.shape or not np.isfinite(out).all():
             raise ValueError("the projection must return a finite array of x's length")
         return out
+
+    def __repr__(self):
+        return f"Projection({self.function!r})"
 
 
 def as_constraint(value, name="constraint"):

@@ -1,7 +1,8 @@
 """Parameter initialisers (the lectures' initialisation), reproducible from a seed.
 
 Each returns a float64 array drawn with ``numpy.random.default_rng(seed)``: the same seed gives
-the same array on every platform.
+the same array on every platform. Seeds are integers in [0, 2**64 - 1] and shapes positive
+integers; anything else is a TypeError or ValueError naming the argument.
 
 Examples
 --------
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import check_int, check_real
+from ._validation import check_int, check_real, check_seed
 
 __all__ = ["uniform", "normal", "he", "glorot", "bias"]
 
@@ -33,7 +34,7 @@ def _shape(shape):
 
 
 def _rng(seed):
-    return np.random.default_rng(None if seed is None else check_int(seed, "seed", low=0))
+    return np.random.default_rng(check_seed(seed))
 
 
 def uniform(shape, eps=0.1, seed=None):
@@ -45,6 +46,7 @@ def uniform(shape, eps=0.1, seed=None):
     eps : float, default 0.1
         Half-width, > 0.
     seed : int, optional
+        In [0, 2**64 - 1]; fresh entropy when omitted.
 
     Returns
     -------
@@ -70,6 +72,7 @@ def normal(shape, eps=0.1, seed=None):
     eps : float, default 0.1
         Standard deviation, > 0.
     seed : int, optional
+        In [0, 2**64 - 1]; fresh entropy when omitted.
 
     Returns
     -------
@@ -96,6 +99,7 @@ def he(fan_in, shape, seed=None):
         M, the number of inputs of each unit, >= 1.
     shape : int or tuple of int
     seed : int, optional
+        In [0, 2**64 - 1]; fresh entropy when omitted.
 
     Returns
     -------
@@ -122,6 +126,7 @@ def glorot(fan_in, fan_out, shape=None, seed=None):
     shape : int or tuple of int, optional
         Defaults to (fan_out, fan_in).
     seed : int, optional
+        In [0, 2**64 - 1]; fresh entropy when omitted.
 
     Returns
     -------
@@ -136,7 +141,8 @@ def glorot(fan_in, fan_out, shape=None, seed=None):
     fan_in = check_int(fan_in, "fan_in", low=1)
     fan_out = check_int(fan_out, "fan_out", low=1)
     limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return _rng(seed).uniform(-limit, limit, size=_shape(shape or (fan_out, fan_in)))
+    return _rng(seed).uniform(-limit, limit,
+                              size=_shape((fan_out, fan_in) if shape is None else shape))
 
 
 def bias(shape, value=0.01):

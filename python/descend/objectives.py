@@ -2,7 +2,21 @@
 
 Each is a compiled object with the same methods (``value``, ``gradient``,
 ``value_and_gradient``, ``hessian``, ``hvp``) that every solver of :func:`descend.minimize`
-works with. Arguments are validated here; the arrays are then borrowed by the C++ core.
+works with. Arguments are validated here; X and y are then borrowed by the C++ core, the
+sample weights copied. What an objective was built with (``X``, ``y``, ``l2``, ...) is
+read-only: the compiled object cannot follow a change, so build a new objective instead.
+
+Limits, each refused with a ValueError naming the argument:
+
+- entries of X (and the targets of :class:`LeastSquares`) at most ``sqrt(max) / 1e4`` in
+  magnitude for X's float type (about 1.3e150 for float64, 1.8e15 for float32), so that the
+  sums of squares a gradient step size, a Hessian or an hvp forms cannot overflow; rescale the
+  data (e.g. ``sklearn.preprocessing.StandardScaler``) beyond that;
+- sample weights finite, >= 0 and not all zero; any finite magnitude is fine (1e307 too), as
+  the stored copy is divided by the largest weight, which leaves the weighted mean unchanged;
+- :class:`Softmax`: labels integers in ``[0, n_classes)`` and ``n_classes * p`` at most
+  ``2**31`` parameters (:data:`MAX_SOFTMAX_PARAMS`);
+- ``n_threads`` at most 1024.
 """
 
 from __future__ import annotations
@@ -19,38 +33,123 @@ from ._validation import (
     check_vector,
 )
 
-__all__ = ["Objective", "LeastSquares", "Logistic", "Quadratic", "Softmax"]
+__all__ = ["Objective", "LeastSquares", "Logistic", "Quadratic", "Softmax", "MAX_SOFTMAX_PARAMS"]
 
 #: The base class of every compiled objective (useful for ``isinstance`` checks).
 Objective = _core.Objective
 
+#: The most parameters (``n_classes * p``) a :class:`Softmax` objective may have: 2**31, one
+#: gradient of 16 GiB. A label such as 1e10 would otherwise ask for 1e10 classes.
+MAX_SOFTMAX_PARAMS = 2**31
+
+
+class _Argument:
+    """A read-only attribute holding what an objective was built with.
+
+    Reading gives the validated value; assigning or deleting raises AttributeError, because the
+    compiled objective was built from the value and would not follow a change.
+    """
+
+    def __init__(self, doc, compiled=None):
+        self.__doc__ = doc
+        self.compiled = compiled  # a read-only property of the compiled class to read through
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        if self.compiled is not None:
+            return self.compiled.__get__(obj)
+        return obj.__dict__["_arguments"][self.name]
+
+    def _refuse(self, obj):
+        kind = type(obj).__name__
+        raise AttributeError(
+            f"{kind}.{self.name} is read-only: the compiled objective was built with it and "
+            f"would not follow a change; build a new objective instead, e.g. "
+            f"{kind}(..., {self.name}=...)")
+
+    def __set__(self, obj, value):
+        self._refuse(obj)
+
+    def __delete__(self, obj):
+        self._refuse(obj)
+
+
+def _check_magnitude(arr, name, dtype=None):
+    """Refuse entries whose squares (summed over many rows) would overflow `dtype`'s range.
+
+    `dtype` is the float type the core computes in (arr's own by default).
+    """
+    dtype = arr.dtype if dtype is None else np.dtype(dtype)
+    limit = float(np.sqrt(np.finfo(dtype).max)) / 1e4
+    # max and min read the array without an n x d temporary (no abs).
+    top = max(float(arr.max()), -float(arr.min()))
+    if top > limit:
+        raise ValueError(
+            f"{name} has entries of magnitude {top:.3g}, above {limit:.3g} for {dtype}: their "
+            f"squares would overflow in the gradient, Hessian and step-size computations; "
+            f"rescale {name} (e.g. with sklearn.preprocessing.StandardScaler)")
+
+
+def _check_weights(sample_weight, n, dtype):
+    """The sample weights as a read-only copy in `dtype`, checked in float64 first.
+
+    Weights that do not fit `dtype` (float32 beyond 3.4e38, or all below 1e-30) are divided by
+    the largest first, which leaves the weighted mean unchanged.
+    """
+    sw = check_vector(sample_weight, "sample_weight", size=n, dtype=np.float64,
+                      size_hint="one per row of X")
+    if (sw < 0).any():
+        raise ValueError("sample_weight must be >= 0")
+    top = sw.max()
+    if not top > 0:  # all >= 0: the sum is > 0 iff the largest is
+        raise ValueError("sample_weight must not be all zero")
+    info = np.finfo(dtype)
+    if top > info.max or top < 1e-30:
+        sw = sw / top
+    sw = sw.astype(dtype)  # always a copy: later edits of the caller's array cannot reach us
+    sw.flags.writeable = False
+    return sw
+
 
 def _check_data_arguments(X, l2, fit_intercept, sample_weight, n_threads):
-    """Validate the arguments every data objective shares; returns them converted."""
+    """Validate the arguments every data objective shares; returns them converted.
+
+    The sample weights come back as a read-only copy (the caller's array may change later).
+    """
     X = check_matrix(X, "X")
+    _check_magnitude(X, "X")
     l2 = check_real(l2, "l2", low=0.0)
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
     if sample_weight is not None:
-        sample_weight = check_vector(sample_weight, "sample_weight", size=X.shape[0],
-                                     dtype=X.dtype, size_hint="one per row of X")
-        if (sample_weight < 0).any():
-            raise ValueError("sample_weight must be >= 0")
-        if not sample_weight.sum() > 0:
-            raise ValueError("sample_weight must not be all zero")
+        sample_weight = _check_weights(sample_weight, X.shape[0], X.dtype)
     return X, l2, fit_intercept, sample_weight, check_n_threads(n_threads)
 
 
-def _keep_data_arguments(objective, X, y, l2, fit_intercept, sample_weight, n_threads):
-    """Keep the validated arguments on the objective (they also keep the arrays alive)."""
-    objective.X, objective.y, objective.l2 = X, y, l2
-    objective.fit_intercept, objective.sample_weight = fit_intercept, sample_weight
-    objective.n_threads = n_threads
+def _keep_data_arguments(objective, **arguments):
+    """Keep the validated arguments on the objective, read-only (X and y stay alive with it).
+
+    X and y are the arrays the core borrows (``f.X is X`` when X needed no conversion): the
+    objective reads their memory on every call, so a change to their values is seen, which is
+    what borrowing means; the attributes themselves cannot be rebound.
+    """
+    objective.__dict__["_arguments"] = arguments
 
 
 class _DataObjective(_core.Glm):
     """Shared construction of the empirical risks over a data matrix X."""
 
     _loss = ""
+    X = _Argument("The data matrix (borrowed: the array passed in when no conversion was needed).")
+    y = _Argument("The targets, in X's dtype and the loss's coding (borrowed like X).")
+    l2 = _Argument("The ridge penalty.")
+    l1 = _Argument("The L1 penalty.")
+    fit_intercept = _Argument("Whether an intercept is the last parameter.")
+    sample_weight = _Argument("A read-only copy of the sample weights, or None.")
+    n_threads = _Argument("The n_threads asked for (None: all cores).")
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_threads=None,
                  l1=0.0):
@@ -59,12 +158,14 @@ class _DataObjective(_core.Glm):
         y = self._check_targets(y, X.shape[0], X.dtype)
         l1 = check_real(l1, "l1", low=0.0)
         super().__init__(self._loss, X, y, sample_weight, l2, fit_intercept, threads, l1)
-        self.l1 = l1
-        _keep_data_arguments(self, X, y, l2, fit_intercept, sample_weight, n_threads)
+        _keep_data_arguments(self, X=X, y=y, l2=l2, fit_intercept=fit_intercept,
+                             sample_weight=sample_weight, n_threads=n_threads, l1=l1)
 
     @staticmethod
     def _check_targets(y, n, dtype):
-        return check_vector(y, "y", size=n, dtype=dtype, size_hint="one per row of X")
+        y = check_vector(y, "y", size=n, dtype=np.float64, size_hint="one per row of X")
+        _check_magnitude(y, "y", dtype)  # before the cast, which would overflow
+        return y.astype(dtype, copy=False)
 
     @property
     def n_features(self):
@@ -99,8 +200,10 @@ class LeastSquares(_DataObjective):
     Parameters
     ----------
     X : array_like, shape (n_samples, n_features)
-        float64 or float32, C- or Fortran-ordered: used in place, without a copy. Any other
-        dtype or a non-contiguous view is copied once into a contiguous float64 array.
+        float64 or float32, C- or Fortran-ordered: used in place, without a copy (so do not
+        change it while the objective is in use). Any other dtype or a non-contiguous view is
+        copied once into a contiguous float64 array. Entries up to about 1.3e150 in magnitude
+        (float64; 1.8e15 for float32), see the module notes.
     y : array_like, shape (n_samples,)
         Targets; converted to X's dtype (a copy of y, not of X, when the dtypes differ).
     l2 : float, default 0.0
@@ -108,21 +211,30 @@ class LeastSquares(_DataObjective):
     fit_intercept : bool, default False
         Append an unpenalised intercept as the last parameter.
     sample_weight : array_like, shape (n_samples,), optional
-        Non-negative weights s_i (all ones when omitted).
+        Non-negative weights s_i (all ones when omitted), finite and not all zero. Copied
+        (in X's dtype; for float32 X, weights beyond float32's range are first divided by the
+        largest): later changes to your array do not reach the objective.
     n_threads : int, optional
-        Threads for large passes over X; all cores by default.
+        Threads for large passes over X, 1 to 1024; all cores by default.
     l1 : float, default 0.0
         An L1 penalty ``l1 ||w||_1`` (not on the intercept), >= 0. ``value`` includes it;
         ``gradient`` is the gradient of the smooth part only: the first-order methods handle
         the L1 term by a proximal step (soft thresholding) after each step, which gives
         exact zeros. Second-order methods refuse an objective with ``l1 > 0``.
 
+    Attributes
+    ----------
+    X, y, l2, l1, fit_intercept, sample_weight, n_threads
+        What the objective was built with, read-only (assigning raises AttributeError: build
+        a new objective instead).
+
     Raises
     ------
     TypeError
         If X, y or sample_weight are not numeric arrays.
     ValueError
-        For wrong shapes, empty data, NaN or infinity, negative ``l2`` or weights.
+        For wrong shapes, empty data, NaN or infinity, entries too large to square, negative
+        ``l2`` or weights, ``n_threads`` out of [1, 1024].
 
     Examples
     --------
@@ -215,17 +327,24 @@ class Softmax(_core.Softmax):
     fit_intercept : bool, default False
         One unpenalised intercept per class.
     sample_weight : array_like, shape (n_samples,), optional
-        Non-negative weights.
+        Non-negative weights (copied).
     n_classes : int, optional
-        K; by default ``max(y) + 1``. Must be at least 2 and larger than every label.
+        K; by default ``max(y) + 1``. Must be at least 2, larger than every label, and
+        ``K * p`` (p = n_features, plus 1 with an intercept) at most
+        :data:`MAX_SOFTMAX_PARAMS` = 2**31.
     n_threads : int, optional
-        Threads for large passes over X; all cores by default.
+        Threads for large passes over X, 1 to 1024; all cores by default.
+
+    Attributes
+    ----------
+    X, y, l2, fit_intercept, sample_weight, n_threads, n_classes
+        What the objective was built with, read-only.
 
     Raises
     ------
     ValueError
-        If the labels are not integers in 0..K-1, and for the bad inputs of
-        :class:`LeastSquares`.
+        If the labels are not integers in 0..K-1, K exceeds the parameter cap, and for the
+        bad inputs of :class:`LeastSquares`.
 
     Examples
     --------
@@ -237,25 +356,41 @@ class Softmax(_core.Softmax):
     (3, 3)
     """
 
+    X = _Argument("The data matrix (borrowed: the array passed in when no conversion was needed).")
+    y = _Argument("The labels, as int64 (borrowed like X).")
+    l2 = _Argument("The ridge penalty.")
+    fit_intercept = _Argument("Whether each class has an intercept (the last column of W).")
+    sample_weight = _Argument("A read-only copy of the sample weights, or None.")
+    n_threads = _Argument("The n_threads asked for (None: all cores).")
+    n_classes = _Argument("K, the number of classes.", _core.Softmax.n_classes)
+
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_classes=None,
                  n_threads=None):
         X, l2, fit_intercept, sample_weight, threads = _check_data_arguments(
             X, l2, fit_intercept, sample_weight, n_threads)
+        per_class = X.shape[1] + (1 if fit_intercept else 0)
+        max_classes = MAX_SOFTMAX_PARAMS // per_class
         y = check_vector(y, "y", size=X.shape[0], size_hint="one per row of X")
         if (y != np.round(y)).any() or (y < 0).any():
             raise ValueError("y must hold integer class labels 0, 1, ..., K-1")
-        labels = y.astype(np.int64)
-        top = int(labels.max())
+        top = y.max()  # compared before the cast: a label beyond int64 must not wrap
+        if n_classes is not None:
+            n_classes = check_int(n_classes, "n_classes", low=2, high=max_classes)
+            if top >= n_classes:
+                raise ValueError(f"y holds label {top:.17g}, which needs n_classes > {top:.17g}")
+        elif top >= max_classes:
+            raise ValueError(
+                f"y holds label {top:.17g}: labels must be integers in [0, n_classes) with "
+                f"n_classes * {per_class} parameters per class at most 2**31, so at most "
+                f"{max_classes - 1}")
+        labels = np.ascontiguousarray(y, dtype=np.int64)
         if n_classes is None:
-            n_classes = top + 1
+            n_classes = int(top) + 1
             if n_classes < 2:
                 raise ValueError("y must contain at least two classes (labels 0 and 1)")
-        else:
-            n_classes = check_int(n_classes, "n_classes", low=2)
-            if top >= n_classes:
-                raise ValueError(f"y holds label {top}, which needs n_classes > {top}")
         super().__init__(X, labels, n_classes, sample_weight, l2, fit_intercept, threads)
-        _keep_data_arguments(self, X, labels, l2, fit_intercept, sample_weight, n_threads)
+        _keep_data_arguments(self, X=X, y=labels, l2=l2, fit_intercept=fit_intercept,
+                             sample_weight=sample_weight, n_threads=n_threads)
 
     @property
     def n_features(self):
@@ -263,8 +398,18 @@ class Softmax(_core.Softmax):
         return self.X.shape[1]
 
     def coef_matrix(self, w):
-        """Return the flat parameter vector `w` as the (n_classes, p) matrix it stands for."""
-        return np.asarray(w, dtype=np.float64).reshape(self.n_classes, -1)
+        """Return the flat parameter vector `w` as the (n_classes, p) matrix it stands for.
+
+        Parameters
+        ----------
+        w : array_like, shape (n_params,)
+
+        Returns
+        -------
+        ndarray, shape (n_classes, n_params // n_classes)
+        """
+        w = check_vector(w, "w", size=self.n_params, size_hint="the objective's n_params")
+        return w.reshape(self.n_classes, -1)
 
     def __reduce__(self):
         args = (self.X, self.y, self.l2, self.fit_intercept, self.sample_weight, self.n_classes,
@@ -292,6 +437,11 @@ class Quadratic(_core.Quadratic):
     c : float, default 0.0
         Constant term.
 
+    Attributes
+    ----------
+    A, b, c
+        Read-only (assigning raises AttributeError: build a new Quadratic instead).
+
     Raises
     ------
     ValueError
@@ -304,6 +454,10 @@ class Quadratic(_core.Quadratic):
     >>> f.gradient(np.array([1.0, 0.0]))
     array([0., 0.])
     """
+
+    A = _Argument("The matrix A (a read-only view of the compiled copy).", _core.Quadratic.A)
+    b = _Argument("The linear term b (a read-only view of the compiled copy).", _core.Quadratic.b)
+    c = _Argument("The constant term c.", _core.Quadratic.c)
 
     def __init__(self, A, b=None, c=0.0):
         A = check_matrix(A, "A", allow_float32=False)

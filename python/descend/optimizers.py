@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._validation import check_bool, check_real
+from ._validation import as_real_array, check_bool, check_int, check_real
 
 __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW"]
 
@@ -28,11 +28,25 @@ __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW"]
 def as_lr(value, name="lr"):
     """A learning rate: a number > 0, or an array of per-coordinate rates > 0."""
     if isinstance(value, (list, tuple, np.ndarray)):
-        rates = np.asarray(value, dtype=np.float64).ravel()
+        rates = as_real_array(value, name).ravel()
         if rates.size == 0 or not np.isfinite(rates).all() or (rates <= 0).any():
             raise ValueError(f"{name} must hold finite rates > 0")
         return rates
     return np.array([check_real(value, name, low=0.0, low_open=True)])
+
+
+def _betas(value):
+    """Adam's (beta1, beta2): a pair of numbers (each checked in [0, 1) when the rule is built)."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError("betas must be a pair of numbers (beta1, beta2)")
+    try:
+        pair = tuple(value)
+    except TypeError:
+        raise TypeError(f"betas must be a pair of numbers (beta1, beta2), got "
+                        f"{type(value).__name__}") from None
+    if len(pair) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {len(pair)} values")
+    return pair
 
 
 def unit(value, name):
@@ -86,16 +100,67 @@ class _Optimizer:
         return {"hyperparameters": dict(self._hyper), "state": state}
 
     def load_state_dict(self, state_dict):
-        """Restore what :meth:`state_dict` returned."""
-        self._hyper = dict(state_dict["hyperparameters"])
-        self._stepper = self._build(self._hyper)
-        if state_dict["state"]:
-            self._stepper.set_state(dict(state_dict["state"]))
+        """Restore what :meth:`state_dict` returned (checked before anything changes).
+
+        Parameters
+        ----------
+        state_dict : dict
+            ``{"hyperparameters": {...}, "state": {...}}`` as :meth:`state_dict` returns it.
+            Hyperparameters left out keep their current values; an empty state starts fresh.
+
+        Raises
+        ------
+        TypeError
+            If it is not such a dict, or a value has the wrong type.
+        ValueError
+            For unknown or missing keys, bad hyperparameters, or state vectors that are not
+            finite or differ in length.
+        """
+        if not isinstance(state_dict, dict) or set(state_dict) != {"hyperparameters", "state"}:
+            raise TypeError("state_dict must be a dict with the keys 'hyperparameters' and "
+                            "'state', as state_dict() returns it")
+        hyper, state = state_dict["hyperparameters"], state_dict["state"]
+        if not isinstance(hyper, dict) or not isinstance(state, dict):
+            raise TypeError("state_dict['hyperparameters'] and state_dict['state'] must be dicts")
+        unknown = set(hyper) - set(self._hyper)
+        if unknown:
+            raise ValueError(f"unknown hyperparameters for {type(self).__name__}: "
+                             f"{sorted(unknown)}")
+        hyper = {**self._hyper, **hyper}
+        stepper = self._build(hyper)  # checks every hyperparameter
+        if state:
+            stepper.set_state(self._checked_state(state, stepper.state()))
+        self._hyper, self._stepper = hyper, stepper
+
+    def _checked_state(self, state, template):
+        if set(state) != set(template):
+            raise ValueError(f"state_dict['state'] for {type(self).__name__} must have the keys "
+                             f"{sorted(template)}, got {sorted(state)}")
+        checked, lengths = {}, set()
+        for key, value in state.items():
+            if key == "t":
+                checked[key] = check_int(value, "state['t']", low=0)
+            elif key == "started":
+                checked[key] = check_bool(value, "state['started']")
+            else:
+                try:
+                    arr = np.array(value, dtype=np.float64, copy=True)
+                except (TypeError, ValueError):
+                    raise TypeError(f"state[{key!r}] must be an array of numbers") from None
+                if arr.ndim != 1 or not np.isfinite(arr).all():
+                    raise ValueError(f"state[{key!r}] must be a finite 1-D array")
+                lengths.add(arr.size)
+                checked[key] = arr
+        if len(lengths) > 1:
+            raise ValueError("the state vectors must have the same length")
+        return checked
 
     def __getstate__(self):
         return self.state_dict()
 
     def __setstate__(self, state):
+        # Pickling and copy.deepcopy go through state_dict(): the state round-trips exactly.
+        self._hyper = dict(state["hyperparameters"])
         self.load_state_dict(state)
 
     def __repr__(self):
@@ -275,7 +340,7 @@ class Adam(_Optimizer):
     _kind = "adam"
 
     def __init__(self, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay)
+        super().__init__(lr=lr, betas=_betas(betas), eps=eps, weight_decay=weight_decay)
 
 
 class AdamW(Adam):

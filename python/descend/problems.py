@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
-from ._validation import check_int
-from .objectives import Quadratic
+from ._validation import as_real_array, check_int
+from .objectives import Quadratic, _Argument
 
 __all__ = [
     "AbsoluteDeviation",
@@ -40,8 +40,11 @@ class Polynomial1D(_core.Polynomial1D):
     2.0
     """
 
+    coefficients = _Argument("The coefficients, constant term first.",
+                             _core.Polynomial1D.coefficients)
+
     def __init__(self, coefficients):
-        coef = np.asarray(coefficients, dtype=np.float64).ravel()
+        coef = as_real_array(coefficients, "coefficients").ravel()
         if coef.size == 0 or not np.isfinite(coef).all():
             raise ValueError("coefficients must be a non-empty sequence of finite numbers")
         super().__init__(coef.tolist())
@@ -62,7 +65,12 @@ class Rosenbrock(_core.Rosenbrock):
     Parameters
     ----------
     dim : int, default 2
-        Number of parameters.
+        Number of parameters, >= 2.
+
+    Attributes
+    ----------
+    dim : int
+        Read-only: build a new Rosenbrock for another dimension.
 
     Examples
     --------
@@ -71,9 +79,12 @@ class Rosenbrock(_core.Rosenbrock):
     0.0
     """
 
+    dim = _Argument("The number of parameters.")
+
     def __init__(self, dim=2):
-        self.dim = check_int(dim, "dim", low=2)
-        super().__init__(self.dim)
+        dim = check_int(dim, "dim", low=2)
+        super().__init__(dim)
+        self.__dict__["_arguments"] = {"dim": dim}
 
     def __reduce__(self):
         return (type(self), (self.dim,))
@@ -101,6 +112,9 @@ class AbsoluteDeviation(_core.AbsoluteDeviation):
     >>> f.value([0.0, 0.0]), f.gradient([0.0, 0.0]).tolist()
     (3.0, [-1.0, 1.0])
     """
+
+    center = _Argument("The minimiser (a read-only view of the compiled copy).",
+                       _core.AbsoluteDeviation.center)
 
     def __init__(self, center):
         from ._validation import check_vector

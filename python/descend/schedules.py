@@ -15,19 +15,128 @@ Examples
 
 from __future__ import annotations
 
+import copyreg
+
 from . import _core
 from ._validation import check_int, check_real
 
 __all__ = ["constant", "step", "exponential", "inverse", "cosine", "Schedule"]
 
-#: The compiled schedule type; ``schedule.factor(t)`` gives its factor at step t.
-Schedule = _core.Schedule
+_KINDS = ("constant", "step", "exponential", "inverse", "cosine")
+
+
+def _check_kind(value, name):
+    if isinstance(value, _core.Schedule.Kind):
+        return value
+    if isinstance(value, str) and value in _KINDS:
+        return getattr(_core.Schedule.Kind, value)
+    raise ValueError(f"{name} must be one of {', '.join(_KINDS)}, got {value!r}")
+
+
+# Each field, with the check its assignment goes through (the compiled type would otherwise
+# give a raw conversion error for an integer beyond int64 or a string).
+_FIELDS = {
+    "kind": _check_kind,
+    "gamma": lambda v, n: check_real(v, n, low=0.0, high=1.0, low_open=True),
+    "step_size": lambda v, n: check_int(v, n, low=1),
+    "decay": lambda v, n: check_real(v, n, low=0.0),
+    "power": lambda v, n: check_real(v, n, low=0.0, low_open=True),
+    "period": lambda v, n: check_int(v, n, low=1),
+    "min_factor": lambda v, n: check_real(v, n, low=0.0, high=1.0),
+    "warmup": lambda v, n: check_int(v, n, low=0),
+}
+
+
+def _field(name, check):
+    base = getattr(_core.Schedule, name)
+
+    def get(self):
+        return base.__get__(self)
+
+    def set_(self, value):
+        base.__set__(self, check(value, name))
+
+    return property(get, set_, doc=f"The schedule's {name} (checked when assigned).")
+
+
+class Schedule(_core.Schedule):
+    """A learning-rate schedule: ``factor(t)`` multiplies the base rate at step t.
+
+    Build one with :func:`constant`, :func:`step`, :func:`exponential`, :func:`inverse` or
+    :func:`cosine`. Its fields (``kind``, ``gamma``, ``step_size``, ``decay``, ``power``,
+    ``period``, ``min_factor``, ``warmup``) may be assigned, each checked as the functions
+    check it. A schedule pickles and deep-copies (for Dask, multiprocessing, estimators).
+
+    Examples
+    --------
+    >>> import pickle, descend
+    >>> s = descend.schedules.step(2, 0.5)
+    >>> pickle.loads(pickle.dumps(s)).factor(4)
+    0.25
+    """
+
+    def factor(self, t):
+        """Return the factor at step `t`.
+
+        Parameters
+        ----------
+        t : int
+            The step (epoch or iteration), >= 0.
+
+        Returns
+        -------
+        float
+        """
+        return super().factor(check_int(t, "t", low=0))
+
+    def _fields(self):
+        return {name: getattr(self, name) for name in _FIELDS}
+
+    def __reduce__(self):
+        fields = self._fields()
+        fields["kind"] = fields["kind"].name
+        return (_rebuild, (type(self), fields))
+
+    def __eq__(self, other):
+        if not isinstance(other, _core.Schedule):
+            return NotImplemented
+        return all(getattr(self, n) == getattr(other, n) for n in _FIELDS)
+
+    __hash__ = None
+
+    def __repr__(self):
+        fields = self._fields()
+        args = ", ".join(f"{k}={v!r}" for k, v in fields.items() if k != "kind")
+        return f"Schedule(kind={fields['kind'].name!r}, {args})"
+
+
+for _name, _check in _FIELDS.items():
+    setattr(Schedule, _name, _field(_name, _check))
+del _name, _check
+
+
+def _rebuild(cls, fields):
+    """Unpickle a Schedule: a new one with the same fields, each checked again."""
+    s = cls()
+    for name, value in fields.items():
+        setattr(s, name, value)
+    return s
+
+
+def _reduce_core(schedule):
+    # A _core.Schedule built directly pickles as the public Schedule with the same fields.
+    fields = {name: getattr(schedule, name) for name in _FIELDS}
+    fields["kind"] = fields["kind"].name
+    return (_rebuild, (Schedule, fields))
+
+
+copyreg.pickle(_core.Schedule, _reduce_core)
 
 
 def _make(kind, warmup, **params):
-    s = _core.Schedule()
-    s.kind = getattr(_core.Schedule.Kind, kind)
-    s.warmup = check_int(warmup, "warmup", low=0)
+    s = Schedule()
+    s.kind = kind
+    s.warmup = warmup
     for name, value in params.items():
         setattr(s, name, value)
     return s

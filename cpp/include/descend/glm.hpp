@@ -4,7 +4,8 @@
 ///   R(w, b) = (1/S) sum_i s_i loss(x_i.w + b, y_i) + (l2/2) ||w||^2,   S = sum_i s_i
 ///
 /// with the intercept b, when fitted, stored as the last parameter and not penalised.
-/// X is borrowed (float or double, row- or column-major), never copied. Every pass walks X
+/// X and y are borrowed (float or double, row- or column-major), never copied; the sample
+/// weights are copied, divided by their largest (normalised_weights). Every pass walks X
 /// in blocks of rows small enough to stay in cache, so a gradient reads X from memory once:
 /// z = X_b w + b, then z <- s * loss'(z), then g += X_b' z, on the same cached block.
 /// Large passes are split over threads by contiguous row ranges.
@@ -31,11 +32,13 @@ class Glm final : public Objective {
   using RowMatrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
   /// X: n x d data in the memory order `Order`; y: n targets (already in the loss's coding);
-  /// sample_weight: n non-negative weights or null (all ones); l2 >= 0; n_threads <= 0: all cores.
-  /// The pointers must stay valid for the life of the objective (the binding keeps the arrays).
+  /// sample_weight: n non-negative weights or null (all ones), copied; l2 >= 0;
+  /// n_threads <= 0: all cores. X and y must stay valid for the life of the objective (the
+  /// binding keeps the arrays).
   Glm(const T* X, Index n, Index d, const T* y, const T* sample_weight, double l2,
       bool fit_intercept, int n_threads, double l1 = 0.0)
-      : X_(X, n, d), y_(y), sw_(sample_weight), n_(n), d_(d),
+      : X_(X, n, d), y_(y), weights_(normalised_weights(sample_weight, n)),
+        sw_(weights_.empty() ? nullptr : weights_.data()), n_(n), d_(d),
         p_(d + (fit_intercept ? 1 : 0)), l2_(l2), l1_(l1), fit_intercept_(fit_intercept),
         n_threads_(resolve_threads(n_threads)) {
     weight_sum_ = check_data_and_weigh(n, d, sw_, l2);
@@ -46,6 +49,9 @@ class Glm final : public Objective {
     block_rows_ = Order == Eigen::RowMajor ? std::clamp<Index>(Index(16384) / row_bytes, 8, 4096)
                                            : std::clamp<Index>(Index(262144) / row_bytes, 256, 8192);
   }
+
+  Glm(const Glm&) = delete;  // sw_ points into weights_
+  Glm& operator=(const Glm&) = delete;
 
   Index n_params() const override { return p_; }
   Index n_samples() const override { return n_; }
@@ -299,7 +305,8 @@ class Glm final : public Objective {
 
   Eigen::Map<const Matrix> X_;
   const T* y_;
-  const T* sw_;
+  std::vector<T> weights_;  ///< the normalised copy of the sample weights (empty: none)
+  const T* sw_;             ///< weights_.data(), or null
   Index n_, d_, p_;
   double l2_, l1_;
   bool fit_intercept_;

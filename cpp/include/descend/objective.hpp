@@ -19,8 +19,11 @@
 /// interface they are erased to at the binding boundary, so each solver is compiled once.
 /// Every virtual call does O(n p) work or more, never a per-row call.
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "types.hpp"
 
@@ -68,5 +71,27 @@ class Objective {
 
   virtual std::string name() const = 0;
 };
+
+/// The copy of the sample weights an empirical risk keeps (empty for null: all ones). Each of
+/// the n weights is checked finite and >= 0, and the copy is divided by the largest, so that
+/// the cached sum S <= n cannot overflow (1e307 weights) and later edits of the caller's array
+/// cannot reach the objective. The weighted mean (1/S) sum_i s_i loss_i is unchanged by the
+/// scaling (up to rounding).
+template <typename T>
+std::vector<T> normalised_weights(const T* sample_weight, Index n) {
+  std::vector<T> out;
+  if (!sample_weight) return out;
+  T top = T(0);
+  for (Index i = 0; i < n; ++i) {
+    const T s = sample_weight[i];
+    if (!(s >= T(0)) || !std::isfinite(s))
+      throw std::invalid_argument("sample_weight must hold finite weights >= 0");
+    top = std::max(top, s);
+  }
+  if (!(top > T(0))) throw std::invalid_argument("sample_weight must not be all zero");
+  out.assign(sample_weight, sample_weight + n);
+  for (T& s : out) s /= top;
+  return out;
+}
 
 }  // namespace descend

@@ -2,7 +2,8 @@
 /// Euclidean projections onto convex sets, for projected gradient descent (step, then
 /// project back): x <- argmin_{z in C} ||z - x||.
 ///   Ball(r, c)       c + (x - c) min(1, r / ||x - c||)
-///   Box(lo, hi)      clip(x, lo, hi)
+///   Box(lo, hi)      clip(x, lo, hi); each bound has x's length or length 1 (one bound for
+///                    every coordinate), as numpy.clip and scipy.optimize.Bounds broadcast
 ///   NonNegative      max(x, 0)
 ///   Simplex          {z >= 0, sum z = 1}: max(x - theta, 0) with theta from the sorted x
 ///                    (Held, Wolfe and Crowder 1974; Duchi et al. 2008)
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <functional>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "types.hpp"
@@ -20,16 +22,26 @@ namespace descend {
 struct Projection {
   enum class Kind { None, Ball, Box, NonNegative, Simplex, Function } kind = Kind::None;
   double radius = 1.0;
-  VecX center, lower, upper;                   ///< Ball: center (empty = 0); Box: the bounds
+  VecX center, lower, upper;  ///< Ball: center (empty = 0); Box: the bounds (length n or 1)
   std::function<void(VecRef)> function;        ///< Function: a user's projection
 
   bool active() const { return kind != Kind::None; }
 
+  /// Throws std::invalid_argument unless the set's parameters fit an x of length n.
   void check(Index n) const {
-    if (kind == Kind::Ball && (!(radius >= 0.0) || (center.size() != 0 && center.size() != n)))
-      throw std::invalid_argument("the ball needs a radius >= 0 and a center of x's length");
-    if (kind == Kind::Box && (lower.size() != n || upper.size() != n))
-      throw std::invalid_argument("the box bounds must have x's length");
+    if (kind == Kind::Ball && !(radius >= 0.0))
+      throw std::invalid_argument("the ball needs a radius >= 0");
+    if (kind == Kind::Ball && center.size() != 0 && center.size() != n)
+      throw std::invalid_argument("the ball's center has length " +
+                                  std::to_string(center.size()) + " but x has length " +
+                                  std::to_string(n));
+    if (kind == Kind::Box)
+      for (const VecX* bound : {&lower, &upper})
+        if (bound->size() != n && bound->size() != 1)
+          throw std::invalid_argument(
+              std::string(bound == &lower ? "lower" : "upper") + " has length " +
+              std::to_string(bound->size()) + " but x has length " + std::to_string(n) +
+              " (a bound must have x's length or be a scalar)");
   }
 
   void apply(VecRef x) const {
@@ -45,7 +57,13 @@ struct Projection {
         }
         break;
       }
-      case Kind::Box: x = x.cwiseMax(lower).cwiseMin(upper); break;
+      case Kind::Box: {
+        if (lower.size() == 1) x = x.cwiseMax(lower(0));
+        else x = x.cwiseMax(lower);
+        if (upper.size() == 1) x = x.cwiseMin(upper(0));
+        else x = x.cwiseMin(upper);
+        break;
+      }
       case Kind::NonNegative: x = x.cwiseMax(0.0); break;
       case Kind::Simplex: project_simplex(x); break;
       case Kind::Function: function(x); break;

@@ -29,6 +29,7 @@ class Quadratic final : public Objective {
 
   double value_and_gradient(const CVecRef& w, VecRef g) const override {
     check(w);
+    check(g, "gradient");
     g.noalias() = A_ * w;
     const double quad = 0.5 * w.dot(g);
     g -= b_;
@@ -37,12 +38,16 @@ class Quadratic final : public Objective {
 
   void hessian(const CVecRef& w, Eigen::Ref<MatX> H) const override {
     check(w);
+    if (H.rows() != A_.rows() || H.cols() != A_.cols())
+      throw std::invalid_argument("H must be " + std::to_string(A_.rows()) + " x " +
+                                  std::to_string(A_.rows()));
     H = A_;
   }
 
   void hvp(const CVecRef& w, const CVecRef& v, VecRef out) const override {
     check(w);
-    check(v);
+    check(v, "v");
+    check(out, "out");
     out.noalias() = A_ * v;
   }
 
@@ -51,9 +56,11 @@ class Quadratic final : public Objective {
   double c() const { return c_; }
 
  private:
-  void check(const CVecRef& w) const {
-    if (w.size() != A_.rows())
-      throw std::invalid_argument("w must have length " + std::to_string(A_.rows()));
+  template <class V>
+  void check(const V& v, const char* what = "w") const {
+    if (v.size() != A_.rows())
+      throw std::invalid_argument(std::string(what) + " must have length " +
+                                  std::to_string(A_.rows()) + ", got " + std::to_string(v.size()));
   }
 
   MatX A_;

@@ -7,8 +7,10 @@
 /// with labels y_i in 0..K-1 and the parameters a K x p matrix (p = d, or d + 1 with the
 /// intercepts in the last column), stored row by row in the parameter vector. The Hessian has
 /// a K x K block structure: block (k, l) = (1/S) sum_i s_i (p_ik [k = l] - p_ik p_il) x~_i x~_i'.
-/// X is borrowed (float or double, row- or column-major); passes go over cached row blocks and
-/// are split across threads like the binary objectives'.
+/// X and y are borrowed (float or double, row- or column-major); the sample weights are copied
+/// (normalised_weights). Passes go over cached row blocks and are split across threads like the
+/// binary objectives'. K p is at most kMaxParams (2^31): beyond it one gradient alone would
+/// take 16 GiB, and a label such as 1e10 is a mistake, not a class.
 
 #include <algorithm>
 #include <cmath>
@@ -32,19 +34,29 @@ class Softmax final : public Objective {
   using MatT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
   using RowMatX = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-  /// y: n labels in 0..n_classes-1 (checked); sample_weight: n weights >= 0 or null.
+  /// The most parameters (n_classes * p) a Softmax objective may have.
+  static constexpr Index kMaxParams = Index(1) << 31;
+
+  /// y: n labels in 0..n_classes-1 (checked); sample_weight: n weights >= 0 or null (copied);
+  /// n_classes >= 2 with n_classes * p <= kMaxParams.
   Softmax(const T* X, Index n, Index d, const std::int64_t* y, Index n_classes,
           const T* sample_weight, double l2, bool fit_intercept, int n_threads)
-      : X_(X, n, d), y_(y), sw_(sample_weight), n_(n), d_(d), K_(n_classes),
+      : X_(X, n, d), y_(y), weights_(normalised_weights(sample_weight, n)),
+        sw_(weights_.empty() ? nullptr : weights_.data()), n_(n), d_(d), K_(n_classes),
         p_(d + (fit_intercept ? 1 : 0)), l2_(l2), fit_intercept_(fit_intercept),
         n_threads_(resolve_threads(n_threads)) {
     weight_sum_ = check_data_and_weigh(n, d, sw_, l2);
     if (K_ < 2) throw std::invalid_argument("n_classes must be >= 2");
+    if (K_ > kMaxParams / p_)  // K p would exceed the cap (or overflow)
+      throw std::invalid_argument("n_classes * n_params_per_class must be at most 2**31");
     for (Index i = 0; i < n; ++i)
       if (y_[i] < 0 || y_[i] >= K_) throw std::invalid_argument("y must hold labels 0..n_classes-1");
     const Index row_bytes = d * Index(sizeof(T));
     block_rows_ = std::clamp<Index>(Index(65536) / row_bytes, 16, 2048);
   }
+
+  Softmax(const Softmax&) = delete;  // sw_ points into weights_
+  Softmax& operator=(const Softmax&) = delete;
 
   Index n_params() const override { return K_ * p_; }
   Index n_samples() const override { return n_; }
@@ -266,7 +278,8 @@ class Softmax final : public Objective {
 
   Eigen::Map<const Matrix> X_;
   const std::int64_t* y_;
-  const T* sw_;
+  std::vector<T> weights_;  ///< the normalised copy of the sample weights (empty: none)
+  const T* sw_;             ///< weights_.data(), or null
   Index n_, d_, K_, p_;
   double l2_;
   bool fit_intercept_;

@@ -1,6 +1,7 @@
 #pragma once
 /// The lectures' small test functions that are not quadratics: a 1-D polynomial
 /// (the double well) and the Rosenbrock function in any dimension >= 2.
+/// Every method checks the length of every vector (and the shape of H) it is given.
 
 #include <stdexcept>
 #include <string>
@@ -9,6 +10,20 @@
 #include "objective.hpp"
 
 namespace descend {
+
+/// Throws std::invalid_argument unless `v` has length n ("<what> must have length n, got m").
+template <class V>
+void require_length(const V& v, Index n, const char* what) {
+  if (v.size() != n)
+    throw std::invalid_argument(std::string(what) + " must have length " + std::to_string(n) +
+                                ", got " + std::to_string(v.size()));
+}
+
+/// Throws std::invalid_argument unless H is n x n.
+inline void require_square(const Eigen::Ref<MatX>& H, Index n) {
+  if (H.rows() != n || H.cols() != n)
+    throw std::invalid_argument("H must be " + std::to_string(n) + " x " + std::to_string(n));
+}
 
 /// R(w) = sum_k coef[k] w^k for a single parameter w.
 class Polynomial1D final : public Objective {
@@ -24,13 +39,19 @@ class Polynomial1D final : public Objective {
   double value(const CVecRef& w) const override { return derivative(w, 0); }
 
   double value_and_gradient(const CVecRef& w, VecRef g) const override {
+    require_length(g, 1, "gradient");
     g(0) = derivative(w, 1);
     return derivative(w, 0);
   }
 
-  void hessian(const CVecRef& w, Eigen::Ref<MatX> H) const override { H(0, 0) = derivative(w, 2); }
+  void hessian(const CVecRef& w, Eigen::Ref<MatX> H) const override {
+    require_square(H, 1);
+    H(0, 0) = derivative(w, 2);
+  }
 
   void hvp(const CVecRef& w, const CVecRef& v, VecRef out) const override {
+    require_length(v, 1, "v");
+    require_length(out, 1, "out");
     out(0) = derivative(w, 2) * v(0);
   }
 
@@ -39,7 +60,7 @@ class Polynomial1D final : public Objective {
  private:
   /// The order-th derivative at w(0), by Horner's rule on the differentiated coefficients.
   double derivative(const CVecRef& w, int order) const {
-    if (w.size() != 1) throw std::invalid_argument("w must have length 1");
+    require_length(w, 1, "w");
     const double x = w(0);
     double total = 0.0;
     for (int k = static_cast<int>(coef_.size()) - 1; k >= order; --k) {
@@ -77,6 +98,7 @@ class Rosenbrock final : public Objective {
 
   double value_and_gradient(const CVecRef& w, VecRef g) const override {
     check(w);
+    require_length(g, dim_, "gradient");
     g.setZero();
     double f = 0.0;
     for (Index i = 0; i + 1 < dim_; ++i) {
@@ -91,6 +113,7 @@ class Rosenbrock final : public Objective {
 
   void hessian(const CVecRef& w, Eigen::Ref<MatX> H) const override {
     check(w);
+    require_square(H, dim_);
     H.setZero();
     for (Index i = 0; i + 1 < dim_; ++i) {
       H(i, i) += 1200.0 * w(i) * w(i) - 400.0 * w(i + 1) + 2.0;
@@ -102,7 +125,8 @@ class Rosenbrock final : public Objective {
 
   void hvp(const CVecRef& w, const CVecRef& v, VecRef out) const override {
     check(w);
-    check(v);
+    require_length(v, dim_, "v");
+    require_length(out, dim_, "out");
     out.setZero();  // the Hessian is tridiagonal: no dense matrix needed
     for (Index i = 0; i + 1 < dim_; ++i) {
       const double off = -400.0 * w(i);
@@ -112,9 +136,7 @@ class Rosenbrock final : public Objective {
   }
 
  private:
-  void check(const CVecRef& w) const {
-    if (w.size() != dim_) throw std::invalid_argument("w must have length " + std::to_string(dim_));
-  }
+  void check(const CVecRef& w) const { require_length(w, dim_, "w"); }
 
   Index dim_;
 };
@@ -139,6 +161,7 @@ class AbsoluteDeviation final : public Objective {
 
   double value_and_gradient(const CVecRef& w, VecRef g) const override {
     check(w);
+    require_length(g, c_.size(), "gradient");
     g = (w - c_).array().sign();
     return (w - c_).lpNorm<1>();
   }
@@ -146,10 +169,7 @@ class AbsoluteDeviation final : public Objective {
   const VecX& center() const { return c_; }
 
  private:
-  void check(const CVecRef& w) const {
-    if (w.size() != c_.size())
-      throw std::invalid_argument("w must have length " + std::to_string(c_.size()));
-  }
+  void check(const CVecRef& w) const { require_length(w, c_.size(), "w"); }
 
   VecX c_;
 };

@@ -38,8 +38,8 @@ from .objectives import LeastSquares, Logistic, Softmax
 
 __all__ = ["LinearRegression", "Ridge", "LogisticRegression", "SGDRegressor", "SGDClassifier"]
 
-#: The methods "auto" tries, fastest reliable first, for the smooth convex objectives here.
-_AUTO_ORDER = ("newton", "lbfgs", "bfgs", "gd")
+#: Methods whose converged runs minimize follows with a dense second-derivative test.
+_CURVATURE_CHECKED = ("lbfgs", "bfgs", "newton-cg")
 
 
 def _sample_weights(sample_weight, X):
@@ -96,10 +96,21 @@ class _DescendLinearModel(BaseEstimator):
             options["gtol"] = self._tol  # relative to the gradient norm at the start
         if "max_iter" in accepted:
             options["max_iter"] = int(self.max_iter)
+        x0 = np.zeros(objective.n_params)
+        callback = None
+        if solver in _CURVATURE_CHECKED and objective.has_hessian:
+            # These objectives are convex, so a vanishing gradient certifies a minimum; stop
+            # there ourselves, before minimize's second-derivative test builds the dense
+            # Hessian and its eigenvalues (O(n_params^2) memory, O(n_params^3) time).
+            threshold = self._tol * float(np.linalg.norm(objective.gradient(x0)))
+
+            def callback(info):
+                return info.grad_norm <= threshold
+
         with warnings.catch_warnings():
             # The estimator reports on the run itself, once, in its own terms.
             warnings.simplefilter("ignore", _DescendConvergenceWarning)
-            result = minimize(objective, np.zeros(objective.n_params), method=solver,
+            result = minimize(objective, x0, method=solver, callback=callback,
                               verbose=bool(self.verbose), **options)
         name = f"{type(self).__name__}(solver={self.solver!r})"
         if result.status == "diverged":

@@ -6,8 +6,14 @@
 an optional dependency: ``pip install descend[sklearn]``; importing this module needs it.
 
 Each estimator builds a descend objective on the validated data (borrowed, not copied) and
-minimises it with :func:`descend.minimize`; ``solver`` picks the method ("auto" takes the
-fastest reliable one that is available).
+minimises it with :func:`descend.minimize`; ``solver`` picks the method. "auto" chooses by
+the size of the Hessian: Newton's method while the dense Hessian is small, L-BFGS beyond;
+an underdetermined least-squares problem gets its minimum-norm solution by a direct solve.
+``tol`` is relative (the gradient norm at the end over that at the start), so fits do not
+depend on the scale of the data or the weights. A fit that did not meet ``tol`` warns once,
+with a ``sklearn.exceptions.ConvergenceWarning`` in the estimator's own terms; one that
+diverged raises ``RuntimeError``. Parameters are checked at ``fit`` and refused with a
+``TypeError`` or ``ValueError`` naming the parameter.
 """
 
 from __future__ import annotations
@@ -806,6 +812,11 @@ class SGDRegressor(RegressorMixin, _SGDModel):
         Returns
         -------
         self
+
+        Raises
+        ------
+        RuntimeError
+            If the training diverged (lower ``eta0``).
         """
         self._check_sgd_params()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
@@ -920,6 +931,11 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         Returns
         -------
         self
+
+        Raises
+        ------
+        RuntimeError
+            If the training diverged (lower ``eta0``).
         """
         self._check_sgd_params()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")

@@ -6,6 +6,7 @@ internal names, the "auto" solver's choice, and parameter validation.
 """
 
 import copy
+import dataclasses
 import pickle
 import re
 import warnings
@@ -279,3 +280,52 @@ def test_weights_that_are_all_zero_are_refused(model):
                                                               dl.LogisticRegression)) else y
     with pytest.raises(ValueError, match="(?i)(sample.weight|weights).*(zero|non-zero)"):
         model.fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+# --- the warnings follow the run's status, whatever minimize's stopping rules --------------
+
+def _with_status(monkeypatch, status):
+    """Make the estimators see `status` from every run of minimize (the rest is real)."""
+    real = dl.minimize
+
+    def minimize(*args, **kwargs):
+        result = real(*args, **kwargs)
+        return dataclasses.replace(result, status=status,
+                                   success=status in ("converged", "callback"))
+
+    monkeypatch.setattr(dl, "minimize", minimize)
+
+
+@pytest.mark.parametrize("status, warns", [
+    ("converged", False), ("callback", False), ("stalled", True), ("max_iter", True),
+    ("saddle", True), ("line_search_failed", True),
+])
+def test_full_batch_estimators_warn_unless_the_run_succeeded(monkeypatch, status, warns):
+    _with_status(monkeypatch, status)
+    X, y = _regression()
+    caught = _fit_recording(dl.Ridge(), X, y)
+    assert [w.category for w in caught] == ([ConvergenceWarning] if warns else [])
+    if warns:
+        assert repr(status) in str(caught[0].message)
+
+
+@pytest.mark.parametrize("tol, status, warns", [
+    (1e-3, "stalled", False), (1e-3, "converged", False), (1e-3, "max_iter", True),
+    (1e-3, "completed", True), (None, "completed", False),
+])
+def test_sgd_estimators_warn_only_when_their_tol_was_never_met(monkeypatch, tol, status, warns):
+    _with_status(monkeypatch, status)
+    X, y = _regression()
+    caught = _fit_recording(dl.SGDRegressor(tol=tol, max_iter=5, random_state=0), X, y)
+    assert [w.category for w in caught] == ([ConvergenceWarning] if warns else [])
+    if warns:
+        assert "Maximum number of iterations reached before convergence" in str(
+            caught[0].message)
+
+
+@pytest.mark.parametrize("model", [dl.Ridge(), dl.SGDRegressor(random_state=0)], ids=repr)
+def test_a_diverged_run_raises_naming_the_estimator(monkeypatch, model):
+    _with_status(monkeypatch, "diverged")
+    X, y = _regression()
+    with pytest.raises(RuntimeError, match=rf"{type(model).__name__}\(solver=.*diverged"):
+        model.fit(X, y)

@@ -124,6 +124,7 @@ class _DescendLinearModel(BaseEstimator):
                                f"or kept rising (method {solver!r}, status 'diverged')")
         if not result.success:
             start = float(result.history.grad_norm[0]) if len(result.history) else np.nan
+            start = start if start > 0 else np.nan
             warnings.warn(
                 f"{name} did not converge: method {solver!r} stopped with status "
                 f"{result.status!r} after {int(result.nit)} iterations, its gradient norm "
@@ -651,9 +652,12 @@ class _SGDModel(BaseEstimator):
                 f"{name}(solver={self.solver!r}) diverged in epoch {int(result.nit)}: the loss "
                 f"became non-finite or kept rising; lower eta0 (the rate was "
                 f"{self.eta0_:.3g})")
-        if result.status == "max_iter":  # the user's tol was given and never met
+        # With a tol, running every epoch means the tol rule never fired (when it fires the
+        # status is "stalled", or "converged" from a gradient test: scikit-learn's normal
+        # stop, no warning); with tol=None, running every epoch is what was asked for.
+        if self.tol is not None and result.status in ("max_iter", "completed"):
             warnings.warn(
-                f"{name}(solver={self.solver!r}): maximum number of iterations reached before "
+                f"{name}(solver={self.solver!r}): Maximum number of iterations reached before "
                 f"convergence: the epoch loss was still improving by more than tol="
                 f"{self.tol!r} after max_iter={self.max_iter!r} epochs; consider increasing "
                 f"max_iter or tol", ConvergenceWarning, stacklevel=3)

@@ -7,6 +7,8 @@ import pytest
 
 sklearn = pytest.importorskip("sklearn")
 
+from descend import linear_model as dl  # noqa: E402
+from descend.objectives import LeastSquares, Logistic, Softmax  # noqa: E402
 from sklearn import datasets  # noqa: E402
 from sklearn import linear_model as sk  # noqa: E402
 from sklearn.base import clone  # noqa: E402
@@ -14,9 +16,6 @@ from sklearn.model_selection import GridSearchCV  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
-
-from descend import linear_model as dl  # noqa: E402
-from descend.objectives import LeastSquares, Logistic, Softmax  # noqa: E402
 
 ESTIMATORS = [dl.LinearRegression(), dl.Ridge(alpha=0.5), dl.LogisticRegression(C=2.0),
               dl.SGDRegressor(random_state=0), dl.SGDClassifier(random_state=0)]

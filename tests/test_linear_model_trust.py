@@ -16,10 +16,9 @@ import pytest
 
 pytest.importorskip("sklearn")
 
+from descend import linear_model as dl  # noqa: E402
 from sklearn import linear_model as sk  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-
-from descend import linear_model as dl  # noqa: E402
 
 
 def _regression(n=200, d=5, seed=0):

@@ -23,8 +23,8 @@ import numpy as np
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils import check_random_state
+    from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 except ImportError as exc:  # pragma: no cover - exercised only without scikit-learn
     raise ImportError(
@@ -36,10 +36,10 @@ import warnings
 
 from . import _core
 from . import schedules as _schedules
-from ._validation import check_bool, check_int, check_real
-from ._first_order import _stepper as _make_stepper
 from ._first_order import ConvergenceWarning as _DescendConvergenceWarning
+from ._first_order import _stepper as _make_stepper
 from ._minimize import _METHODS, minimize
+from ._validation import check_bool, check_int, check_real
 from .objectives import LeastSquares, Logistic, Softmax
 
 __all__ = ["LinearRegression", "Ridge", "LogisticRegression", "SGDRegressor", "SGDClassifier"]
@@ -49,7 +49,7 @@ _CURVATURE_CHECKED = ("lbfgs", "bfgs", "newton-cg")
 
 
 def _sample_weights(sample_weight, X):
-    """The validated weights divided by their maximum, and that maximum.
+    """Return the validated weights divided by their maximum, and that maximum.
 
     The objectives are weighted *means*, which do not change when every weight is divided by
     the same number; dividing by the largest keeps extreme but finite weights (1e307) from
@@ -217,7 +217,7 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
 
 
 def _min_norm_least_squares(X, y, sw, fit_intercept):
-    """The least-squares solution of least norm (that of ``numpy.linalg.lstsq``).
+    """Return the least-squares solution of least norm (that of ``numpy.linalg.lstsq``).
 
     With an intercept, the weighted means are removed first (the intercept is not part of
     the norm, as in scikit-learn). The rows, scaled by the square roots of their weights,
@@ -404,7 +404,7 @@ class _LinearClassifier:
         return np.log(self.predict_proba(X))
 
     def predict(self, X):
-        """The most probable class of each row.
+        """Predict the most probable class of each row.
 
         Parameters
         ----------
@@ -626,7 +626,7 @@ class _SGDModel(BaseEstimator):
         return options
 
     def _new_stepper(self, state=None):
-        """The compiled update rule at the current ``eta0_``, with `state` (a rule state dict)."""
+        """Build the compiled update rule at the current ``eta0_``, with `state` (a dict)."""
         options = {"lr": np.array([self.eta0_]), "weight_decay": 0.0,
                    **{k: v for k, v in self._rule_options().items() if k != "lr"}}
         stepper = _make_stepper(self.solver if self.solver != "sgd" else "gd", options)

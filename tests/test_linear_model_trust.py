@@ -83,15 +83,30 @@ def test_partial_fit_keeps_the_rule_state_when_the_rate_falls():
     assert model._stepper.state()["t"] == steps + 10
 
 
-def test_partial_fit_reports_divergence_and_leaves_the_model_unchanged():
+@pytest.mark.parametrize("solver", ["sgd", "momentum"])
+def test_partial_fit_reports_divergence_and_leaves_the_model_unchanged(solver):
     X, y = _stream()
-    model = dl.SGDRegressor(eta0=1.0, random_state=0)  # unstable for rows of norm > 1
+    model = dl.SGDRegressor(eta0=1.0, solver=solver, momentum=0.5, random_state=0)
     with pytest.raises(RuntimeError, match=r"partial_fit diverged.*lower eta0") as info:
-        for i in range(len(y)):
-            before = model.coef_.copy() if hasattr(model, "coef_") else None
+        for i in range(len(y)):  # the rate is unstable for rows of norm > 1
+            before = copy.deepcopy(model) if hasattr(model, "coef_") else None
             model.partial_fit(10 * X[i:i + 1], y[i:i + 1])
-    assert "SGDRegressor" in str(info.value)
-    np.testing.assert_array_equal(model.coef_, before)
+    assert "SGDRegressor" in str(info.value) and i > 1
+    np.testing.assert_array_equal(model.coef_, before.coef_)
+    assert model.n_iter_ == before.n_iter_ == i
+    for key, value in before._stepper.state().items():
+        np.testing.assert_array_equal(model._stepper.state()[key], value)
+
+
+def test_a_first_partial_fit_that_fails_leaves_the_model_unfitted():
+    from sklearn.exceptions import NotFittedError
+
+    X, y = _stream()
+    model = dl.SGDRegressor(eta0=1e300, random_state=0)
+    with pytest.raises(RuntimeError, match="partial_fit diverged"):
+        model.partial_fit(100 * X, y)
+    with pytest.raises(NotFittedError):
+        model.predict(X)
 
 
 @pytest.mark.parametrize("solver", ["momentum", "adam"])

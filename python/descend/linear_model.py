@@ -31,6 +31,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without scikit-l
         "descend.linear_model needs scikit-learn >= 1.6: pip install 'descend[sklearn]'"
     ) from exc
 
+import contextlib
 import numbers
 import warnings
 
@@ -669,17 +670,38 @@ class _SGDModel(BaseEstimator):
     #: all the calls) exceeds this multiple of what the zero model's loss on them would be.
     _divergence_ratio = 1e4
 
+    @contextlib.contextmanager
+    def _unchanged_on_error(self):
+        """Leave the model as it was before a partial_fit call that raised (or was stopped)."""
+        saved = dict(self.__dict__)
+        stepper = saved.get("_stepper")
+        rule_state = None if stepper is None else stepper.state()  # it changes in place
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            if rule_state is not None:
+                self._stepper = self._new_stepper(rule_state)
+            raise
+
+    def _partial_fit(self, X, objective, first):
+        """One epoch on `objective`: from zero on the first call, else where the last ended."""
+        if first:
+            self._start(X, objective.n_params)
+        else:
+            self._set_eta0(X, reset=False)
+        return self._partial_step(objective)
+
     def _partial_step(self, objective):
         """One epoch in the compiled loop, continuing the stepper's state between calls.
 
-        Raises RuntimeError, leaving the model as it was before the call, when the run
-        diverged: a non-finite loss or parameters, or the loss on the batches seen so far
-        (each measured before its step) above ``_divergence_ratio`` times that of the zero
-        model.
+        Raises RuntimeError when the run diverged: a non-finite loss or parameters, or the
+        loss on the batches seen so far (each measured before its step) above
+        ``_divergence_ratio`` times that of the zero model.
         """
         if getattr(self, "_stepper", None) is None:
             self._stepper = self._new_stepper()
-        before = self._stepper.state()
         calls = getattr(self, "n_iter_", 0)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         batch = {"batch_size": min(int(self.batch_size), objective.n_samples), "epochs": 1,
@@ -695,7 +717,6 @@ class _SGDModel(BaseEstimator):
             objective.value(np.zeros(objective.n_params)))
         if (raw["status"] == "diverged" or not np.isfinite(raw["x"]).all()
                 or not np.isfinite(loss) or loss > self._divergence_ratio * null):
-            self._stepper = self._new_stepper(before)
             raise RuntimeError(
                 f"{type(self).__name__}.partial_fit diverged (solver={self.solver!r}): the "
                 f"loss on the batches seen so far is {loss / null if null > 0 else np.inf:.3g} "
@@ -847,19 +868,17 @@ class SGDRegressor(RegressorMixin, _SGDModel):
         Raises
         ------
         RuntimeError
-            If the training diverged (see Notes); the model is then left unchanged.
+            If the training diverged (see Notes). Whatever the error, the model is left as
+            it was before the call.
         """
         first = not hasattr(self, "_params")
         if first:
             self._check_sgd_params()
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
-                             order="C", reset=first)
-        objective = self._objective(X, y, sample_weight)
-        if first:
-            self._start(X, objective.n_params)
-        else:
-            self._set_eta0(X, reset=False)
-        self._set_coef(self._partial_step(objective), X.shape[1])
+        with self._unchanged_on_error():
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
+                                 order="C", reset=first)
+            objective = self._objective(X, y, sample_weight)
+            self._set_coef(self._partial_fit(X, objective, first), X.shape[1])
         return self
 
     def predict(self, X):
@@ -972,23 +991,22 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         Raises
         ------
         RuntimeError
-            If the training diverged (see Notes); the model is then left unchanged.
+            If the training diverged (see Notes). Whatever the error, the model is left as
+            it was before the call.
         """
         first = not hasattr(self, "_params")
         if first:
             self._check_sgd_params()
             if classes is None:
                 raise ValueError("classes must be given on the first call to partial_fit")
-            self.classes_ = np.unique(classes)
-            if len(self.classes_) < 2:
-                raise ValueError("classes must hold at least 2 classes")
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C",
-                             reset=first)
-        check_classification_targets(y)
-        objective = self._objective(X, self._encode(y), sample_weight)
-        if first:
-            self._start(X, objective.n_params)
-        else:
-            self._set_eta0(X, reset=False)
-        self._set_coef(objective, self._partial_step(objective), X.shape[1])
+        with self._unchanged_on_error():
+            if first:
+                self.classes_ = np.unique(classes)
+                if len(self.classes_) < 2:
+                    raise ValueError("classes must hold at least 2 classes")
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C",
+                                 reset=first)
+            check_classification_targets(y)
+            objective = self._objective(X, self._encode(y), sample_weight)
+            self._set_coef(objective, self._partial_fit(X, objective, first), X.shape[1])
         return self

@@ -343,3 +343,16 @@ def test_a_diverged_run_raises_naming_the_estimator(monkeypatch, model):
     X, y = _regression()
     with pytest.raises(RuntimeError, match=rf"{type(model).__name__}\(solver=.*diverged"):
         model.fit(X, y)
+
+
+@pytest.mark.parametrize("model", [dl.LinearRegression(), dl.Ridge(alpha=1.0),
+                                   dl.LogisticRegression()], ids=repr)
+def test_float32_data_converge_without_warning_to_float32_accuracy(model):
+    X, y = _regression(n=500, d=8)
+    if isinstance(model, dl.LogisticRegression):
+        y = (y > np.median(y)).astype(int)
+    exact = copy.deepcopy(model).fit(X, y)
+    caught = _fit_recording(model, X.astype(np.float32), y)
+    assert caught == []  # tol is raised to what float32 arithmetic can resolve
+    np.testing.assert_allclose(_params(model), _params(exact), rtol=0,
+                               atol=1e-4 * np.linalg.norm(_params(exact)))

@@ -45,6 +45,9 @@ from .objectives import LeastSquares, Logistic, Softmax
 
 __all__ = ["LinearRegression", "Ridge", "LogisticRegression", "SGDRegressor", "SGDClassifier"]
 
+#: The least relative tolerance for float32 data: ten times its rounding error.
+_FLOAT32_TOL = 10 * float(np.finfo(np.float32).eps)
+
 #: Methods whose converged runs minimize follows with a dense second-derivative test.
 _CURVATURE_CHECKED = ("lbfgs", "bfgs", "newton-cg")
 
@@ -99,8 +102,13 @@ class _DescendLinearModel(BaseEstimator):
         solver = self._solver(objective.n_params)
         accepted = _METHODS[solver].options
         options = {}
+        # Relative to the gradient norm at the start; float32 data cannot resolve gradients
+        # much below its rounding error, so there tol is at least _FLOAT32_TOL.
+        tol = self._tol
+        if objective.X.dtype == np.float32:
+            tol = max(tol, _FLOAT32_TOL)
         if "gtol" in accepted:
-            options["gtol"] = self._tol  # relative to the gradient norm at the start
+            options["gtol"] = tol
         if "max_iter" in accepted:
             options["max_iter"] = int(self.max_iter)
         x0 = np.zeros(objective.n_params)
@@ -109,7 +117,7 @@ class _DescendLinearModel(BaseEstimator):
             # These objectives are convex, so a vanishing gradient certifies a minimum; stop
             # there ourselves, before minimize's second-derivative test builds the dense
             # Hessian and its eigenvalues (O(n_params^2) memory, O(n_params^3) time).
-            threshold = self._tol * float(np.linalg.norm(objective.gradient(x0)))
+            threshold = tol * float(np.linalg.norm(objective.gradient(x0)))
 
             def callback(info):
                 return info.grad_norm <= threshold
@@ -130,7 +138,7 @@ class _DescendLinearModel(BaseEstimator):
                 f"{name} did not converge: method {solver!r} stopped with status "
                 f"{result.status!r} after {int(result.nit)} iterations, its gradient norm "
                 f"{result.grad_norm:.3g} still {result.grad_norm / start:.3g} times its "
-                f"starting value, above tol={self.tol!r}; increase max_iter "
+                f"starting value, above tol={tol!r}; increase max_iter "
                 f"(now {self.max_iter!r}) or tol, or scale the data",
                 ConvergenceWarning, stacklevel=3)
         self.solver_ = solver
@@ -264,7 +272,9 @@ class LinearRegression(_LeastSquaresRegressor):
         squares) up to 2000 parameters and L-BFGS beyond (no dense Hessian).
     tol : float, default 1e-10
         Stop when the gradient norm of the mean loss is at most ``tol`` times its value at
-        the start (a relative test: it does not depend on the scale of ``X`` or ``y``).
+        the start (a relative test: it does not depend on the scale of ``X`` or ``y``). For
+        float32 data it is at least ``10 * finfo(float32).eps`` (about 1.2e-6), what float32
+        arithmetic can resolve.
     max_iter : int, default 1000
         Iteration limit of the solver.
     verbose : bool, default False
@@ -316,7 +326,8 @@ class Ridge(_LeastSquaresRegressor):
         :class:`LinearRegression`, the minimum-norm direct solve for an underdetermined
         problem.
     tol : float, default 1e-10
-        Stop when the gradient norm is at most ``tol`` times its value at the start.
+        Stop when the gradient norm is at most ``tol`` times its value at the start (at
+        least about 1.2e-6 for float32 data).
     max_iter : int, default 1000
         Iteration limit of the solver.
     verbose : bool, default False
@@ -442,7 +453,8 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
         ``n_features + 1`` for two, without the ``+ 1`` when ``fit_intercept=False``),
         L-BFGS (gradients only) beyond.
     tol : float, default 1e-8
-        Stop when the gradient norm is at most ``tol`` times its value at the start.
+        Stop when the gradient norm is at most ``tol`` times its value at the start (at
+        least about 1.2e-6 for float32 data).
     max_iter : int, default 1000
         Iteration limit of the solver.
     verbose : bool, default False

@@ -193,7 +193,8 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
         y = np.asarray(y, dtype=np.float64) / scale
         n_rows = X.shape[0] if sw is None else int(np.count_nonzero(sw))
         d = X.shape[1]
-        if self.solver == "auto" and alpha == 0.0 and n_rows <= d:
+        auto = isinstance(self.solver, str) and self.solver == "auto"
+        if auto and alpha == 0.0 and n_rows <= d:
             # Underdetermined: many minimisers; return the one of least norm, exactly.
             coef, intercept = _min_norm_least_squares(X, y, sw, fit_intercept)
             self.solver_, self.n_iter_ = "min-norm", 1

@@ -6,8 +6,14 @@
 an optional dependency: ``pip install descend[sklearn]``; importing this module needs it.
 
 Each estimator builds a descend objective on the validated data (borrowed, not copied) and
-minimises it with :func:`descend.minimize`; ``solver`` picks the method ("auto" takes the
-fastest reliable one that is available).
+minimises it with :func:`descend.minimize`; ``solver`` picks the method. "auto" chooses by
+the size of the Hessian: Newton's method while the dense Hessian is small, L-BFGS beyond;
+an underdetermined least-squares problem gets its minimum-norm solution by a direct solve.
+``tol`` is relative (the gradient norm at the end over that at the start), so fits do not
+depend on the scale of the data or the weights. A fit that did not meet ``tol`` warns once,
+with a ``sklearn.exceptions.ConvergenceWarning`` in the estimator's own terms; one that
+diverged raises ``RuntimeError``. Parameters are checked at ``fit`` and refused with a
+``TypeError`` or ``ValueError`` naming the parameter.
 """
 
 from __future__ import annotations
@@ -17,35 +23,73 @@ import numpy as np
 try:
     from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils import check_random_state
+    from sklearn.utils.multiclass import check_classification_targets
     from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 except ImportError as exc:  # pragma: no cover - exercised only without scikit-learn
     raise ImportError(
         "descend.linear_model needs scikit-learn >= 1.6: pip install 'descend[sklearn]'"
     ) from exc
 
+import contextlib
+import numbers
 import warnings
 
 from . import _core
 from . import schedules as _schedules
-from ._first_order import _stepper as _make_stepper
 from ._first_order import ConvergenceWarning as _DescendConvergenceWarning
+from ._first_order import _stepper as _make_stepper
 from ._minimize import _METHODS, minimize
+from ._validation import check_bool, check_int, check_real
 from .objectives import LeastSquares, Logistic, Softmax
 
 __all__ = ["LinearRegression", "Ridge", "LogisticRegression", "SGDRegressor", "SGDClassifier"]
 
-#: The methods "auto" tries, fastest reliable first, for the smooth convex objectives here.
-_AUTO_ORDER = ("newton", "lbfgs", "bfgs", "gd")
+#: The least relative tolerance for float32 data: ten times its rounding error.
+_FLOAT32_TOL = 10 * float(np.finfo(np.float32).eps)
+
+#: Methods whose converged runs minimize follows with a dense second-derivative test.
+_CURVATURE_CHECKED = ("lbfgs", "bfgs", "newton-cg")
+
+
+def _sample_weights(sample_weight, X):
+    """Return the validated weights divided by their maximum, and that maximum.
+
+    The objectives are weighted *means*, which do not change when every weight is divided by
+    the same number; dividing by the largest keeps extreme but finite weights (1e307) from
+    overflowing the sums. Returns ``(None, 1.0)`` without weights.
+    """
+    if sample_weight is None:
+        return None, 1.0
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    top = float(sw.max())
+    if not top > 0:
+        raise ValueError("sample_weight must have a positive sum: all the weights are zero")
+    return sw / top, top
+
+
+def _choice(value, name, choices):
+    if not any(value is c or (isinstance(value, str) and value == c) for c in choices):
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
+                         f"got {value!r}")
+    return value
 
 
 class _DescendLinearModel(BaseEstimator):
-    """What the estimators share: solver choice, the call to minimize, fitted attributes."""
+    """What the full-batch estimators share: solver choice, the call to minimize, warnings.
 
-    def _solver(self):
-        if self.solver == "auto":
-            for name in _AUTO_ORDER:
+    ``_newton_max_params`` is the largest parameter count for which "auto" picks Newton's
+    method (its dense Hessian has that many squared entries, and each iteration a Cholesky
+    factorisation of it); larger problems go to L-BFGS.
+    """
+
+    _newton_max_params = 1000
+
+    def _solver(self, n_params):
+        if isinstance(self.solver, str) and self.solver == "auto":
+            order = (("newton", "lbfgs") if n_params <= self._newton_max_params
+                     else ("lbfgs", "newton"))
+            for name in order + ("bfgs", "gd"):
                 if name in _METHODS:
                     return name
         if not isinstance(self.solver, str) or self.solver.lower() not in _METHODS:
@@ -54,35 +98,63 @@ class _DescendLinearModel(BaseEstimator):
         return self.solver.lower()
 
     def _minimize(self, objective):
-        solver = self._solver()
+        """Minimise `objective` from zero; warn (once) when the user's tol was not met."""
+        solver = self._solver(objective.n_params)
         accepted = _METHODS[solver].options
         options = {}
+        # Relative to the gradient norm at the start; float32 data cannot resolve gradients
+        # much below its rounding error, so there tol is at least _FLOAT32_TOL.
+        tol = self._tol
+        if objective.X.dtype == np.float32:
+            tol = max(tol, _FLOAT32_TOL)
         if "gtol" in accepted:
-            options["gtol"] = self.tol
+            options["gtol"] = tol
         if "max_iter" in accepted:
-            options["max_iter"] = self.max_iter
-        if "tol" in accepted:
-            options["tol"] = 0.0  # stop on the gradient: the loss change is scale-dependent
-        result = minimize(objective, np.zeros(objective.n_params), method=solver,
-                          verbose=bool(self.verbose), **options)
+            options["max_iter"] = int(self.max_iter)
+        x0 = np.zeros(objective.n_params)
+        callback = None
+        if solver in _CURVATURE_CHECKED and objective.has_hessian:
+            # These objectives are convex, so a vanishing gradient certifies a minimum; stop
+            # there ourselves, before minimize's second-derivative test builds the dense
+            # Hessian and its eigenvalues (O(n_params^2) memory, O(n_params^3) time).
+            threshold = tol * float(np.linalg.norm(objective.gradient(x0)))
+
+            def callback(info):
+                return info.grad_norm <= threshold
+
+        with warnings.catch_warnings():
+            # The estimator reports on the run itself, once, in its own terms.
+            warnings.simplefilter("ignore", _DescendConvergenceWarning)
+            result = minimize(objective, x0, method=solver, callback=callback,
+                              verbose=bool(self.verbose), **options)
+        name = f"{type(self).__name__}(solver={self.solver!r})"
         if result.status == "diverged":
-            raise RuntimeError(f"solver {solver!r} diverged: {result.message}")
+            raise RuntimeError(f"{name} diverged: the loss or its gradient became non-finite "
+                               f"or kept rising (method {solver!r}, status 'diverged')")
         if not result.success:
-            warnings.warn(f"{type(self).__name__} did not converge: {result.message}",
-                          ConvergenceWarning, stacklevel=3)
+            start = float(result.history.grad_norm[0]) if len(result.history) else np.nan
+            start = start if start > 0 else np.nan
+            warnings.warn(
+                f"{name} did not converge: method {solver!r} stopped with status "
+                f"{result.status!r} after {int(result.nit)} iterations, its gradient norm "
+                f"{result.grad_norm:.3g} still {result.grad_norm / start:.3g} times its "
+                f"starting value, above tol={tol!r}; increase max_iter "
+                f"(now {self.max_iter!r}) or tol, or scale the data",
+                ConvergenceWarning, stacklevel=3)
+        self.solver_ = solver
         self.n_iter_ = max(int(result.nit), 1)
         return result
 
     def _check_common_params(self):
-        if not (isinstance(self.tol, (int, float)) and self.tol >= 0):
-            raise ValueError(f"tol must be a number >= 0, got {self.tol!r}")
-        if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):
-            raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}")
-        if not isinstance(self.fit_intercept, (bool, np.bool_)):
-            raise ValueError(f"fit_intercept must be True or False, got {self.fit_intercept!r}")
+        self._tol = check_real(self.tol, "tol", low=0.0)
+        check_int(self.max_iter, "max_iter", low=1)
+        check_bool(self.fit_intercept, "fit_intercept")
+        check_bool(self.verbose, "verbose")
 
 
 class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
+    _newton_max_params = 2000  # one Newton step solves least squares exactly
+
     def _alpha(self):
         return 0.0
 
@@ -94,26 +166,48 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
         X : array_like, shape (n_samples, n_features)
             Training data (float64 or float32 is used without a copy).
         y : array_like, shape (n_samples,)
-            Targets.
+            Targets (copied once, divided by their largest magnitude: the solution is linear
+            in ``y``, so this changes nothing but keeps every scale of ``y`` in range).
         sample_weight : array_like, shape (n_samples,), optional
-            Non-negative weights.
+            Non-negative weights, not all zero.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            For a bad parameter, bad data, or weights that are negative or all zero.
+        RuntimeError
+            If the solver diverged.
         """
         self._check_common_params()
+        alpha = self._alpha()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
                              order="C")
-        sw = None if sample_weight is None else _check_sample_weight(sample_weight, X,
-                                                                      dtype=X.dtype)
-        total = float(X.shape[0] if sw is None else sw.sum())
-        objective = LeastSquares(X, y, l2=self._alpha() / total,
-                                 fit_intercept=bool(self.fit_intercept), sample_weight=sw)
-        result = self._minimize(objective)
+        sw, top = _sample_weights(sample_weight, X)
+        fit_intercept = bool(self.fit_intercept)
+        scale = float(np.max(np.abs(y)))
+        scale = scale if scale > 0 else 1.0
+        y = np.asarray(y, dtype=np.float64) / scale
+        n_rows = X.shape[0] if sw is None else int(np.count_nonzero(sw))
         d = X.shape[1]
-        self.coef_ = result.x[:d].copy()
-        self.intercept_ = float(result.x[d]) if self.fit_intercept else 0.0
+        auto = isinstance(self.solver, str) and self.solver == "auto"
+        if auto and alpha == 0.0 and n_rows <= d:
+            # Underdetermined: many minimisers; return the one of least norm, exactly.
+            coef, intercept = _min_norm_least_squares(X, y, sw, fit_intercept)
+            self.solver_, self.n_iter_ = "min-norm", 1
+        else:
+            # Ridge's sum of squares + alpha ||w||^2 is 2 S times the weighted mean objective
+            # with l2 = alpha / S, S the sum of the weights (S = top * sum of the scaled ones).
+            total = X.shape[0] if sw is None else float(sw.sum())
+            objective = LeastSquares(X, y, l2=alpha / total / top,
+                                     fit_intercept=fit_intercept, sample_weight=sw)
+            x = self._minimize(objective).x
+            coef, intercept = x[:d], (float(x[d]) if fit_intercept else 0.0)
+        self.coef_ = coef * scale
+        self.intercept_ = intercept * scale
         return self
 
     def predict(self, X):
@@ -132,21 +226,56 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
         return X @ self.coef_ + self.intercept_
 
 
+def _min_norm_least_squares(X, y, sw, fit_intercept):
+    """Return the least-squares solution of least norm (that of ``numpy.linalg.lstsq``).
+
+    With an intercept, the weighted means are removed first (the intercept is not part of
+    the norm, as in scikit-learn). The rows, scaled by the square roots of their weights,
+    form ``Z``; the solution is ``pinv(Z) t``, computed from the singular value decomposition
+    of ``Z`` (n_samples <= n_features here, so this costs O(n_samples^2 n_features)); the
+    singular values below ``max(Z.shape) * eps * s_max`` are treated as zero, as lstsq does.
+    ``Z`` is one float64 copy of the rows with a positive weight.
+    """
+    if sw is not None:
+        keep = sw > 0
+        X, y, root = X[keep], y[keep], np.sqrt(sw[keep])
+    else:
+        root = np.ones(X.shape[0])
+    X = np.asarray(X, dtype=np.float64)
+    s2 = root * root
+    x_mean = s2 @ X / s2.sum() if fit_intercept else np.zeros(X.shape[1])
+    y_mean = float(s2 @ y / s2.sum()) if fit_intercept else 0.0
+    Z = root[:, None] * (X - x_mean)
+    t = root * (y - y_mean)
+    U, s, Vt = np.linalg.svd(Z, full_matrices=False)
+    keep = s > max(Z.shape) * np.finfo(np.float64).eps * (s[0] if len(s) else 0.0)
+    coef = Vt[keep].T @ ((U[:, keep].T @ t) / s[keep])
+    return coef, (y_mean - float(x_mean @ coef)) if fit_intercept else 0.0
+
+
 class LinearRegression(_LeastSquaresRegressor):
     """Ordinary least squares, fitted by a descend solver.
 
     Minimises ``sum_i s_i (x_i.w + b - y_i)^2`` (the same solution as
-    ``sklearn.linear_model.LinearRegression``).
+    ``sklearn.linear_model.LinearRegression``). When the problem is underdetermined
+    (no more rows with a positive weight than features) it has many minimisers, and
+    ``solver="auto"`` returns the one of least norm ``||w||``, as ``numpy.linalg.lstsq`` and
+    scikit-learn do, by a direct solve (a singular value decomposition of the centred,
+    weighted rows). Explicit solvers return the minimiser they reach.
 
     Parameters
     ----------
     fit_intercept : bool, default True
         Fit the intercept ``b``.
     solver : str, default "auto"
-        A method of :func:`descend.minimize`; "auto" picks Newton's method (one Cholesky
-        solve for least squares) when available.
+        A method of :func:`descend.minimize`, or "auto": the minimum-norm direct solve for an
+        underdetermined problem, otherwise Newton's method (one Cholesky solve for least
+        squares) up to 2000 parameters and L-BFGS beyond (no dense Hessian).
     tol : float, default 1e-10
-        Stop when the gradient norm of the mean loss is at most ``tol``.
+        Stop when the gradient norm of the mean loss is at most ``tol`` times its value at
+        the start (a relative test: it does not depend on the scale of ``X`` or ``y``). For
+        float32 data it is at least ``10 * finfo(float32).eps`` (about 1.2e-6), what float32
+        arithmetic can resolve.
     max_iter : int, default 1000
         Iteration limit of the solver.
     verbose : bool, default False
@@ -158,6 +287,9 @@ class LinearRegression(_LeastSquaresRegressor):
     intercept_ : float
     n_iter_ : int
     n_features_in_ : int
+    solver_ : str
+        The method that fitted the model (what "auto" chose; "min-norm" for the direct
+        solve).
 
     Examples
     --------
@@ -190,9 +322,13 @@ class Ridge(_LeastSquaresRegressor):
     fit_intercept : bool, default True
         Fit an unpenalised intercept.
     solver : str, default "auto"
-        A method of :func:`descend.minimize`.
+        A method of :func:`descend.minimize`, or "auto": Newton's method up to 2000
+        parameters (one Cholesky solve), L-BFGS beyond; with ``alpha=0``, as
+        :class:`LinearRegression`, the minimum-norm direct solve for an underdetermined
+        problem.
     tol : float, default 1e-10
-        Gradient-norm tolerance of the solver.
+        Stop when the gradient norm is at most ``tol`` times its value at the start (at
+        least about 1.2e-6 for float32 data).
     max_iter : int, default 1000
         Iteration limit of the solver.
     verbose : bool, default False
@@ -204,6 +340,8 @@ class Ridge(_LeastSquaresRegressor):
     intercept_ : float
     n_iter_ : int
     n_features_in_ : int
+    solver_ : str
+        The method that fitted the model (what "auto" chose).
 
     Examples
     --------
@@ -224,9 +362,7 @@ class Ridge(_LeastSquaresRegressor):
         self.max_iter = max_iter
 
     def _alpha(self):
-        if not (isinstance(self.alpha, (int, float, np.number)) and self.alpha >= 0):
-            raise ValueError(f"alpha must be a number >= 0, got {self.alpha!r}")
-        return float(self.alpha)
+        return check_real(self.alpha, "alpha", low=0.0)
 
 
 class _LinearClassifier:
@@ -281,7 +417,7 @@ class _LinearClassifier:
         return np.log(self.predict_proba(X))
 
     def predict(self, X):
-        """The most probable class of each row.
+        """Predict the most probable class of each row.
 
         Parameters
         ----------
@@ -312,9 +448,14 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
     fit_intercept : bool, default True
         Fit the intercept(s).
     solver : str, default "auto"
-        A method of :func:`descend.minimize`; "auto" picks Newton's method when available.
+        A method of :func:`descend.minimize`, or "auto", which chooses by the size of the
+        Hessian: Newton's method (a dense Hessian and a Cholesky solve per iteration) when
+        the model has at most 1000 parameters (``K (n_features + 1)`` for K > 2 classes,
+        ``n_features + 1`` for two, without the ``+ 1`` when ``fit_intercept=False``),
+        L-BFGS (gradients only) beyond.
     tol : float, default 1e-8
-        Gradient-norm tolerance of the solver.
+        Stop when the gradient norm is at most ``tol`` times its value at the start (at
+        least about 1.2e-6 for float32 data).
     max_iter : int, default 1000
         Iteration limit of the solver.
     verbose : bool, default False
@@ -327,6 +468,8 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
     intercept_ : ndarray, shape (1,) or (n_classes,)
     n_iter_ : ndarray, shape (1,)
     n_features_in_ : int
+    solver_ : str
+        The method that fitted the model (what "auto" chose).
 
     Examples
     --------
@@ -357,27 +500,36 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
         y : array_like, shape (n_samples,)
             Class labels (any hashable values; at least two classes).
         sample_weight : array_like, shape (n_samples,), optional
-            Non-negative weights.
+            Non-negative weights, not all zero.
 
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            For a bad parameter, fewer than two classes, or weights that are negative or all
+            zero.
+        RuntimeError
+            If the solver diverged.
         """
         self._check_common_params()
-        if self.penalty not in ("l2", None):
-            raise ValueError(f"penalty must be 'l2' or None, got {self.penalty!r}")
-        if not (isinstance(self.C, (int, float, np.number)) and self.C > 0):
-            raise ValueError(f"C must be a number > 0, got {self.C!r}")
+        _choice(self.penalty, "penalty", ("l2", None))
+        C = check_real(self.C, "C", low=0.0, low_open=True)
+        if self.penalty is not None and not np.isfinite(1.0 / C):
+            raise ValueError(f"C is too small: the penalty strength 1 / C overflows, got {C}")
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
             raise ValueError("This solver needs samples of at least 2 classes in the data, "
                              f"but the data contains only one class: {self.classes_[0]!r}")
-        sw = None if sample_weight is None else _check_sample_weight(sample_weight, X,
-                                                                      dtype=X.dtype)
+        sw, top = _sample_weights(sample_weight, X)
         total = float(X.shape[0] if sw is None else sw.sum())
-        l2 = 0.0 if self.penalty is None else 1.0 / (float(self.C) * total)
+        # C sum_i s_i loss_i + ||w||^2 / 2 is C S times the weighted mean loss + l2 ||w||^2 / 2
+        # with l2 = 1 / (C S), S the sum of the weights (top times that of the scaled ones).
+        l2 = 0.0 if self.penalty is None else 1.0 / C / total / top
         fit_intercept = bool(self.fit_intercept)
         d = X.shape[1]
         if len(self.classes_) == 2:
@@ -428,24 +580,28 @@ class _SGDModel(BaseEstimator):
         self.momentum = momentum
 
     def _check_sgd_params(self):
-        if self.penalty not in ("l2", "l1", None):
-            raise ValueError(f"penalty must be 'l2', 'l1' or None, got {self.penalty!r}")
-        if not (isinstance(self.alpha, (int, float, np.number)) and self.alpha >= 0):
-            raise ValueError(f"alpha must be a number >= 0, got {self.alpha!r}")
-        if not (self.eta0 == "auto" or
-                (isinstance(self.eta0, (int, float, np.number)) and self.eta0 > 0)):
-            raise ValueError(f"eta0 must be 'auto' or a number > 0, got {self.eta0!r}")
-        if self.learning_rate not in ("constant", "invscaling", "cosine"):
-            raise ValueError("learning_rate must be 'constant', 'invscaling' or 'cosine', "
-                             f"got {self.learning_rate!r}")
-        if self.solver not in _RULES:
+        _choice(self.penalty, "penalty", ("l2", "l1", None))
+        check_real(self.alpha, "alpha", low=0.0)
+        check_bool(self.fit_intercept, "fit_intercept")
+        check_int(self.max_iter, "max_iter", low=1)
+        if self.tol is not None:
+            check_real(self.tol, "tol", low=0.0)
+        check_bool(self.shuffle, "shuffle")
+        _choice(self.learning_rate, "learning_rate", ("constant", "invscaling", "cosine"))
+        if not (isinstance(self.eta0, str) and self.eta0 == "auto"):
+            if not isinstance(self.eta0, numbers.Real) or isinstance(self.eta0, (bool, np.bool_)):
+                raise ValueError(f"eta0 must be 'auto' or a number > 0, got {self.eta0!r}")
+            check_real(self.eta0, "eta0", low=0.0, low_open=True)
+        if self.learning_rate == "invscaling":
+            check_real(self.power_t, "power_t", low=0.0, low_open=True)
+        else:
+            check_real(self.power_t, "power_t")
+        check_int(self.n_iter_no_change, "n_iter_no_change", low=1)
+        check_int(self.batch_size, "batch_size", low=1)
+        if not (isinstance(self.solver, str) and self.solver in _RULES):
             raise ValueError(f"solver must be one of {', '.join(_RULES)}, got {self.solver!r}")
-        if not (isinstance(self.max_iter, (int, np.integer)) and self.max_iter >= 1):
-            raise ValueError(f"max_iter must be an integer >= 1, got {self.max_iter!r}")
-        if not (isinstance(self.batch_size, (int, np.integer)) and self.batch_size >= 1):
-            raise ValueError(f"batch_size must be an integer >= 1, got {self.batch_size!r}")
-        if self.tol is not None and not (isinstance(self.tol, (int, float)) and self.tol >= 0):
-            raise ValueError(f"tol must be None or a number >= 0, got {self.tol!r}")
+        check_real(self.momentum, "momentum", low=0.0, high=1.0, high_open=True)
+        check_bool(self.verbose, "verbose")
 
     def _penalties(self):
         alpha = float(self.alpha)
@@ -458,50 +614,107 @@ class _SGDModel(BaseEstimator):
             return _schedules.cosine(int(self.max_iter))
         return None
 
-    def _learning_rate(self):
-        return self.eta0_
+    def _set_eta0(self, X, *, reset):
+        """Set ``eta0_``; with eta0='auto', ``1 / (c max ||x_i||^2 + alpha)`` over every row seen.
 
-    def _set_eta0(self, X):
-        """eta0='auto': the step that is stable for any batch, 1 / max curvature of a sample."""
-        if self.eta0 != "auto":
+        That step is stable for any sample or batch (``c`` bounds the loss's curvature). With
+        ``reset=False`` (partial_fit) the maximum runs over all the calls so far, so a later,
+        larger row lowers the rate; the rule's state (momentum, moments) is kept.
+        """
+        if not (isinstance(self.eta0, str) and self.eta0 == "auto"):
             self.eta0_ = float(self.eta0)
             return
         rows = np.einsum("ij,ij->i", X, X, dtype=np.float64) + (1.0 if self.fit_intercept else 0.0)
-        self.eta0_ = 1.0 / (self._curvature_bound * float(rows.max()) + float(self.alpha))
+        largest = float(rows.max())
+        if not reset and largest <= self._max_row_norm2:
+            return
+        self._max_row_norm2 = largest if reset else max(largest, self._max_row_norm2)
+        self.eta0_ = 1.0 / (self._curvature_bound * self._max_row_norm2 + float(self.alpha))
+        if getattr(self, "_stepper", None) is not None:
+            self._stepper = self._new_stepper(self._stepper.state())
 
     def _rule_options(self):
-        options = {"lr": self._learning_rate()}
+        options = {"lr": self.eta0_}
         if self.solver in ("momentum", "nesterov"):
             options["momentum"] = float(self.momentum)
         return options
 
+    def _new_stepper(self, state=None):
+        """Build the compiled update rule at the current ``eta0_``, with `state` (a dict)."""
+        options = {"lr": np.array([self.eta0_]), "weight_decay": 0.0,
+                   **{k: v for k, v in self._rule_options().items() if k != "lr"}}
+        stepper = _make_stepper(self.solver if self.solver != "sgd" else "gd", options)
+        if state:
+            stepper.set_state(dict(state))
+        return stepper
+
     def _run(self, objective, x0):
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         batch = min(int(self.batch_size), objective.n_samples)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", _DescendConvergenceWarning)
+        with warnings.catch_warnings():
+            # The estimator reports on the run itself, once, in its own terms.
+            warnings.simplefilter("ignore", _DescendConvergenceWarning)
             result = minimize(
                 objective, x0, method="gd" if self.solver == "sgd" else self.solver,
                 batch_size=batch, epochs=int(self.max_iter), shuffle=bool(self.shuffle),
                 seed=seed, tol=self.tol, n_iter_no_change=int(self.n_iter_no_change),
                 schedule=self._schedule(), epoch_loss="running", verbose=bool(self.verbose),
                 **self._rule_options())
+        name = type(self).__name__
         if result.status == "diverged":
-            raise RuntimeError(f"{type(self).__name__} diverged: {result.message}; lower eta0")
-        if any(issubclass(w.category, _DescendConvergenceWarning) for w in caught):
-            warnings.warn(f"{type(self).__name__}: {result.message}; raise max_iter",
-                          ConvergenceWarning, stacklevel=3)
+            raise RuntimeError(
+                f"{name}(solver={self.solver!r}) diverged in epoch {int(result.nit)}: the loss "
+                f"became non-finite or kept rising; lower eta0 (the rate was "
+                f"{self.eta0_:.3g})")
+        # With a tol, running every epoch means the tol rule never fired (when it fires the
+        # status is "stalled", or "converged" from a gradient test: scikit-learn's normal
+        # stop, no warning); with tol=None, running every epoch is what was asked for.
+        if self.tol is not None and result.status in ("max_iter", "completed"):
+            warnings.warn(
+                f"{name}(solver={self.solver!r}): Maximum number of iterations reached before "
+                f"convergence: the epoch loss was still improving by more than tol="
+                f"{self.tol!r} after max_iter={self.max_iter!r} epochs; consider increasing "
+                f"max_iter or tol", ConvergenceWarning, stacklevel=3)
         self.n_iter_ = int(result.nit)
         self.t_ = float(result.nit * -(-objective.n_samples // batch))
         return result.x
 
+    #: partial_fit reports divergence when the loss on the incoming batches (summed over
+    #: all the calls) exceeds this multiple of what the zero model's loss on them would be.
+    _divergence_ratio = 1e4
+
+    @contextlib.contextmanager
+    def _unchanged_on_error(self):
+        """Leave the model as it was before a partial_fit call that raised (or was stopped)."""
+        saved = dict(self.__dict__)
+        stepper = saved.get("_stepper")
+        rule_state = None if stepper is None else stepper.state()  # it changes in place
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            if rule_state is not None:
+                self._stepper = self._new_stepper(rule_state)
+            raise
+
+    def _partial_fit(self, X, objective, first):
+        """One epoch on `objective`: from zero on the first call, else where the last ended."""
+        if first:
+            self._start(X, objective.n_params)
+        else:
+            self._set_eta0(X, reset=False)
+        return self._partial_step(objective)
+
     def _partial_step(self, objective):
-        """One epoch in the compiled loop, continuing the stepper's state between calls."""
+        """One epoch in the compiled loop, continuing the stepper's state between calls.
+
+        Raises RuntimeError when the run diverged: a non-finite loss or parameters, or the
+        loss on the batches seen so far (each measured before its step) above
+        ``_divergence_ratio`` times that of the zero model.
+        """
         if getattr(self, "_stepper", None) is None:
-            options = {"lr": np.array([self.eta0_]), "weight_decay": 0.0,
-                       **{k: v for k, v in self._rule_options().items() if k != "lr"}}
-            self._stepper = _make_stepper(self.solver if self.solver != "sgd" else "gd",
-                                          options)
+            self._stepper = self._new_stepper()
         calls = getattr(self, "n_iter_", 0)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         batch = {"batch_size": min(int(self.batch_size), objective.n_samples), "epochs": 1,
@@ -511,11 +724,42 @@ class _SGDModel(BaseEstimator):
         raw = _core.run_first_order(objective, self._params, self._stepper,
                                     _schedules.constant(), -1.0, -1.0, 0.0, 0.0, 1,
                                     batch, None, None)
-        if raw["status"] == "diverged" or not np.isfinite(raw["x"]).all():
-            raise RuntimeError(f"{type(self).__name__} diverged; lower eta0")
+        n = objective.n_samples
+        loss = getattr(self, "_stream_loss", 0.0) + n * float(raw["fun"])
+        null = getattr(self, "_stream_null_loss", 0.0) + n * float(
+            objective.value(np.zeros(objective.n_params)))
+        if (raw["status"] == "diverged" or not np.isfinite(raw["x"]).all()
+                or not np.isfinite(loss) or loss > self._divergence_ratio * null):
+            raise RuntimeError(
+                f"{type(self).__name__}.partial_fit diverged (solver={self.solver!r}): the "
+                f"loss on the batches seen so far is {loss / null if null > 0 else np.inf:.3g} "
+                f"times that of the zero model; lower eta0 (the rate was {self.eta0_:.3g}). "
+                "The model is left as it was before this call.")
+        self._stream_loss, self._stream_null_loss = loss, null
         self._params = raw["x"]
         self.n_iter_ = calls + 1
         return self._params
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        stepper = state.get("_stepper")
+        if stepper is not None:  # the compiled rule: keep its state, rebuild it on load
+            state["_stepper"] = {k: np.array(v) if isinstance(v, np.ndarray) else v
+                                 for k, v in stepper.state().items()}
+        return state
+
+    def __setstate__(self, state):
+        rule_state = state.get("_stepper")
+        super().__setstate__({**state, "_stepper": None})
+        if rule_state is not None:
+            self._stepper = self._new_stepper(rule_state)
+
+    def _start(self, X, n_params):
+        """Forget any previous training: zero parameters, a fresh rule, a new rate."""
+        self._set_eta0(X, reset=True)
+        self._params = np.zeros(n_params)
+        self._stepper = None
+        self._stream_loss = self._stream_null_loss = 0.0
 
 _SGD_DOC = """
     Parameters
@@ -539,7 +783,9 @@ _SGD_DOC = """
     eta0 : float or "auto", default "auto"
         The learning rate; "auto" takes 1 / (c max_i ||x_i||^2 + alpha), with c the loss's
         curvature bound (1 for squared error, 1/4 for the log-loss): a step no single sample
-        or batch can make unstable.
+        or batch can make unstable. In ``partial_fit`` the maximum runs over every row seen
+        so far, so a later batch with larger rows lowers the rate (the rule's state is
+        kept).
     power_t : float, default 0.25
     n_iter_no_change : int, default 5
     batch_size : int, default 1
@@ -554,6 +800,16 @@ _SGD_DOC = """
     Attributes
     ----------
     coef_, intercept_, n_iter_, t_, eta0_, n_features_in_{extra}
+
+    Notes
+    -----
+    ``fit`` warns (``sklearn.exceptions.ConvergenceWarning``, once) when ``tol`` was given and
+    the epoch loss was still improving by more than ``tol`` after ``max_iter`` epochs, and
+    raises ``RuntimeError`` when the run diverged. ``partial_fit`` raises ``RuntimeError``,
+    leaving the model as it was, when the loss on the batches seen so far (each measured
+    before its step) is non-finite or more than 1e4 times that of the zero model. A fitted
+    model pickles and deep-copies with the rule's state, so ``partial_fit`` continues where
+    it left off.
     """
 
 
@@ -574,8 +830,7 @@ class SGDRegressor(RegressorMixin, _SGDModel):
 
     def _objective(self, X, y, sample_weight):
         l2, l1 = self._penalties()
-        sw = None if sample_weight is None else _check_sample_weight(sample_weight, X,
-                                                                      dtype=X.dtype)
+        sw = _sample_weights(sample_weight, X)[0]  # a weighted mean: the scale cancels
         return LeastSquares(X, y, l2=l2, l1=l1, fit_intercept=bool(self.fit_intercept),
                             sample_weight=sw)
 
@@ -595,14 +850,18 @@ class SGDRegressor(RegressorMixin, _SGDModel):
         Returns
         -------
         self
+
+        Raises
+        ------
+        RuntimeError
+            If the training diverged (lower ``eta0``).
         """
         self._check_sgd_params()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
                              order="C")
-        self._set_eta0(X)
         objective = self._objective(X, y, sample_weight)
-        self._params = self._run(objective, np.zeros(objective.n_params))
-        self._stepper = None
+        self._start(X, objective.n_params)
+        self._params = self._run(objective, self._params)
         self._set_coef(self._params, X.shape[1])
         return self
 
@@ -618,19 +877,21 @@ class SGDRegressor(RegressorMixin, _SGDModel):
         Returns
         -------
         self
+
+        Raises
+        ------
+        RuntimeError
+            If the training diverged (see Notes). Whatever the error, the model is left as
+            it was before the call.
         """
         first = not hasattr(self, "_params")
         if first:
             self._check_sgd_params()
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
-                             order="C", reset=first)
-        if first:
-            self._set_eta0(X)
-        objective = self._objective(X, y, sample_weight)
-        if first:
-            self._params = np.zeros(objective.n_params)
-            self._stepper = None
-        self._set_coef(self._partial_step(objective), X.shape[1])
+        with self._unchanged_on_error():
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
+                                 order="C", reset=first)
+            objective = self._objective(X, y, sample_weight)
+            self._set_coef(self._partial_fit(X, objective, first), X.shape[1])
         return self
 
     def predict(self, X):
@@ -669,8 +930,7 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
 
     def _objective(self, X, encoded, sample_weight):
         l2, l1 = self._penalties()
-        sw = None if sample_weight is None else _check_sample_weight(sample_weight, X,
-                                                                      dtype=X.dtype)
+        sw = _sample_weights(sample_weight, X)[0]  # a weighted mean: the scale cancels
         if len(self.classes_) == 2:
             return Logistic(X, encoded, l2=l2, l1=l1, fit_intercept=bool(self.fit_intercept),
                             sample_weight=sw)
@@ -707,6 +967,11 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         Returns
         -------
         self
+
+        Raises
+        ------
+        RuntimeError
+            If the training diverged (lower ``eta0``).
         """
         self._check_sgd_params()
         X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
@@ -715,10 +980,9 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         if len(self.classes_) < 2:
             raise ValueError("The data contains only one class: "
                              f"{self.classes_[0]!r}; at least 2 classes are needed")
-        self._set_eta0(X)
         objective = self._objective(X, self._encode(y), sample_weight)
-        self._params = self._run(objective, np.zeros(objective.n_params))
-        self._stepper = None
+        self._start(X, objective.n_params)
+        self._params = self._run(objective, self._params)
         self._set_coef(objective, self._params, X.shape[1])
         return self
 
@@ -736,23 +1000,26 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         Returns
         -------
         self
+
+        Raises
+        ------
+        RuntimeError
+            If the training diverged (see Notes). Whatever the error, the model is left as
+            it was before the call.
         """
         first = not hasattr(self, "_params")
         if first:
             self._check_sgd_params()
             if classes is None:
                 raise ValueError("classes must be given on the first call to partial_fit")
-            self.classes_ = np.unique(classes)
-            if len(self.classes_) < 2:
-                raise ValueError("classes must hold at least 2 classes")
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C",
-                             reset=first)
-        check_classification_targets(y)
-        if first:
-            self._set_eta0(X)
-        objective = self._objective(X, self._encode(y), sample_weight)
-        if first:
-            self._params = np.zeros(objective.n_params)
-            self._stepper = None
-        self._set_coef(objective, self._partial_step(objective), X.shape[1])
+        with self._unchanged_on_error():
+            if first:
+                self.classes_ = np.unique(classes)
+                if len(self.classes_) < 2:
+                    raise ValueError("classes must hold at least 2 classes")
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C",
+                                 reset=first)
+            check_classification_targets(y)
+            objective = self._objective(X, self._encode(y), sample_weight)
+            self._set_coef(objective, self._partial_fit(X, objective, first), X.shape[1])
         return self

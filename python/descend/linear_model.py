@@ -48,9 +48,6 @@ __all__ = ["LinearRegression", "Ridge", "LogisticRegression", "SGDRegressor", "S
 #: The least relative tolerance for float32 data: ten times its rounding error.
 _FLOAT32_TOL = 10 * float(np.finfo(np.float32).eps)
 
-#: Methods whose converged runs minimize follows with a dense second-derivative test.
-_CURVATURE_CHECKED = ("lbfgs", "bfgs", "newton-cg")
-
 
 def _sample_weights(sample_weight, X):
     """Return the validated weights divided by their maximum, and that maximum.
@@ -112,20 +109,10 @@ class _DescendLinearModel(BaseEstimator):
         if "max_iter" in accepted:
             options["max_iter"] = int(self.max_iter)
         x0 = np.zeros(objective.n_params)
-        callback = None
-        if solver in _CURVATURE_CHECKED and objective.has_hessian:
-            # These objectives are convex, so a vanishing gradient certifies a minimum; stop
-            # there ourselves, before minimize's second-derivative test builds the dense
-            # Hessian and its eigenvalues (O(n_params^2) memory, O(n_params^3) time).
-            threshold = tol * float(np.linalg.norm(objective.gradient(x0)))
-
-            def callback(info):
-                return info.grad_norm <= threshold
-
         with warnings.catch_warnings():
             # The estimator reports on the run itself, once, in its own terms.
             warnings.simplefilter("ignore", _DescendConvergenceWarning)
-            result = minimize(objective, x0, method=solver, callback=callback,
+            result = minimize(objective, x0, method=solver,
                               verbose=bool(self.verbose), **options)
         name = f"{type(self).__name__}(solver={self.solver!r})"
         if result.status == "diverged":

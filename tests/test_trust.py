@@ -139,11 +139,11 @@ def test_a_run_that_ends_on_a_saddle_says_so(method):
 
 
 def test_large_problems_use_lanczos_with_a_bounded_cost():
-    d = np.linspace(-1.0, 10.0, 300)
-    r = descend.minimize(descend.Quadratic(np.diag(d), np.zeros(300)), np.zeros(300))
+    d = np.linspace(-1.0, 10.0, 400)
+    r = descend.minimize(descend.Quadratic(np.diag(d), np.zeros(400)), np.zeros(400))
     assert r.status == "saddle" and "Lanczos" in r.message and r.nhev <= 30
-    r = descend.minimize(descend.Quadratic(np.diag(np.abs(d) + 1), np.ones(300)),
-                         np.zeros(300), method="lbfgs")
+    r = descend.minimize(descend.Quadratic(np.diag(np.abs(d) + 1), np.ones(400)),
+                         np.zeros(400), method="lbfgs")
     assert r.status == "converged" and r.nhev <= 31  # the first step's hvp and the test
 
 
@@ -274,6 +274,12 @@ def test_out_of_range_integers_are_value_errors_naming_the_option(option, value)
     f = descend.LeastSquares(X, X @ TRUTH)
     with pytest.raises(ValueError, match=option):
         descend.minimize(f, np.zeros(3), method="sgd", **{option: value})
+
+
+def test_a_permutation_too_large_to_allocate_is_a_clear_error():
+    # numpy refuses the array before the core writes a byte (no vector::_M_default_append).
+    with pytest.raises((MemoryError, ValueError), match="too big|allocate"):
+        descend.permutation(2**62, 0, 0)
 
 
 def test_results_pickle():

@@ -71,10 +71,13 @@ void bind_first_order(py::module_& m) {
       "permutation",
       [](Index n, std::uint64_t seed, std::uint64_t epoch) {
         if (n < 1) throw std::invalid_argument("n must be >= 1");
-        std::vector<Index> out;
-        permutation(n, seed, epoch, out);
+        // numpy allocates (a MemoryError naming the size when it cannot); the core fills it.
         py::array_t<Index> a(static_cast<py::ssize_t>(n));
-        std::copy(out.begin(), out.end(), a.mutable_data());
+        Index* out = a.mutable_data();
+        {
+          py::gil_scoped_release unlocked;
+          permutation_into(n, seed, epoch, out);
+        }
         return a;
       },
       "n"_a, "seed"_a, "epoch"_a);

@@ -13,7 +13,7 @@ import warnings
 from . import _core
 from ._minimize import Method, Option, non_negative, positive_int, register_method
 from ._second_order import gd_line_search_options, run_steepest_descent
-from ._validation import check_bool, check_int
+from ._validation import check_bool, check_int, check_seed
 from .constraints import as_constraint
 from .optimizers import as_lr, unit
 from .schedules import as_schedule
@@ -43,11 +43,10 @@ def betas(value, name):
 
 
 def seed(value, name):
-    """A seed: an integer in [0, 2**64 - 1]."""
-    value = check_int(value, name, low=0)
-    if value >= 2**64:
-        raise ValueError(f"{name} must be < 2**64, got {value}")
-    return value
+    """A seed: an integer in [0, 2**64 - 1] (not None: runs are reproducible)."""
+    if value is None:
+        raise TypeError(f"{name} must be an integer in [0, 2**64 - 1], got None")
+    return check_seed(value, name)
 
 
 def flag(value, name):

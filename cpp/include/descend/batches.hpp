@@ -37,15 +37,21 @@ class SplitMix64 {
   std::uint64_t state_;
 };
 
-/// Writes the permutation of 0..n-1 that epoch `epoch` of a run seeded with `seed` uses.
-inline void permutation(Index n, std::uint64_t seed, std::uint64_t epoch, std::vector<Index>& out) {
-  out.resize(static_cast<std::size_t>(n));
-  std::iota(out.begin(), out.end(), Index(0));
+/// Writes the permutation of 0..n-1 that epoch `epoch` of a run seeded with `seed` uses into
+/// out[0..n).
+inline void permutation_into(Index n, std::uint64_t seed, std::uint64_t epoch, Index* out) {
+  std::iota(out, out + n, Index(0));
   SplitMix64 rng(seed ^ (epoch * 0xD1B54A32D192ED03ULL));
   for (Index i = n - 1; i > 0; --i) {
     const Index j = static_cast<Index>(rng.below(static_cast<std::uint64_t>(i) + 1));
     std::swap(out[i], out[j]);
   }
+}
+
+/// The same into a vector (resized to n).
+inline void permutation(Index n, std::uint64_t seed, std::uint64_t epoch, std::vector<Index>& out) {
+  out.resize(static_cast<std::size_t>(n));
+  permutation_into(n, seed, epoch, out.data());
 }
 
 }  // namespace descend

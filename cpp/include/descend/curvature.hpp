@@ -108,7 +108,7 @@ inline CurvatureEstimate dense_extremes(const MatX& H) {
 }
 
 struct CurvatureLimits {
-  Index dense_limit = 100;   ///< dense Hessian up to this many parameters
+  Index dense_limit = 300;   ///< dense Hessian up to this many parameters
   Index lanczos_steps = 30;  ///< Hessian-vector products of the Lanczos test
 };
 

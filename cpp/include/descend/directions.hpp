@@ -39,14 +39,10 @@ double exact_steepest_step(const Obj& f, const VecX& x, const VecX& g, Index& nh
   return std::min(1.0, 1.0 / gnorm);
 }
 
-/// d = -g: gradient descent, with lr as the (first trial) step.
-struct SteepestDirection {
-  static constexpr bool needs_hessian = false, tracks_damping = false;
-  template <class Obj>
-  double compute(const Obj&, const VecX&, const VecX& g, VecX& d, Index&, double) {
-    d = -g;
-    return 0.0;
-  }
+/// What a direction without memory does: nothing to learn or forget, lr as the first trial
+/// step, no certificate of its own.
+struct MemorylessDirection {
+  static constexpr bool tracks_damping = false;
   void update(const VecX&, const VecX&) {}
   void reset() {}
   template <class Obj>
@@ -56,8 +52,18 @@ struct SteepestDirection {
   bool certifies(Index, const VecX&, const VecX&) const { return false; }
 };
 
+/// d = -g: gradient descent, with lr as the (first trial) step.
+struct SteepestDirection : MemorylessDirection {
+  static constexpr bool needs_hessian = false;
+  template <class Obj>
+  double compute(const Obj&, const VecX&, const VecX& g, VecX& d, Index&, double) {
+    d = -g;
+    return 0.0;
+  }
+};
+
 /// Newton: d solves (H + t I) d = -g by Cholesky, t = 0 when H is positive definite.
-struct NewtonDirection {
+struct NewtonDirection : MemorylessDirection {
   static constexpr bool needs_hessian = true, tracks_damping = true;
   MatX H;
   double last_damping = std::numeric_limits<double>::quiet_NaN();
@@ -71,12 +77,6 @@ struct NewtonDirection {
     if (!std::isfinite(last_damping)) d = -g;
     return last_damping;
   }
-  void update(const VecX&, const VecX&) {}
-  void reset() {}
-  template <class Obj>
-  double first_step(const Obj&, const VecX&, const VecX&, Index, double lr, Index&) {
-    return lr;
-  }
   /// The last step came from an undamped Cholesky factorisation (H positive definite at the
   /// previous iterate) and curved upwards along the step: the point is a minimum without
   /// one more Hessian.
@@ -86,8 +86,8 @@ struct NewtonDirection {
 };
 
 /// Truncated Newton: conjugate gradients on H d = -g with Hessian-vector products only.
-struct NewtonCgDirection {
-  static constexpr bool needs_hessian = true, tracks_damping = false;
+struct NewtonCgDirection : MemorylessDirection {
+  static constexpr bool needs_hessian = true;
   template <class Obj>
   double compute(const Obj& f, const VecX& x, const VecX& g, VecX& d, Index& nhev,
                  double g0) {
@@ -95,13 +95,6 @@ struct NewtonCgDirection {
                                 std::max<Index>(x.size(), 10), g0);
     return 0.0;
   }
-  void update(const VecX&, const VecX&) {}
-  void reset() {}
-  template <class Obj>
-  double first_step(const Obj&, const VecX&, const VecX&, Index, double lr, Index&) {
-    return lr;
-  }
-  bool certifies(Index, const VecX&, const VecX&) const { return false; }
 };
 
 /// The quasi-Newton directions share everything but their memory (Bfgs or Lbfgs).

@@ -57,3 +57,22 @@ def test_scipy_style_functions():
     assert one_element.rel_error < 1e-8
     wrong_pair = descend.check_grad(lambda z: (_cubic(z), 2 * _cubic_grad(z)), x, jac=True)
     assert wrong_pair.rel_error > 0.1
+
+
+@pytest.mark.parametrize("fit_intercept", [False, True], ids=["no-intercept", "intercept"])
+@pytest.mark.parametrize("kind", ["LeastSquares", "Logistic"])
+def test_an_l1_penalty_is_left_out_of_the_differences(kind, fit_intercept):
+    # value() includes l1 ||w||_1 but gradient() is the smooth part's: check_grad must
+    # difference the smooth part, also at zero coordinates (the kinks of |w_i|) and with an
+    # unpenalised intercept last.
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(30, 4))
+    y = rng.normal(size=30) if kind == "LeastSquares" else (rng.random(30) > 0.5).astype(float)
+    make = getattr(descend, kind)
+    f = make(X, y, l1=0.1, l2=0.01, fit_intercept=fit_intercept)
+    smooth = make(X, y, l2=0.01, fit_intercept=fit_intercept)
+    w = np.array([0.5, 0.0, -0.3, 0.0, -0.7][:f.n_params])
+    r = descend.check_grad(f, w)
+    assert r.rel_error < 1e-7
+    np.testing.assert_allclose(r.numeric, smooth.gradient(w), rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(r.analytic, smooth.gradient(w))

@@ -37,13 +37,35 @@ def _scalar(out):
     return float(np.asarray(out).item()) if np.size(out) == 1 else float(out)
 
 
+def _smooth_part(objective):
+    """``objective.value`` less its L1 penalty: the function ``objective.gradient`` is of."""
+    l1 = float(objective.l1_penalty)
+    if l1 == 0.0:
+        return objective.value
+    # The penalty covers the weights, not the intercept (the last parameter when fitted).
+    size = objective.n_params - (1 if getattr(objective, "fit_intercept", False) else 0)
+
+    def value(w):
+        return objective.value(w) - l1 * np.abs(w[:size]).sum()
+
+    return value
+
+
 def check_grad(fun, x, jac=None, *, eps=1e-6):
     """Compare a gradient with central differences ``(f(x + e_i h) - f(x - e_i h)) / 2h``.
+
+    An objective with an L1 penalty (``l1_penalty > 0``, e.g. ``LeastSquares(..., l1=0.1)``)
+    has a ``value`` that includes ``l1 ||w||_1`` (the intercept excluded) and a ``gradient``
+    of the smooth part only, and ``||w||_1`` has no derivative where a coordinate is zero.
+    So that like is compared with like, the differences are then taken of the smooth part,
+    ``value(x) - l1 ||x[:n_features]||_1``, which is what ``gradient`` differentiates; this
+    holds at any point, the zero coordinates included.
 
     Parameters
     ----------
     fun : descend.Objective or callable
-        An objective (its ``value`` and ``gradient`` are compared), or ``f(x) -> float``.
+        An objective (its ``value``, less any L1 penalty, and ``gradient`` are compared), or
+        ``f(x) -> float``.
     x : array_like
         The point.
     jac : callable or True, optional
@@ -73,7 +95,7 @@ def check_grad(fun, x, jac=None, *, eps=1e-6):
     """
     if isinstance(fun, _core.Objective):
         x = check_x0(x, fun.n_params)
-        value, gradient = fun.value, fun.gradient
+        value, gradient = _smooth_part(fun), fun.gradient
     elif callable(fun):
         if jac is True:  # fun returns (value, gradient), as in minimize
             value, gradient = (lambda z: fun(z)[0]), (lambda z: fun(z)[1])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _core
-from ._validation import check_real, check_x0
+from ._validation import check_real, check_vector
 
 __all__ = ["GradientCheck", "check_grad"]
 
@@ -32,9 +32,30 @@ class GradientCheck:
     numeric: np.ndarray
 
 
+def _real_array(out, what):
+    """`out` as a float64 array, refusing anything that is not real numbers."""
+    try:
+        arr = np.asarray(out)
+    except (TypeError, ValueError):  # ragged sequences and the like
+        arr = np.asarray(None)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must be real numbers, got {type(out).__name__}"
+                        + (f" of dtype {arr.dtype}" if isinstance(out, np.ndarray) else ""))
+    return arr.astype(np.float64)
+
+
 def _scalar(out):
     """A function's value as a float; a one-element array counts as its element."""
-    return float(np.asarray(out).item()) if np.size(out) == 1 else float(out)
+    arr = _real_array(out, "fun's value")
+    if arr.size != 1:
+        raise TypeError(f"fun must return a scalar, got an array of shape {arr.shape}")
+    return float(arr.reshape(()))
+
+
+def _default_eps(objective):
+    """1e-6, or 1e-3 for an objective whose values carry float32 rounding."""
+    X = getattr(objective, "X", None)
+    return 1e-3 if getattr(X, "dtype", None) == np.float32 else 1e-6
 
 
 def _smooth_part(objective):
@@ -51,7 +72,7 @@ def _smooth_part(objective):
     return value
 
 
-def check_grad(fun, x, jac=None, *, eps=1e-6):
+def check_grad(fun, x, jac=None, *, eps=None):
     """Compare a gradient with central differences ``(f(x + e_i h) - f(x - e_i h)) / 2h``.
 
     An objective with an L1 penalty (``l1_penalty > 0``, e.g. ``LeastSquares(..., l1=0.1)``)
@@ -66,13 +87,16 @@ def check_grad(fun, x, jac=None, *, eps=1e-6):
     fun : descend.Objective or callable
         An objective (its ``value``, less any L1 penalty, and ``gradient`` are compared), or
         ``f(x) -> float``.
-    x : array_like
-        The point.
+    x : array_like, shape (n,)
+        The point: finite, of the objective's ``n_params`` (a numpy array of more dimensions
+        is flattened when `fun` is a callable).
     jac : callable or True, optional
         ``x -> gradient`` when `fun` is a callable, or True when ``fun(x)`` returns
         ``(value, gradient)``.
-    eps : float, default 1e-6
-        The step h (relative to max(1, |x_i|)).
+    eps : float, optional
+        The step h (relative to max(1, |x_i|)), > 0. By default 1e-6, and 1e-3 for an
+        objective on float32 data, whose values carry float32 rounding (about 1e-7
+        relative: a step of 1e-6 would leave the differences with a 10% error).
 
     Returns
     -------
@@ -81,7 +105,12 @@ def check_grad(fun, x, jac=None, *, eps=1e-6):
     Raises
     ------
     TypeError
-        If a callable is given without `jac`.
+        If a callable is given without `jac`, or a function returns something that is not
+        real numbers (`fun` a scalar, the gradient an array of x's size).
+    ValueError
+        If `x` is not a finite vector of the right length, `eps` is not > 0, or the gradient
+        or a value of `fun` at ``x +- h e_i`` is not finite (choose a smaller `eps` or
+        another point).
 
     Examples
     --------
@@ -94,8 +123,9 @@ def check_grad(fun, x, jac=None, *, eps=1e-6):
     2
     """
     if isinstance(fun, _core.Objective):
-        x = check_x0(x, fun.n_params)
+        x = check_vector(x, "x", size=fun.n_params, size_hint="the objective's n_params")
         value, gradient = _smooth_part(fun), fun.gradient
+        default_eps = _default_eps(fun)
     elif callable(fun):
         if jac is True:  # fun returns (value, gradient), as in minimize
             value, gradient = (lambda z: fun(z)[0]), (lambda z: fun(z)[1])
@@ -103,22 +133,30 @@ def check_grad(fun, x, jac=None, *, eps=1e-6):
             raise TypeError("check_grad needs jac=callable (or jac=True) when fun is a callable")
         else:
             value, gradient = fun, jac
-        x = np.array(x, dtype=np.float64).ravel()
-        x = check_x0(x, x.size)
+        x = check_vector(x.ravel() if isinstance(x, np.ndarray) else x, "x")
+        default_eps = 1e-6
     else:
         raise TypeError(f"fun must be a descend objective or a callable, got "
                         f"{type(fun).__name__}")
-    eps = check_real(eps, "eps", low=0.0, low_open=True)
-    analytic = np.asarray(gradient(x), dtype=np.float64).ravel()
+    x = np.array(x, dtype=np.float64, copy=True)  # the caller's array is never modified
+    eps = default_eps if eps is None else check_real(eps, "eps", low=0.0, low_open=True)
+    analytic = _real_array(gradient(x.copy()), "the gradient").ravel()
     if analytic.shape != x.shape:
         raise ValueError(f"the gradient has shape {analytic.shape}, expected {x.shape}")
+    if not np.isfinite(analytic).all():
+        raise ValueError(f"the gradient is not finite at x (coordinate "
+                         f"{int(np.argmin(np.isfinite(analytic)))})")
     numeric = np.empty_like(x)
     for i in range(x.size):
         h = eps * max(1.0, abs(x[i]))
         up, down = x.copy(), x.copy()
         up[i] += h
         down[i] -= h
-        numeric[i] = (_scalar(value(up)) - _scalar(value(down))) / (2 * h)
+        f_up, f_down = _scalar(value(up)), _scalar(value(down))
+        numeric[i] = (f_up - f_down) / (2 * h)
+        if not np.isfinite(numeric[i]):
+            raise ValueError(f"fun is not finite (or its difference overflows) at x +- h e_{i} "
+                             f"with h = {h:g}: choose a smaller eps or another point")
     scale = max(np.linalg.norm(analytic), np.linalg.norm(numeric), 1e-12)
     return GradientCheck(rel_error=float(np.linalg.norm(analytic - numeric) / scale),
                          worst=int(np.argmax(np.abs(analytic - numeric))),

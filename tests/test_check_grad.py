@@ -110,6 +110,8 @@ def test_bad_function_outputs_are_refused_by_name(fun, jac, error, match):
     ([np.nan, 1.0], None, ValueError, "x contains NaN"),
     ([1.0, 1.0], 1e300, ValueError, "choose a smaller eps"),
     ([1.0, 1.0], 0.0, ValueError, "eps must be > 0"),
+    ([1e10, 1.0], 1e300, ValueError, "no usable step"),
+    ([1.0, 1.0], 1e-300, ValueError, "no usable step"),
 ])
 def test_bad_points_and_steps_are_refused_by_name(x, eps, error, match):
     with pytest.raises(error, match=match):

@@ -108,9 +108,9 @@ def check_grad(fun, x, jac=None, *, eps=None):
         If a callable is given without `jac`, or a function returns something that is not
         real numbers (`fun` a scalar, the gradient an array of x's size).
     ValueError
-        If `x` is not a finite vector of the right length, `eps` is not > 0, or the gradient
-        or a value of `fun` at ``x +- h e_i`` is not finite (choose a smaller `eps` or
-        another point).
+        If `x` is not a finite vector of the right length, `eps` is not > 0 or so large or
+        small that ``x +- h e_i`` overflows or rounds to x, or the gradient or a value of
+        `fun` at ``x +- h e_i`` is not finite (choose a smaller `eps` or another point).
 
     Examples
     --------
@@ -148,10 +148,13 @@ def check_grad(fun, x, jac=None, *, eps=None):
                          f"{int(np.argmin(np.isfinite(analytic)))})")
     numeric = np.empty_like(x)
     for i in range(x.size):
-        h = eps * max(1.0, abs(x[i]))
+        h = eps * max(1.0, abs(float(x[i])))  # a Python float: inf, not a warning
         up, down = x.copy(), x.copy()
         up[i] += h
         down[i] -= h
+        if not (np.isfinite(up[i]) and np.isfinite(down[i])) or up[i] == down[i]:
+            raise ValueError(f"eps={eps:g} gives no usable step at x[{i}] = {x[i]:g} "
+                             f"(x +- h overflows or rounds to x)")
         f_up, f_down = _scalar(value(up)), _scalar(value(down))
         numeric[i] = (f_up - f_down) / (2 * h)
         if not np.isfinite(numeric[i]):

@@ -12,6 +12,7 @@ fix turns it into an XPASS (and the marker must then go).
 """
 
 import os
+import pickle
 import warnings
 
 import numpy as np
@@ -673,6 +674,40 @@ def test_optimizer_steps_refuse_what_they_cannot_update(name, params):
     assert refused(out) != usable
 
 
+# --- pickling (DESIGN principle 13: everything public pickles) ---------------------------
+
+@SMALL
+@given(f=objectives, data=st.data())
+def test_objectives_pickle_to_the_same_function(f, data):
+    w = data.draw(point(f))
+    g = pickle.loads(pickle.dumps(f))
+    assert type(g) is type(f) and g.n_params == f.n_params
+    assert g.value(w) == f.value(w)
+    np.testing.assert_array_equal(g.gradient(w), f.gradient(w))
+
+
+@TINY
+@given(name=st.sampled_from(sorted(OPTIMIZERS)), n=st.integers(1, 4), data=st.data())
+def test_optimizers_pickle_with_their_state(name, n, data):
+    opt = getattr(optimizers, name)(lr=0.1)
+    w = data.draw(finite_arrays(n))
+    opt.step(w, data.draw(finite_arrays(n)))
+    copy, w2 = pickle.loads(pickle.dumps(opt)), w.copy()
+    grad = data.draw(finite_arrays(n))
+    opt.step(w, grad)
+    copy.step(w2, grad)
+    np.testing.assert_array_equal(w2, w)
+
+
+@TINY
+@given(n=st.integers(1, 4), data=st.data())
+def test_constraints_pickle_to_the_same_set(n, data):
+    x = data.draw(finite_arrays(n, bound=10.0))
+    for c in (constraints.Ball(1.5, center=np.ones(n)), constraints.Box(-np.ones(n), np.ones(n)),
+              constraints.NonNegative(), constraints.Simplex()):
+        np.testing.assert_array_equal(pickle.loads(pickle.dumps(c)).project(x), c.project(x))
+
+
 # --- defects reported in issue 9 and being fixed elsewhere: each must fail, until fixed ---
 
 def _ls():
@@ -933,3 +968,12 @@ def test_defect_curvature_where_the_hessian_overflows(method):
 def test_defect_optimizer_steps_take_non_finite_gradients(name):
     params = np.zeros(2)
     _clean(lambda: getattr(optimizers, name)(lr=0.1).step(params, np.array([np.nan, np.inf])))
+
+
+@pytest.mark.xfail(strict=True, reason="issue 9: schedules do not pickle (TypeError: cannot "
+                                       "pickle 'descend._core_*.Schedule' object)")
+@pytest.mark.parametrize("kind", sorted(schedule_factories))
+def test_defect_schedules_pickle(kind):
+    s = schedule_factories[kind](10, 0.5, 2)
+    copy = pickle.loads(pickle.dumps(s))
+    assert [copy.factor(t) for t in range(20)] == [s.factor(t) for t in range(20)]

@@ -395,6 +395,23 @@ def test_minimize_python_functions_that_misbehave(fun_out, jac_out, name):
         assert r.status in STATUSES and not r.success
 
 
+@TINY
+@given(out=st.sampled_from([np.full((2, 2), np.nan), "a", None, np.ones(3), 1j * np.ones((2, 2)),
+                            -np.eye(2), np.zeros((2, 2)), [[1, 2], [3, 4]], np.eye(2)]),
+       name=st.sampled_from(["newton", "newton-cg"]), by=st.sampled_from(["hess", "hessp"]))
+def test_minimize_python_hessians_that_misbehave(out, name, by):
+    # A Hessian (or its product with v) that is wrong in any way: a result or a clean error.
+    product = np.asarray(out)[..., 0] if isinstance(out, np.ndarray) and np.ndim(out) == 2 \
+        else out
+    derivative = {"hess": lambda x: out} if by == "hess" else {"hessp": lambda x, v: product}
+    r = attempt(descend.minimize, lambda x: float(x @ x), np.ones(2), method=name,
+                jac=lambda x: 2 * x, max_iter=5, **derivative)
+    if not refused(r):
+        assert r.status in STATUSES and np.isfinite(r.x).all()
+        if r.success:
+            assert r.grad_norm <= 1e-6  # on x'x only the true minimiser may claim success
+
+
 # --- permutation, init, schedules ---------------------------------------------------------
 
 @SMALL

@@ -118,9 +118,17 @@ def check_grad(fun, x, jac=None, *, eps=None):
     >>> r = descend.check_grad(descend.problems.rosenbrock(), [-1.2, 1.0])
     >>> bool(r.rel_error < 1e-8)
     True
-    >>> wrong = descend.check_grad(lambda x: x @ x, np.ones(3), jac=lambda x: np.array([2., 2., 3.]))
+    >>> wrong = descend.check_grad(lambda x: x @ x, np.ones(3),
+    ...                            jac=lambda x: np.array([2., 2., 3.]))
     >>> wrong.worst
     2
+
+    With an L1 penalty the smooth part is checked, also where a coordinate is zero:
+
+    >>> X = np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 0.0]])
+    >>> f = descend.LeastSquares(X, [1.0, 0.0, 2.0], l1=0.1)
+    >>> bool(descend.check_grad(f, [0.5, 0.0]).rel_error < 1e-8)
+    True
     """
     if isinstance(fun, _core.Objective):
         x = check_vector(x, "x", size=fun.n_params, size_hint="the objective's n_params")

@@ -36,7 +36,7 @@ TINY = settings(max_examples=15 * SCALE, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
 
 STATUSES = {"converged", "max_iter", "diverged", "callback", "saddle", "maximum",
-            "line_search_failed", "completed"}
+            "line_search_failed", "completed", "stalled"}
 
 
 class Refused:
@@ -188,13 +188,7 @@ def test_data_objectives_construct_or_refuse(kind, X, y, l2, extra, fit_intercep
     kwargs = {"l2": l2, "fit_intercept": fit_intercept, "sample_weight": sample_weight,
               "n_threads": n_threads}
     if kind == "Softmax":
-        # Labels the core cannot hold are a separate, reported defect (below).
-        if isinstance(extra, int) and not isinstance(extra, bool) and abs(extra) > 2 ** 30:
-            extra = 3
         kwargs["n_classes"] = extra
-        if isinstance(y, np.ndarray) and y.dtype.kind in "iuf" and y.size and \
-                np.nanmax(np.abs(y.astype(np.float64))) > 2 ** 30:
-            return
     else:
         kwargs["l1"] = extra
     f = attempt(getattr(descend, kind), X, y, **kwargs)
@@ -743,14 +737,12 @@ def _clean(call):
     assert refused(out), out
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: out-of-range ints give raw pybind11 errors")
 @TINY
 @given(value=st.integers(2 ** 64, 2 ** 80))
 def test_defect_seed_out_of_range(value):
     _clean(lambda: descend.minimize(_ls(), np.zeros(3), method="sgd", seed=value, epochs=1))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: out-of-range ints give raw pybind11 errors")
 @TINY
 @given(value=st.integers(2 ** 63, 2 ** 80),
        option=st.sampled_from(["max_iter", "epochs", "n_iter_no_change"]),
@@ -760,52 +752,42 @@ def test_defect_iteration_limits_out_of_range(value, option, method):
                                     **{option: value}))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: out-of-range ints give raw pybind11 errors")
 @TINY
 @given(value=st.integers(2 ** 63, 2 ** 80), option=st.sampled_from(["m", "max_evals"]))
 def test_defect_descent_options_out_of_range(value, option):
     _clean(lambda: descend.minimize(_ls(), np.zeros(3), method="lbfgs", **{option: value}))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: out-of-range ints give raw pybind11 errors")
 @TINY
 @given(value=st.integers(2 ** 31, 2 ** 80))
 def test_defect_n_threads_out_of_range(value):
     _clean(lambda: descend.LeastSquares(np.eye(3), np.ones(3), n_threads=value))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: out-of-range ints give raw pybind11 errors "
-                                       "(permutation(2**62, 0, 0): 'vector::_M_default_append')")
 @TINY
 @given(n=st.integers(2 ** 61, 2 ** 80))
 def test_defect_permutation_size_out_of_range(n):
     _clean(lambda: descend.permutation(n, 0, 0))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: out-of-range ints give raw pybind11 errors")
 @TINY
 @given(value=st.integers(2 ** 64, 2 ** 80), which=st.sampled_from(["seed", "epoch"]))
 def test_defect_permutation_seed_out_of_range(value, which):
     _clean(lambda: descend.permutation(5, **{"seed": 0, "epoch": 0, which: value}))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: a callback returning a non-bool gives a raw "
-                                       "pybind11 error")
 @TINY
 @given(returned=st.sampled_from(["stop", 1.5, [True], np.array([1, 2]), {"a": 1}]))
 def test_defect_callback_returning_a_non_bool(returned):
     _clean(lambda: descend.minimize(_ls(), np.zeros(3), callback=lambda info: returned))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: double_well().hvp(w, v) does not check v's "
-                                       "length")
 @TINY
 @given(size=st.sampled_from([2, 5]))  # (a shorter v reads out of bounds: ASan reports it)
 def test_defect_double_well_hvp_checks_v(size):
     _clean(lambda: problems.double_well().hvp(np.ones(1), np.ones(size)))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: Box with scalar bounds fails on a 10-D x")
 @TINY
 @given(n=st.integers(2, 10))
 def test_defect_box_with_scalar_bounds(n):
@@ -816,31 +798,23 @@ def test_defect_box_with_scalar_bounds(n):
     assert r.x.shape == (n,)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: Softmax accepts huge labels (or warns while "
-                                       "casting them) instead of refusing them")
 @TINY
 @given(label=st.one_of(st.integers(2 ** 31, 2 ** 62), st.sampled_from([2.0 ** 63, 1e20])))
 def test_defect_softmax_huge_labels(label):
     _clean(lambda: descend.Softmax(np.eye(3), [0, 1, label]))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: init.glorot(fan_in, fan_out, shape=0 or ()) "
-                                       "ignores the bad shape and draws the default one")
 @pytest.mark.parametrize("shape", [0, ()], ids=["zero", "empty-tuple"])
 def test_defect_glorot_falsy_shape(shape):
     _clean(lambda: init.glorot(2, 3, shape))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: Box casts complex bounds to real "
-                                       "(ComplexWarning) instead of refusing them")
 @TINY
 @given(bound=st.complex_numbers(min_magnitude=1e-3, max_magnitude=10))
 def test_defect_box_complex_bounds(bound):
     _clean(lambda: constraints.Box(np.array([bound]), np.array([bound + 100])))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: objective methods give a raw pybind11 error "
-                                       "for a point that is not a numeric array")
 @TINY
 @given(w=st.sampled_from(["ab", None, {"a": 1}, np.array([1j, 0.0]), [1.0, "a"]]),
        method=st.sampled_from(["value", "gradient", "value_and_gradient", "hessian"]))
@@ -848,16 +822,12 @@ def test_defect_objective_methods_refuse_non_numeric_points(w, method):
     _clean(lambda: getattr(problems.bowl(), method)(w))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: hvp(w, v) with a non-numeric v gives a raw "
-                                       "pybind11 error")
 @TINY
 @given(v=st.sampled_from(["ab", None, np.array([1j, 0.0])]))
 def test_defect_hvp_refuses_non_numeric_v(v):
     _clean(lambda: problems.bowl().hvp(np.zeros(2), v))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: Quadratic and Rosenbrock hvp(w, v) with v of "
-                                       "the wrong length blame w ('w must have length')")
 @pytest.mark.parametrize("f", [problems.bowl(), problems.rosenbrock(2)],
                          ids=["quadratic", "rosenbrock"])
 def test_defect_hvp_names_v(f):
@@ -865,8 +835,6 @@ def test_defect_hvp_names_v(f):
         f.hvp(np.ones(2), np.ones(3))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: batch rows that are not int64 indices are "
-                                       "truncated (0.7 -> row 0) or give a raw pybind11 error")
 @TINY
 @given(rows=st.sampled_from([[0.7], [1.5, 0.0], [2 ** 63], ["a"], [2 ** 64 + 1]]))
 def test_defect_batch_rows_must_be_integers(rows):
@@ -874,8 +842,6 @@ def test_defect_batch_rows_must_be_integers(rows):
     _clean(lambda: f.batch_value_and_gradient(np.ones(2), rows))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: Schedule.factor(t) returns NaN for t < 0 "
-                                       "(and a raw pybind11 error for t >= 2**63 or a string)")
 @TINY
 @given(kind=st.sampled_from(sorted(schedule_factories)),
        t=st.one_of(st.integers(-2 ** 40, -1), st.integers(2 ** 63, 2 ** 70),
@@ -885,8 +851,6 @@ def test_defect_schedule_factor_refuses_bad_steps(kind, t):
     _clean(lambda: s.factor(t))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: out-of-range ints give raw pybind11 errors "
-                                       "(schedules: warmup, step_size, period)")
 @TINY
 @given(value=st.integers(2 ** 63, 2 ** 80),
        make=st.sampled_from([lambda v: schedules.constant(warmup=v),
@@ -895,24 +859,18 @@ def test_defect_schedule_ints_out_of_range(value, make):
     _clean(lambda: make(value))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: init.he/glorot raise OverflowError for a "
-                                       "fan_in too large for a float")
 @pytest.mark.parametrize("make", [lambda: init.he(2 ** 1100, 3),
                                   lambda: init.glorot(2 ** 1100, 3)], ids=["he", "glorot"])
 def test_defect_init_huge_fan_in(make):
     _clean(make)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: Adam/AdamW betas of the wrong length give "
-                                       "an IndexError (one value) or are accepted (three)")
 @pytest.mark.parametrize("betas", [(0.9,), (0.9, 0.99, 0.999), ()], ids=["one", "three", "none"])
 @pytest.mark.parametrize("name", ["Adam", "AdamW"])
 def test_defect_betas_must_be_a_pair(name, betas):
     _clean(lambda: getattr(optimizers, name)(betas=betas))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: an array of complex learning rates is cast "
-                                       "to real (ComplexWarning) instead of refused")
 @pytest.mark.parametrize("call", [
     lambda: optimizers.Adam(lr=np.array([0.1 + 1j])),
     lambda: descend.minimize(problems.bowl(), [1.0, 1.0], lr=np.array([0.1j, 0.1j]))],
@@ -921,9 +879,6 @@ def test_defect_complex_learning_rates(call):
     _clean(call)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: validation sums the array: huge finite values "
-                                       "(or inf and -inf) emit a RuntimeWarning (overflow or "
-                                       "invalid value encountered in reduce)")
 @pytest.mark.parametrize("call", [
     lambda: descend.LeastSquares(np.full((2, 2), 1e308), [0.0, 0.0]),
     lambda: descend.LeastSquares(np.eye(2), [1e308, 1e308]),
@@ -940,8 +895,6 @@ def test_defect_huge_finite_inputs_warn(call):
             check_message(exc)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: analysis.lanczos_extremes does not validate n "
-                                       "or what hvp returns (IndexError, numpy's own messages)")
 @pytest.mark.parametrize("hvp, n", [(lambda v: v, 0), (lambda v: v, "3"), (lambda v: v[:1], 3),
                                     (lambda v: "a", 3)], ids=["n-zero", "n-str", "short", "str"])
 def test_defect_lanczos_extremes_checks_its_arguments(hvp, n):
@@ -949,23 +902,17 @@ def test_defect_lanczos_extremes_checks_its_arguments(hvp, n):
         analysis.lanczos_extremes(hvp, n)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: constrained_least_squares on a tiny-scaled A "
-                                       "fails in Cholesky (A'A underflows) instead of solving")
 def test_defect_constrained_least_squares_tiny_scale():
     x, lam = descend.constrained_least_squares(1e-200 * np.eye(2), [1.0, 1.0], 1.0)
     assert x @ x <= 1.0 + 1e-9
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: Box accepts bounds with no finite point "
-                                       "(lower = +inf or upper = -inf) and projects to inf")
 @pytest.mark.parametrize("lower, upper", [([np.inf], [np.inf]), ([-np.inf], [-np.inf])],
                          ids=["plus", "minus"])
 def test_defect_box_without_a_finite_point(lower, upper):
     _clean(lambda: constraints.Box(lower, upper))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: Constraint.contains overflows in norm() "
-                                       "(RuntimeWarning) for points of size ~1e300")
 @pytest.mark.parametrize("c", [constraints.Box([1e300], [1e300]), constraints.NonNegative(),
                                constraints.Ball(1e300)], ids=["box", "nonnegative", "ball"])
 def test_defect_contains_huge_points(c):
@@ -974,24 +921,17 @@ def test_defect_contains_huge_points(c):
         assert c.contains([1e300])
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: curvature() at a point where the Hessian "
-                                       "overflows emits numpy RuntimeWarnings instead of "
-                                       "refusing it")
 @pytest.mark.parametrize("method", ["dense", "lanczos"])
 def test_defect_curvature_where_the_hessian_overflows(method):
     _clean(lambda: analysis.curvature(problems.rosenbrock(2), [1e300, 1e300], method=method))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: optimizer steps take a NaN or infinite "
-                                       "gradient: params and state become NaN for good")
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_defect_optimizer_steps_take_non_finite_gradients(name):
     params = np.zeros(2)
     _clean(lambda: getattr(optimizers, name)(lr=0.1).step(params, np.array([np.nan, np.inf])))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9: schedules do not pickle (TypeError: cannot "
-                                       "pickle 'descend._core_*.Schedule' object)")
 @pytest.mark.parametrize("kind", sorted(schedule_factories))
 def test_defect_schedules_pickle(kind):
     s = schedule_factories[kind](10, 0.5, 2)

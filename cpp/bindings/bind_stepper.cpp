@@ -93,6 +93,8 @@ void bind_stepper(py::module_& m) {
             const Index n = params.shape(0);
             Eigen::Map<VecX> x(static_cast<double*>(params.mutable_data()), n);
             Eigen::Map<const VecX> g(static_cast<const double*>(grad.data()), n);
+            if (!g.allFinite())  // a step would spoil params and the rule's state for good
+              throw std::invalid_argument("grad contains NaN or infinity");
             std::visit(
                 [&](auto& r) {
                   if (!r.lr.scalar() && r.lr.rates.size() != n)

@@ -85,14 +85,29 @@ def lanczos_extremes(hvp, n, steps=60, seed=0):
     >>> [round(v, 6) for v in lanczos_extremes(lambda v: H @ v, 100)]
     [1.0, 100.0]
     """
+    if not callable(hvp):
+        raise TypeError(f"hvp must be a callable v -> H v, got {type(hvp).__name__}")
+    n = check_int(n, "n", low=1)
     steps = min(check_int(steps, "steps", low=1), n)
     rng = np.random.default_rng(seed)
+
+    def product(v):
+        try:
+            out = np.asarray(hvp(v.copy()), dtype=np.float64)  # the caller may keep its input
+        except (TypeError, ValueError):
+            raise TypeError("hvp must return a real array of length n") from None
+        if out.shape != (n,):
+            raise ValueError(f"hvp must return an array of length n={n}, got shape {out.shape}")
+        if not np.isfinite(out).all():
+            raise ValueError("hvp returned NaN or infinity")
+        return out
+
     Q = np.empty((steps, n))  # the Lanczos basis, one row per step
     q = rng.standard_normal(n)
     Q[0] = q / np.linalg.norm(q)
     alphas, betas = [], []
     for k in range(steps):
-        w = np.array(hvp(Q[k].copy()), dtype=np.float64)  # the caller may keep its input
+        w = product(Q[k])
         alpha = Q[k] @ w
         w = w - alpha * Q[k] - (betas[-1] * Q[k - 1] if betas else 0.0)
         # Full reorthogonalisation against the basis so far, as two classical Gram-Schmidt
@@ -169,12 +184,20 @@ def curvature(objective, w, *, tol=1e-8, method="auto", steps=60, jac=None, hess
     if method == "auto":
         method = "dense" if objective.n_params <= 500 else "lanczos"
     g = objective.gradient(w)
+    if not np.isfinite(g).all():
+        raise ValueError("the gradient at w is not finite (overflow at this point?)")
     vectors = None
     if method == "dense":
-        eigenvalues, vectors = np.linalg.eigh(objective.hessian(w))
+        H = objective.hessian(w)
+        if not np.isfinite(H).all():
+            raise ValueError("the Hessian at w is not finite (overflow at this point?)")
+        eigenvalues, vectors = np.linalg.eigh(H)
     else:
-        eigenvalues = np.array(lanczos_extremes(lambda v: objective.hvp(w, v),
-                                                objective.n_params, steps))
+        try:
+            eigenvalues = np.array(lanczos_extremes(lambda v: objective.hvp(w, v),
+                                                    objective.n_params, steps))
+        except ValueError:
+            raise ValueError("the Hessian at w is not finite (overflow at this point?)") from None
     low, high = float(eigenvalues[0]), float(eigenvalues[-1])
     gnorm = float(np.linalg.norm(g))
     # Critical when the gradient is small against the curvature times the point's scale:

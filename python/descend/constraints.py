@@ -90,7 +90,15 @@ class Constraint:
         """
         x = check_vector(x, "x")
         tol = check_real(tol, "tol", low=0.0)
-        return bool(np.linalg.norm(self.project(x) - x) <= tol * max(1.0, np.linalg.norm(x)))
+        return bool(_norm(self.project(x) - x) <= tol * max(1.0, _norm(x)))
+
+
+def _norm(v):
+    """The Euclidean norm, scaled by the largest entry so that it cannot overflow."""
+    top = float(np.max(np.abs(v))) if v.size else 0.0
+    if top == 0.0 or not np.isfinite(top):
+        return top
+    return top * float(np.linalg.norm(v / top))
 
 
 class Ball(Constraint):
@@ -193,6 +201,9 @@ class Box(Constraint):
                              f"lengths {lower.size} and {upper.size}")
         if (lower > upper).any():
             raise ValueError("the box needs lower <= upper")
+        if (lower == np.inf).any() or (upper == -np.inf).any():
+            raise ValueError("the box must hold a finite point: lower may not be +inf, nor "
+                             "upper -inf")
         self.__dict__["_parameters"] = {"lower": _frozen_copy(lower),
                                         "upper": _frozen_copy(upper)}
 
@@ -367,15 +378,31 @@ def constrained_least_squares(A, b, radius, *, tol=1e-12, max_iter=100):
     radius = check_real(radius, "radius", low=0.0, low_open=True)
     tol = check_real(tol, "tol", low=0.0)
     max_iter = check_int(max_iter, "max_iter", low=1)
+    # The minimiser does not change when A and b are divided by one number s (the loss is
+    # multiplied by 1/s^2, and so is the multiplier): with s = max|A|, A'A neither
+    # underflows nor overflows, whatever the scale of the data.
+    scale = float(np.max(np.abs(A)))
+    if scale == 0.0:
+        return np.zeros(A.shape[1]), 0.0
+    x, lam = _ball_least_squares(A / scale, b / scale, radius, tol, max_iter)
+    return x, lam * scale * scale
+
+
+def _ball_least_squares(A, b, radius, tol, max_iter):
+    """constrained_least_squares on validated data with max|A| = 1.
+
+    lam solves the secular equation 1/||x(lam)|| = 1/radius by Newton's method (More and
+    Sorensen): nearly linear in lam, so it converges from below in a few steps, and every
+    quantity stays a ratio of norms (no x'x that could overflow).
+    """
     AtA, Atb = A.T @ A, A.T @ b
     n = A.shape[1]
-    target = radius ** 2
     if np.linalg.matrix_rank(A) < n:
         # A'A is singular: at lam = 0 the minimisers form an affine set, and the one of least
         # norm (the limit of x(lam) as lam -> 0+) is the candidate. If it is outside the ball,
-        # lam > 0 and the ascent starts just above 0, where A'A + 2 lam I is definite.
+        # lam > 0 and the iteration starts just above 0, where A'A + 2 lam I is definite.
         x = np.linalg.lstsq(A, b, rcond=None)[0]
-        if x @ x <= target * (1.0 + tol):
+        if (_norm(x) / radius) * (_norm(x) / radius) <= 1.0 + tol:
             return x, 0.0
         lam, floor = 1e-10 * max(1.0, np.trace(AtA) / n), True
     else:
@@ -383,11 +410,12 @@ def constrained_least_squares(A, b, radius, *, tol=1e-12, max_iter=100):
     for _ in range(max_iter):
         L = np.linalg.cholesky(AtA + 2.0 * lam * np.eye(n))
         x = np.linalg.solve(L.T, np.linalg.solve(L, Atb))
-        excess = x @ x - target  # dL/dlam
-        if excess <= tol * target and (lam == 0.0 or excess >= -tol * target):
+        ratio = _norm(x) / radius  # ||x|| / radius, as Python floats: no overflow warnings
+        if ratio * ratio <= 1.0 + tol and (lam == 0.0 or ratio * ratio >= 1.0 - tol):
             return x, float(lam)
         z = np.linalg.solve(L, x)
-        step = excess / (4.0 * (z @ z))  # ascent step / |d2L/dlam2|: Newton on x'x = r^2
+        # Newton on 1/||x(lam)|| - 1/radius (the factor 2 of 2 lam I halves the step).
+        step = (_norm(x) / _norm(z)) * (_norm(x) / _norm(z)) * (ratio - 1.0) / 2.0
         # lam >= 0; with A'A singular it must stay > 0 (it is > 0 at the solution).
         lam = lam / 10.0 if floor and lam + step <= 0.0 else max(0.0, lam + step)
     raise RuntimeError("the multiplier did not converge; raise max_iter or tol")

@@ -26,7 +26,8 @@ inline double damped_newton_direction(const MatX& H, const VecX& g, VecX& p) {
   }
   double scale = H.diagonal().cwiseAbs().maxCoeff();
   if (!std::isfinite(scale)) return std::nan("");
-  if (!(scale > 0.0)) scale = std::max(H.cwiseAbs().maxCoeff(), 1e-300);
+  if (!(scale > 0.0)) scale = H.cwiseAbs().maxCoeff();
+  if (!(scale > 0.0)) scale = 1.0;  // H = 0: no scale to be relative to
   MatX damped = H;
   for (double t = 1e-6 * scale; t < 1e300 * scale; t *= 4.0) {
     damped.diagonal() = H.diagonal().array() + t;

@@ -134,7 +134,9 @@ def damped_newton_direction(H, g):
         pass
     scale = np.abs(np.diag(H)).max()
     if not scale > 0:
-        scale = max(np.abs(H).max(), 1e-300)
+        scale = np.abs(H).max()
+    if not scale > 0:
+        scale = 1.0  # H = 0: no scale to be relative to
     t = 1e-6 * scale
     while t < 1e300 * scale:
         try:

@@ -147,6 +147,35 @@ def test_large_problems_use_lanczos_with_a_bounded_cost():
     assert r.status == "converged" and r.nhev <= 31  # the first step's hvp and the test
 
 
+@pytest.mark.parametrize("method", ["bfgs", "lbfgs"])
+def test_an_objective_unbounded_below_is_diverged_not_a_line_search_failure(method):
+    f = descend.Quadratic(np.zeros((2, 2)), np.array([1.0, 0.0]))  # R = -x0
+    r = descend.minimize(f, np.zeros(2), method=method)
+    assert r.status == "diverged" and "unbounded below" in r.message
+
+
+@pytest.mark.parametrize("constraint", [descend.constraints.Box(-10.0, 10.0),
+                                        descend.constraints.Ball(10.0, center=[1.0, 2.0])],
+                         ids=["box", "ball"])
+def test_a_constrained_run_at_an_interior_maximum_or_saddle_says_so(constraint):
+    # No bound is active, so the plain gradient vanishes and the second-derivative test applies.
+    assert descend.minimize(problems.dome(), [1.0, 2.0], constraint=constraint).status == \
+        "maximum"
+    assert descend.minimize(problems.saddle(), [1.0, 5.0], constraint=constraint).status == \
+        "saddle"
+    # At an active bound the gradient does not vanish: a constrained minimum, a success.
+    r = descend.minimize(problems.bowl(), [0.0, 0.0], constraint=descend.constraints.Ball(0.5))
+    assert r.status == "converged"
+
+
+def test_float32_data_gets_a_default_gtol_float32_can_reach():
+    X = np.random.default_rng(0).normal(size=(200, 3)).astype(np.float32)
+    f = descend.LeastSquares(X, X @ TRUTH.astype(np.float32))
+    for method in ("newton", "bfgs", "lbfgs"):
+        r = descend.minimize(f, np.zeros(3), method=method)
+        assert r.success and np.allclose(r.x, TRUTH, rtol=1e-4)
+
+
 def test_a_rank_deficient_least_squares_minimum_is_a_success():
     # d > n: the Hessian is singular but positive semi-definite: a valley of minima.
     X = np.random.default_rng(3).normal(size=(5, 8))

@@ -135,6 +135,15 @@ def as_objective(objective, n, jac=None, hess=None, hessp=None):
     return _core.PyObjective(objective, jac, hess, hessp, n)
 
 
+#: The least default gtol on float32 data: ten float32 epsilons.
+FLOAT32_GTOL = 10 * float(np.finfo(np.float32).eps)
+
+
+def _computes_in_float32(objective):
+    X = getattr(objective, "X", None)
+    return isinstance(X, np.ndarray) and X.dtype == np.float32
+
+
 def _check_callback(callback):
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
@@ -236,6 +245,10 @@ def minimize(objective, x0, method="gd", *, jac=None, hess=None, hessp=None, cal
             f"method {spec.name!r} needs the objective's Hessian, which this objective does "
             f"not provide; methods that need only gradients: {', '.join(gradient_only)}")
     opts = spec.parse(options)
+    if "gtol" in opts and "gtol" not in options and _computes_in_float32(objective):
+        # float32 arithmetic cannot resolve a gradient much below its rounding: the default
+        # gtol is then at least ten float32 epsilons (a gtol the user gives is kept).
+        opts["gtol"] = max(opts["gtol"], FLOAT32_GTOL)
     callback = _check_callback(callback)
     path = None
     if check_bool(keep_path, "keep_path"):

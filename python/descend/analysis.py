@@ -143,7 +143,8 @@ def curvature(objective, w, *, tol=1e-8, method="auto", steps=60, jac=None, hess
         a flat objective is not critical wherever its gradient is small).
     method : {"auto", "dense", "lanczos"}, default "auto"
         "dense" forms the Hessian and all its eigenvalues; "lanczos" uses only Hessian-vector
-        products (no dense Hessian: for large problems); "auto" is dense up to 500 parameters.
+        products (no dense Hessian: for large problems); "auto" is dense up to 300 parameters,
+        as the solvers' end-of-run test is.
     steps : int, default 60
         Lanczos steps.
     jac, hess, hessp : callable, optional
@@ -182,7 +183,8 @@ def curvature(objective, w, *, tol=1e-8, method="auto", steps=60, jac=None, hess
     if method not in ("auto", "dense", "lanczos"):
         raise ValueError(f"method must be 'auto', 'dense' or 'lanczos', got {method!r}")
     if method == "auto":
-        method = "dense" if objective.n_params <= 500 else "lanczos"
+        # The limit of the solvers' own end-of-run test (curvature.hpp), so the two agree.
+        method = "dense" if objective.n_params <= 300 else "lanczos"
     g = objective.gradient(w)
     if not np.isfinite(g).all():
         raise ValueError("the gradient at w is not finite (overflow at this point?)")

@@ -158,7 +158,7 @@ def parabola():
 def double_well():
     """Return ``R(w) = w**4 - 5 w**2 + w + 4`` (1-D): two local minima, one local maximum.
 
-    The minima are near w = -1.6289 (the global one, R = -3.3640...) and w = 1.5282; the
+    The minima are near w = -1.6289 (the global one, R = -3.8554...) and w = 1.5285; the
     maximum is near w = 0.1004.
 
     Examples

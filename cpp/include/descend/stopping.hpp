@@ -135,8 +135,9 @@ class StopMonitor {
     }
     if (t >= c_.max_iter) {
       status = Status::MaxIter;
-      message = "reached max_iter=" + std::to_string(c_.max_iter) + " (" + unit_ + "s) before " +
-                gtol_words() + "; " + gradient_words(gnorm) + cause();
+      message = "reached " + std::string(unit_ == "epoch" ? "epochs=" : "max_iter=") +
+                std::to_string(c_.max_iter) + " before " + gtol_words() + "; " +
+                gradient_words(gnorm) + cause();
       return true;
     }
     return false;

@@ -265,7 +265,9 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
         else:
             ok = exact(objective, x, d, slope, phi)
         if not ok:
-            status = "line_search_failed"
+            unbounded = (np.isfinite(phi.f_trial)
+                         and phi.f_trial <= f + c1 * phi.step * slope)
+            status = "diverged" if unbounded else "line_search_failed"
             break
         s, y = phi.x_trial - x, phi.g_trial - g
         x, f, g = phi.x_trial, phi.f_trial, phi.g_trial

@@ -93,12 +93,22 @@ Result descent_with(const Obj& f, VecX x, Direction dir, const DescentParams& p,
     const bool found = line_search(probe, fx, slope, dir.first_step(f, x, g, t, p.lr, r.nhev),
                                    r.nhev);
     r.njev = r.nfev;  // every evaluation computed the loss and the gradient together
+    if (!found && std::isfinite(probe.f_trial) &&
+        probe.f_trial <= fx + p.search.c1 * probe.step * slope) {
+      // The last trial decreased the loss enough and still failed: the search kept finding
+      // lower losses at ever longer steps and never bracketed a minimum along d.
+      run.fail(Status::Diverged,
+               "the loss kept decreasing along the search direction up to a step of " +
+                   format_g(probe.step) + " at iteration " + std::to_string(t) +
+                   " (R = " + format_g(probe.f_trial) + "): the objective looks unbounded "
+                   "below");
+      break;
+    }
     if (!found) {
       run.fail(Status::LineSearchFailed,
                "the line search found no step that decreases the loss enough at iteration " +
-                   std::to_string(t) + " (the gradient may be inaccurate, the objective "
-                   "unbounded below along the direction, or the iterate already at the limit "
-                   "of floating-point precision)");
+                   std::to_string(t) + " (the gradient may be inaccurate, or the iterate "
+                   "already at the limit of floating-point precision)");
       break;
     }
     // Move, and let the direction learn from the step and the change of gradient.

@@ -63,6 +63,12 @@ double first_order_measure(const VecX& x, const VecX& g, const Rule& rule,
   return work.norm() / a;
 }
 
+/// Whether a constrained or L1 run ended where the plain gradient vanishes too: a critical
+/// point of the objective itself, where the second-derivative test applies as usual.
+inline bool unconstrained_critical(const VecX& g, double l1, double threshold) {
+  return l1 == 0.0 && g.norm() <= threshold;
+}
+
 /// Why a first-order run stopped changing its loss without a small gradient, in words.
 inline std::string first_order_stall_cause(bool smooth, double cos_successive, double step,
                                            double gnorm, double f) {
@@ -131,7 +137,9 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedul
     ++r.njev;
     done = run.next(t, x, fx, gnorm, step);
   }
-  certify_minimum(f, x, r, !proximal && rule.weight_decay == 0.0);
+  certify_minimum(f, x, r,
+                  rule.weight_decay == 0.0 &&
+                      (!proximal || unconstrained_critical(g, f.l1(), run.monitor.threshold())));
   finish(r, std::move(x), fx, gnorm, t);
   return r;
 }

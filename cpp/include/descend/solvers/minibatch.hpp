@@ -146,7 +146,9 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
     r.message = "ran all " + std::to_string(p.epochs) + " epochs (" + std::to_string(steps) +
                 " steps) without a certified minimum: " + run.monitor.gradient_words(gnorm);
   }
-  certify_minimum(f, x, r, !proximal && rule.weight_decay == 0.0);
+  certify_minimum(f, x, r,
+                  rule.weight_decay == 0.0 && p.full_loss &&
+                      (!proximal || unconstrained_critical(g, f.l1(), run.monitor.threshold())));
   finish(r, std::move(x), fx, gnorm, epoch);
   return r;
 }

@@ -241,6 +241,17 @@ def test_weight_decay_converges_on_the_penalised_gradient():
     np.testing.assert_allclose(f.gradient(r.x) + 0.1 * r.x, 0.0, atol=1e-5)
 
 
+@pytest.mark.parametrize("method", ["gd", "adam"])
+def test_weight_decay_moving_towards_its_minimum_is_not_divergence(method):
+    # R rises as the penalised minimum pulls x away from R's own minimum: not a divergence.
+    r = descend.minimize(problems.bowl(), [1.0, 2.0], method=method, weight_decay=0.1,
+                         max_iter=20000)
+    assert r.status != "diverged"
+    if method == "gd":
+        assert r.status == "converged"
+        np.testing.assert_allclose(r.x, [1.0, 2.0] / np.float64(1.05), rtol=1e-5)
+
+
 def test_the_twin_reproduces_the_stop_monitor():
     f = descend.Quadratic(np.diag([1.0, 4.0]), np.zeros(2))
     twin = reference.Quadratic(np.diag([1.0, 4.0]), np.zeros(2))

@@ -63,6 +63,15 @@ double first_order_measure(const VecX& x, const VecX& g, const Rule& rule,
   return work.norm() / a;
 }
 
+/// The penalty weight decay adds to the objective the rule minimises, wd/2 ||x||^2 (AdamW's
+/// decoupled decay too, for the stop monitor's view of the loss).
+template <class Rule>
+double decay_penalty(const Rule& rule, const VecX& x) {
+  return rule.weight_decay == 0.0 ? 0.0 : 0.5 * rule.weight_decay * x.squaredNorm();
+}
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
 /// Whether a constrained or L1 run ended where the plain gradient vanishes too: a critical
 /// point of the objective itself, where the second-derivative test applies as usual.
 inline bool unconstrained_critical(const VecX& g, double l1, double threshold) {
@@ -121,7 +130,7 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedul
   ++r.njev;
   r.fun = fx;
   Index t = 0;
-  bool done = run.begin(fx, gnorm);
+  bool done = run.begin(fx, gnorm, decay_penalty(rule, x));
   while (!done) {
     run.poll();
     // Step: the rule moves x from the current gradient, at the scheduled rate.
@@ -135,7 +144,7 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedul
     r.fun = fx;
     ++r.nfev;
     ++r.njev;
-    done = run.next(t, x, fx, gnorm, step);
+    done = run.next(t, x, fx, gnorm, step, kNaN, decay_penalty(rule, x));
   }
   certify_minimum(f, x, r,
                   rule.weight_decay == 0.0 &&

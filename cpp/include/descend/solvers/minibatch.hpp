@@ -101,7 +101,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
   r.fun_best = fx;
   Index steps = 0, epoch = 0;
   double step = 0.0;
-  bool done = run.begin(fx, gnorm);
+  bool done = run.begin(fx, gnorm, decay_penalty(rule, x));
   while (!done) {
     run.poll();
     // One epoch: the batches in this epoch's order, each a step of the rule.
@@ -139,7 +139,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
       r.fun_best = fx;
       r.x_best = x;
     }
-    done = run.next(epoch, x, fx, gnorm, step);
+    done = run.next(epoch, x, fx, gnorm, step, kNaN, decay_penalty(rule, x));
   }
   if (r.status == Status::MaxIter && !p.has_tol()) {
     r.status = Status::Completed;

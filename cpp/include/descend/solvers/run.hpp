@@ -23,23 +23,25 @@ class RunState {
       : monitor(criteria, std::move(divergence_hint), unit), r_(r), callback_(callback),
         poller_(interrupt), unit_(std::move(unit)) {}
 
-  /// Records the start (iterate 0) and checks it; true when the run ends there.
-  bool begin(double f, double gnorm) {
+  /// Records the start (iterate 0) and checks it; true when the run ends there. `penalty` is
+  /// what the update rule adds to the objective (weight decay, wd/2 ||x||^2): the monitor
+  /// judges R + penalty, the function the run minimises, and the history keeps R.
+  bool begin(double f, double gnorm, double penalty = 0.0) {
     r_.history.record(0, f, gnorm, std::numeric_limits<double>::quiet_NaN(), clock_.seconds());
-    return monitor.should_stop(0, f, gnorm, r_.status, r_.message);
+    return monitor.should_stop(0, f + penalty, gnorm, r_.status, r_.message);
   }
 
   /// Records iterate t, hands it to the callback, then checks the stopping rules; true when
   /// the run ends at t.
   bool next(Index t, const VecX& x, double f, double gnorm, double step,
-            double damping = std::numeric_limits<double>::quiet_NaN()) {
+            double damping = std::numeric_limits<double>::quiet_NaN(), double penalty = 0.0) {
     r_.history.record(t, f, gnorm, step, clock_.seconds(), damping);
     if (callback_ && callback_(IterationInfo{t, x, f, gnorm, step})) {
       r_.status = Status::Callback;
       r_.message = "stopped by the callback after " + unit_ + " " + std::to_string(t);
       return true;
     }
-    return monitor.should_stop(t, f, gnorm, r_.status, r_.message);
+    return monitor.should_stop(t, f + penalty, gnorm, r_.status, r_.message);
   }
 
   /// Ends the run early with a status of the loop's own (e.g. a failed line search).

@@ -139,17 +139,22 @@ def _keep_data_arguments(objective, **arguments):
     objective.__dict__["_arguments"] = arguments
 
 
-class _DataObjective(_core.Glm):
+class _DataArguments:
+    """The read-only construction attributes every objective over a data matrix X has."""
+
+    X = _Argument("The data matrix (borrowed: the array passed in when no conversion was needed).")
+    l2 = _Argument("The ridge penalty.")
+    sample_weight = _Argument("A read-only copy of the sample weights, or None.")
+    n_threads = _Argument("The n_threads asked for (None: all cores).")
+
+
+class _DataObjective(_DataArguments, _core.Glm):
     """Shared construction of the empirical risks over a data matrix X."""
 
     _loss = ""
-    X = _Argument("The data matrix (borrowed: the array passed in when no conversion was needed).")
     y = _Argument("The targets, in X's dtype and the loss's coding (borrowed like X).")
-    l2 = _Argument("The ridge penalty.")
     l1 = _Argument("The L1 penalty.")
     fit_intercept = _Argument("Whether an intercept is the last parameter.")
-    sample_weight = _Argument("A read-only copy of the sample weights, or None.")
-    n_threads = _Argument("The n_threads asked for (None: all cores).")
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_threads=None,
                  l1=0.0):
@@ -303,7 +308,7 @@ class Logistic(_DataObjective):
         return np.where(y > 0, 1.0, -1.0).astype(dtype)
 
 
-class Softmax(_core.Softmax):
+class Softmax(_DataArguments, _core.Softmax):
     r"""Multinomial logistic regression: the mean softmax cross-entropy over K classes.
 
     .. math::
@@ -356,12 +361,8 @@ class Softmax(_core.Softmax):
     (3, 3)
     """
 
-    X = _Argument("The data matrix (borrowed: the array passed in when no conversion was needed).")
     y = _Argument("The labels, as int64 (borrowed like X).")
-    l2 = _Argument("The ridge penalty.")
     fit_intercept = _Argument("Whether each class has an intercept (the last column of W).")
-    sample_weight = _Argument("A read-only copy of the sample weights, or None.")
-    n_threads = _Argument("The n_threads asked for (None: all cores).")
     n_classes = _Argument("K, the number of classes.", _core.Softmax.n_classes)
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_classes=None,

@@ -252,6 +252,18 @@ def test_weight_decay_moving_towards_its_minimum_is_not_divergence(method):
         np.testing.assert_allclose(r.x, [1.0, 2.0] / np.float64(1.05), rtol=1e-5)
 
 
+def test_cosine_by_name_anneals_over_the_whole_run():
+    # The default cosine period (100) would reach a rate of zero at step 100 of a longer run.
+    r = descend.minimize(problems.bowl(), [0.0, 0.0], schedule="cosine", lr=0.01, max_iter=500)
+    assert r.status in ("converged", "max_iter") and len(r.history) > 101
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    noisy = descend.LeastSquares(X, X @ TRUTH + rng.normal(size=50))  # SGD cannot converge
+    r = descend.minimize(noisy, np.zeros(3), method="sgd", schedule="cosine", epochs=150,
+                         lr=0.01)
+    assert r.nit == 150 and (r.history.lr[1:] > 0).all()
+
+
 def test_the_twin_reproduces_the_stop_monitor():
     f = descend.Quadratic(np.diag([1.0, 4.0]), np.zeros(2))
     twin = reference.Quadratic(np.diag([1.0, 4.0]), np.zeros(2))

@@ -16,7 +16,7 @@ from ._second_order import gd_line_search_options, run_steepest_descent
 from ._validation import check_bool, check_int, check_seed
 from .constraints import as_constraint
 from .optimizers import as_lr, unit
-from .schedules import as_schedule
+from .schedules import as_schedule, cosine
 
 
 class ConvergenceWarning(UserWarning):
@@ -60,8 +60,10 @@ def learning_rate(value, name):
 
 
 COMMON = {
-    "schedule": Option(None, lambda v, n: v if v is None else as_schedule(v, n),
-                       "None (constant), a name, a descend.schedules schedule or t -> lr"),
+    "schedule": Option(None, lambda v, n: _schedule_option(v, n),
+                       "None (constant), a name, a descend.schedules schedule or t -> lr; "
+                       "the name 'cosine' anneals over the whole run (max_iter iterations, "
+                       "or epochs)"),
     "weight_decay": Option(0.0, non_negative, "L2 penalty added to the gradient"),
     "batch_size": Option(None, optional_batch, "None (full batch) or the mini-batch size"),
     "epochs": Option(10, positive_int, "mini-batch runs: passes over the data"),
@@ -108,6 +110,23 @@ RULES = {
 }
 
 
+def _schedule_option(value, name):
+    """A schedule option, validated; a name stays a name until the run's length is known."""
+    if value is None:
+        return None
+    schedule = as_schedule(value, name)
+    return value if isinstance(value, str) else schedule
+
+
+def _schedule_for_run(value, length):
+    """The schedule of a run of `length` steps (iterations, or epochs): 'cosine' by name
+    anneals over the whole run instead of its default period, so that it never reaches a
+    rate of zero before the run ends."""
+    if value == "cosine":
+        return cosine(period=length)
+    return as_schedule(value)
+
+
 def _choice(value, name, choices):
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
@@ -152,7 +171,8 @@ def _runner(kind, name):
                 raise ValueError(f"batch_size must be <= n_samples ({n}), got {o['batch_size']}")
             batch = {key: o[key] for key in ("batch_size", "epochs", "shuffle", "seed",
                                              "drop_last", "tol", "n_iter_no_change", "epoch_loss")}
-        schedule = as_schedule(o["schedule"])
+        schedule = _schedule_for_run(o["schedule"],
+                                     o["max_iter"] if batch is None else o["epochs"])
         raw = _core.run_first_order(objective, x0, _stepper(kind, o), schedule, _full_tol(o),
                                     _off(o["tol_abs"]), o["gtol"], o["gtol_abs"], o["max_iter"],
                                     batch, callback, constraint)

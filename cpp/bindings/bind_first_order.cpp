@@ -94,12 +94,7 @@ void bind_first_order(py::module_& m) {
         const InterruptPoller::Check interrupt = python_interrupt();
         Result r;
         if (batch.is_none()) {
-          StopCriteria stop;
-          stop.tol = tol;
-          stop.tol_abs = tol_abs;
-          stop.gtol = gtol;
-          stop.gtol_abs = gtol_abs;
-          stop.max_iter = max_iter;
+          const StopCriteria stop = stop_criteria(tol, tol_abs, gtol, gtol_abs, max_iter);
           py::gil_scoped_release unlocked;
           r = std::visit(
               [&](const auto& rule) {

@@ -107,11 +107,7 @@ void bind_solvers(py::module_& m) {
         p.lr = lr;
         p.m = m;
         p.search = LineSearchParams{c1, c2, max_evals};
-        p.stop.tol = tol;
-        p.stop.tol_abs = tol_abs;
-        p.stop.gtol = gtol;
-        p.stop.gtol_abs = gtol_abs;
-        p.stop.max_iter = max_iter;
+        p.stop = stop_criteria(tol, tol_abs, gtol, gtol_abs, max_iter);
         const Callback cb = wrap_callback(callback);
         const InterruptPoller::Check interrupt = python_interrupt();
         Result r;

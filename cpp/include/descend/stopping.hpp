@@ -54,6 +54,19 @@ struct StopCriteria {
   }
 };
 
+/// The criteria a caller sets (the loss rules, the gradient tests, the limit); the rest keep
+/// their defaults.
+inline StopCriteria stop_criteria(double tol, double tol_abs, double gtol, double gtol_abs,
+                                  Index max_iter) {
+  StopCriteria c;
+  c.tol = tol;
+  c.tol_abs = tol_abs;
+  c.gtol = gtol;
+  c.gtol_abs = gtol_abs;
+  c.max_iter = max_iter;
+  return c;
+}
+
 inline std::string format_g(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3g", v);

@@ -108,7 +108,7 @@ class Forwarding : public Objective {
   }
   void prefetch_rows(const Index* rows, Index m) const override { impl_->prefetch_rows(rows, m); }
   double l1() const override { return impl_->l1(); }
-  Index l1_size() const override { return impl_->l1_size(); }
+  PenaltyLayout l1_layout() const override { return impl_->l1_layout(); }
   std::string name() const override { return impl_->name(); }
 
  private:

@@ -58,7 +58,7 @@ class Glm final : public Objective {
   bool has_hessian() const override { return true; }
   std::string name() const override { return Loss::kName; }
   double l1() const override { return l1_; }
-  Index l1_size() const override { return d_; }
+  PenaltyLayout l1_layout() const override { return {1, p_, d_}; }
 
   double value(const CVecRef& w) const override { return full_pass(w, nullptr, true); }
 

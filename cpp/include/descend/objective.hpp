@@ -29,6 +29,19 @@
 
 namespace descend {
 
+/// Which parameters a penalty covers: the first `length` of each of `blocks` consecutive
+/// blocks of `stride` parameters (a linear model: one block, its weights but not the
+/// intercept; softmax: one block per class). The empty layout covers nothing.
+struct PenaltyLayout {
+  Index blocks = 0, stride = 0, length = 0;
+
+  /// Calls f(segment) on each penalised segment of x.
+  template <class Vec, class F>
+  void for_each(Vec&& x, F f) const {
+    for (Index k = 0; k < blocks; ++k) f(x.segment(k * stride, length));
+  }
+};
+
 class Objective {
  public:
   virtual ~Objective() = default;
@@ -60,10 +73,11 @@ class Objective {
     throw std::logic_error(name() + " is not a sum over samples: it has no batches");
   }
 
-  /// An L1 penalty l1 * ||w[0:l1_size]||_1 that value() includes but gradient() leaves out:
-  /// first-order solvers handle it by a proximal step (soft thresholding) after each step.
+  /// An L1 penalty l1 * sum_{j penalised} |w_j| that value() includes but gradient() leaves
+  /// out: first-order solvers handle it by a proximal step (soft thresholding) after each step.
+  /// l1_layout() says which parameters it covers (the same ones as the L2 penalty).
   virtual double l1() const { return 0.0; }
-  virtual Index l1_size() const { return 0; }
+  virtual PenaltyLayout l1_layout() const { return {}; }
 
   /// A hint that rows[0..m) will be read soon (mini-batch loops pass the next batch):
   /// objectives that read rows from memory may start loading them. Never required.

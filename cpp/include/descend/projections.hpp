@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "objective.hpp"
 #include "types.hpp"
 
 namespace descend {
@@ -104,12 +105,15 @@ inline void soft_threshold(VecRef x, double t) {
 /// coordinates (threshold step * l1), then the projection onto the constraint set.
 /// Holds references only: it is built and used while the GIL is released.
 struct ProximalStep {
+  ProximalStep(const Projection& projection, const Objective& f)
+      : set(projection), l1(f.l1()), layout(f.l1_layout()) {}
+
   const Projection& set;
   double l1;
-  Index l1_size;
+  PenaltyLayout layout;
 
   void apply(VecRef x, double step) const {
-    if (l1 > 0.0) soft_threshold(x.head(l1_size), step * l1);
+    if (l1 > 0.0) layout.for_each(x, [&](auto segment) { soft_threshold(segment, step * l1); });
     set.apply(x);
   }
 };

@@ -75,7 +75,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
   if (!p.keep_state) rule.reset(x.size());
   projection.check(x.size());
   projection.apply(x);
-  const ProximalStep prox{projection, f.l1(), f.l1_size()};  // L1 penalty, then the set
+  const ProximalStep prox(projection, f);  // L1 penalty, then the set
   const bool proximal = f.l1() > 0.0 || projection.active();
   Result r;
   RunState run(r, p.criteria(), lr_hint(rule.lr.first()), callback, interrupt, "epoch");

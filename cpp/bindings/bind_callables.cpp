@@ -57,15 +57,8 @@ class PyObjective final : public Objective {
 
   void hessian(const CVecRef& w, Eigen::Ref<MatX> H) const override {
     py::gil_scoped_acquire gil;
-    if (hess_.is_none()) {  // assemble from Hessian-vector products
-      VecX e = VecX::Zero(n_), column(n_);
-      for (Index j = 0; j < n_; ++j) {
-        e(j) = 1.0;
-        read_vector(hessp_(to_numpy(w), to_numpy(e)), column, "hessp");
-        H.col(j) = column;
-        e(j) = 0.0;
-      }
-      H = (0.5 * (H + H.transpose())).eval();
+    if (hess_.is_none()) {  // only hessp: assemble H from Hessian-vector products
+      hessian_from_products(*this, w, H);
       return;
     }
     const auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(

@@ -2,15 +2,17 @@
 // constructors of the built-in objectives. Every argument of every method is checked here
 // (type, length, row indices) before the core sees it. X and y are checked (shape, dtype,
 // order) and borrowed, never copied; keep_alive ties their lifetime to the objective's. The
-// sample weights are copied by the core (see normalised_weights in objective.hpp).
+// sample weights are copied by the core (see EmpiricalRisk::set_weights in empirical.hpp).
 
 #include <memory>
 #include <new>
 #include <string>
 
-#include <descend/glm.hpp>
+#include <descend/data/dense.hpp>
+#include <descend/empirical.hpp>
+#include <descend/models/linear.hpp>
+#include <descend/models/softmax.hpp>
 #include <descend/quadratic.hpp>
-#include <descend/softmax.hpp>
 #include <descend/test_functions.hpp>
 
 #include "conversions.hpp"
@@ -84,11 +86,11 @@ MatX dense_hessian(Index p) {
   }
 }
 
-/// Forwards every call to a concrete objective chosen at construction (by scalar type,
-/// memory order and loss): the one place the data objectives' templates are erased.
-class Forwarding : public Objective {
+/// Forwards every call to a concrete empirical risk chosen at construction (by scalar type,
+/// memory order and model): the one place the data objectives' templates are erased.
+class DataObjective : public EmpiricalObjective {
  public:
-  explicit Forwarding(std::unique_ptr<Objective> impl) : impl_(std::move(impl)) {}
+  explicit DataObjective(std::unique_ptr<EmpiricalObjective> impl) : impl_(std::move(impl)) {}
 
   Index n_params() const override { return impl_->n_params(); }
   Index n_samples() const override { return impl_->n_samples(); }
@@ -110,21 +112,32 @@ class Forwarding : public Objective {
   double l1() const override { return impl_->l1(); }
   PenaltyLayout l1_layout() const override { return impl_->l1_layout(); }
   std::string name() const override { return impl_->name(); }
+  double weight_sum(Index begin, Index end) const override { return impl_->weight_sum(begin, end); }
+  double loss_sum(const CVecRef& w, Index begin, Index end, VecRef* g) const override {
+    return impl_->loss_sum(w, begin, end, g);
+  }
+  void hessian_sum(const CVecRef& w, Index begin, Index end, Eigen::Ref<MatX> H) const override {
+    impl_->hessian_sum(w, begin, end, H);
+  }
+  void hvp_sum(const CVecRef& w, const CVecRef& v, Index begin, Index end,
+               VecRef out) const override {
+    impl_->hvp_sum(w, v, begin, end, out);
+  }
 
  private:
-  std::unique_ptr<Objective> impl_;
+  std::unique_ptr<EmpiricalObjective> impl_;
 };
 
 /// The binary GLMs (least squares, logistic), bound as _core.Glm.
-class GlmHandle final : public Forwarding {
-  using Forwarding::Forwarding;
+class GlmHandle final : public DataObjective {
+  using DataObjective::DataObjective;
 };
 
 /// Multinomial logistic regression, bound as _core.Softmax.
-class SoftmaxHandle final : public Forwarding {
+class SoftmaxHandle final : public DataObjective {
  public:
-  SoftmaxHandle(std::unique_ptr<Objective> impl, Index n_classes)
-      : Forwarding(std::move(impl)), n_classes_(n_classes) {}
+  SoftmaxHandle(std::unique_ptr<EmpiricalObjective> impl, Index n_classes)
+      : DataObjective(std::move(impl)), n_classes_(n_classes) {}
   Index n_classes() const { return n_classes_; }
 
  private:
@@ -140,80 +153,91 @@ const T* optional_weights(const py::object& sample_weight, Index n) {
   return static_cast<const T*>(w.data());
 }
 
-template <class Loss, typename T>
-std::unique_ptr<Objective> make_glm_typed(const py::array& X, const py::array& y,
-                                          const py::object& sample_weight, double l2,
-                                          bool fit_intercept, int n_threads, double l1) {
+/// The penalties and threads every data objective takes.
+struct RiskOptions {
+  double l2, l1;
+  int n_threads;
+};
+
+/// The empirical risk of `model` over X (float or double, C or Fortran order).
+template <typename T, class MakeModel, typename Target>
+std::unique_ptr<EmpiricalObjective> make_risk(const py::array& X, MakeModel make_model,
+                                              const Target* y, const py::object& sample_weight,
+                                              const RiskOptions& o) {
   const Index n = X.shape(0), d = X.shape(1);
-  require_vector<T>(y, n, "y");
   const T* sw = optional_weights<T>(sample_weight, n);
   const T* data = static_cast<const T*>(X.data());
-  const T* yd = static_cast<const T*>(y.data());
+  const auto build = [&](auto rows) {
+    using Data = decltype(rows);
+    auto model = make_model(T{});
+    return std::unique_ptr<EmpiricalObjective>(
+        new EmpiricalRisk<Data, decltype(model)>(rows, model, y, sw, o.l2, o.l1, o.n_threads));
+  };
   if (py::array_t<T, py::array::c_style>::check_(X))
-    return std::make_unique<Glm<T, Eigen::RowMajor, Loss>>(data, n, d, yd, sw, l2, fit_intercept,
-                                                           n_threads, l1);
+    return build(DenseRows<T, Eigen::RowMajor>(data, n, d));
   if (py::array_t<T, py::array::f_style>::check_(X))
-    return std::make_unique<Glm<T, Eigen::ColMajor, Loss>>(data, n, d, yd, sw, l2, fit_intercept,
-                                                           n_threads, l1);
+    return build(DenseRows<T, Eigen::ColMajor>(data, n, d));
   throw std::invalid_argument("X must be C- or Fortran-contiguous");
 }
 
-template <class Loss>
-std::unique_ptr<Objective> make_glm_loss(const py::array& X, const py::array& y,
-                                         const py::object& sample_weight, double l2,
-                                         bool fit_intercept, int n_threads, double l1) {
+/// Calls fn(T{}) with T = X's scalar type (double or float).
+template <class Fn>
+auto by_scalar(const py::array& X, Fn fn) {
   if (X.ndim() != 2) throw std::invalid_argument("X must be a 2-D array");
-  if (py::isinstance<py::array_t<double>>(X))
-    return make_glm_typed<Loss, double>(X, y, sample_weight, l2, fit_intercept, n_threads, l1);
-  if (py::isinstance<py::array_t<float>>(X))
-    return make_glm_typed<Loss, float>(X, y, sample_weight, l2, fit_intercept, n_threads, l1);
+  if (py::isinstance<py::array_t<double>>(X)) return fn(double{});
+  if (py::isinstance<py::array_t<float>>(X)) return fn(float{});
   throw py::type_error("X must be float32 or float64");
+}
+
+template <class Loss>
+std::unique_ptr<EmpiricalObjective> make_glm_loss(const py::array& X, const py::array& y,
+                                                  const py::object& sample_weight, bool fit_intercept,
+                                                  const RiskOptions& o) {
+  return by_scalar(X, [&](auto zero) {
+    using T = decltype(zero);
+    require_vector<T>(y, X.shape(0), "y");
+    const auto model = [&](T) { return LinearModel<T, Loss>(X.shape(1), fit_intercept); };
+    return make_risk<T>(X, model, static_cast<const T*>(y.data()), sample_weight, o);
+  });
 }
 
 std::shared_ptr<GlmHandle> make_glm(const std::string& loss, const py::array& X,
                                     const py::array& y, const py::object& sample_weight,
                                     double l2, bool fit_intercept, int n_threads, double l1) {
+  const RiskOptions o{l2, l1, n_threads};
   if (loss == "squared")
     return std::make_shared<GlmHandle>(
-        make_glm_loss<SquaredLoss>(X, y, sample_weight, l2, fit_intercept, n_threads, l1));
+        make_glm_loss<SquaredLoss>(X, y, sample_weight, fit_intercept, o));
   if (loss == "log")
-    return std::make_shared<GlmHandle>(
-        make_glm_loss<LogLoss>(X, y, sample_weight, l2, fit_intercept, n_threads, l1));
+    return std::make_shared<GlmHandle>(make_glm_loss<LogLoss>(X, y, sample_weight, fit_intercept, o));
   throw std::invalid_argument("unknown loss '" + loss + "'");
-}
-
-template <typename T>
-std::unique_ptr<Objective> make_softmax_typed(const py::array& X, const py::array& y,
-                                             Index n_classes, const py::object& sample_weight,
-                                             double l2, bool fit_intercept, int n_threads) {
-  const Index n = X.shape(0), d = X.shape(1);
-  if (!py::array_t<std::int64_t, py::array::c_style>::check_(y) || y.ndim() != 1 ||
-      y.shape(0) != n)
-    throw std::invalid_argument("y must be a contiguous int64 array with one label per row of X");
-  const T* sw = optional_weights<T>(sample_weight, n);
-  const T* data = static_cast<const T*>(X.data());
-  const auto* labels = static_cast<const std::int64_t*>(y.data());
-  if (py::array_t<T, py::array::c_style>::check_(X))
-    return std::make_unique<Softmax<T, Eigen::RowMajor>>(data, n, d, labels, n_classes, sw, l2,
-                                                         fit_intercept, n_threads);
-  if (py::array_t<T, py::array::f_style>::check_(X))
-    return std::make_unique<Softmax<T, Eigen::ColMajor>>(data, n, d, labels, n_classes, sw, l2,
-                                                         fit_intercept, n_threads);
-  throw std::invalid_argument("X must be C- or Fortran-contiguous");
 }
 
 std::shared_ptr<SoftmaxHandle> make_softmax(const py::array& X, const py::array& y,
                                             Index n_classes, const py::object& sample_weight,
-                                            double l2, bool fit_intercept, int n_threads) {
-  if (X.ndim() != 2) throw std::invalid_argument("X must be a 2-D array");
-  std::unique_ptr<Objective> impl;
-  if (py::isinstance<py::array_t<double>>(X))
-    impl = make_softmax_typed<double>(X, y, n_classes, sample_weight, l2, fit_intercept, n_threads);
-  else if (py::isinstance<py::array_t<float>>(X))
-    impl = make_softmax_typed<float>(X, y, n_classes, sample_weight, l2, fit_intercept, n_threads);
-  else
-    throw py::type_error("X must be float32 or float64");
+                                            double l2, bool fit_intercept, int n_threads,
+                                            double l1) {
+  const RiskOptions o{l2, l1, n_threads};
+  auto impl = by_scalar(X, [&](auto zero) {
+    using T = decltype(zero);
+    if (!py::array_t<std::int64_t, py::array::c_style>::check_(y) || y.ndim() != 1 ||
+        y.shape(0) != X.shape(0))
+      throw std::invalid_argument(
+          "y must be a contiguous int64 array with one label per row of X");
+    const auto model = [&](T) { return SoftmaxModel<T>(X.shape(1), fit_intercept, n_classes); };
+    return make_risk<T>(X, model, static_cast<const std::int64_t*>(y.data()), sample_weight, o);
+  });
   return std::make_shared<SoftmaxHandle>(std::move(impl), n_classes);
+}
+
+/// [start, stop) from Python's start and stop (None: n), checked against n.
+std::pair<Index, Index> row_range(Index start, const py::object& stop_obj, Index n) {
+  const Index stop = stop_obj.is_none() ? n : stop_obj.cast<Index>();
+  if (start < 0 || stop > n || start > stop)
+    throw py::value_error("start and stop must satisfy 0 <= start <= stop <= n_samples = " +
+                          std::to_string(n) + ", got " + std::to_string(start) + " and " +
+                          std::to_string(stop));
+  return {start, stop};
 }
 
 }  // namespace
@@ -328,14 +352,89 @@ Examples
           "w"_a, "rows"_a,
           "(value, gradient) on the listed rows: the weighted batch mean plus the penalty.");
 
-  py::class_<GlmHandle, Objective, std::shared_ptr<GlmHandle>>(m, "Glm")
+  py::class_<DataObjective, Objective, std::shared_ptr<DataObjective>>(m, "EmpiricalRisk", R"doc(
+The base of the objectives over a data matrix X (least squares, logistic, softmax).
+
+Besides the Objective methods, it gives the unnormalised sums over a range of rows
+``[start, stop)`` (all rows by default): no penalty and no division by the total weight, in
+the units of the sample weights passed in. Adding them over objectives built on consecutive
+chunks of rows gives the sums over all rows, which is how a distributed fit (one objective
+per chunk) combines them: R = loss_sum / weight_sum + penalty.
+
+Examples
+--------
+>>> import numpy as np, descend
+>>> X, y = np.array([[1.0], [2.0], [3.0]]), np.array([1.0, 2.0, 2.0])
+>>> f, a, b = descend.LeastSquares(X, y), descend.LeastSquares(X[:1], y[:1]), descend.LeastSquares(X[1:], y[1:])
+>>> w = np.array([0.5])
+>>> total = a.loss_sum(w)[0] + b.loss_sum(w)[0]
+>>> bool(np.isclose(total / (a.weight_sum() + b.weight_sum()), f.value(w)))
+True
+)doc")
+      .def(
+          "weight_sum",
+          [](const DataObjective& f, Index start, const py::object& stop) {
+            const auto [begin, end] = row_range(start, stop, f.n_samples());
+            return f.weight_sum(begin, end);
+          },
+          "start"_a = 0, "stop"_a = py::none(), "sum_i s_i over the rows [start, stop).")
+      .def(
+          "loss_sum",
+          [](const DataObjective& f, const py::object& w_obj, Index start, const py::object& stop) {
+            const auto w = as_params(w_obj, f.n_params(), "w");
+            const auto [begin, end] = row_range(start, stop, f.n_samples());
+            VecX g(f.n_params());
+            double v;
+            {
+              py::gil_scoped_release unlocked;
+              VecRef ref(g);
+              v = f.loss_sum(view(w), begin, end, &ref);
+            }
+            return std::make_pair(v, std::move(g));
+          },
+          "w"_a, "start"_a = 0, "stop"_a = py::none(),
+          "(sum_i s_i loss_i, sum_i s_i grad loss_i) over the rows [start, stop): no penalty, "
+          "not divided by the weights.")
+      .def(
+          "hessian_sum",
+          [](const DataObjective& f, const py::object& w_obj, Index start, const py::object& stop) {
+            const auto w = as_params(w_obj, f.n_params(), "w");
+            const auto [begin, end] = row_range(start, stop, f.n_samples());
+            MatX H = dense_hessian(f.n_params());
+            {
+              py::gil_scoped_release unlocked;
+              f.hessian_sum(view(w), begin, end, H);
+            }
+            return H;
+          },
+          "w"_a, "start"_a = 0, "stop"_a = py::none(),
+          "sum_i s_i hess loss_i over the rows [start, stop) (no penalty, not divided).")
+      .def(
+          "hvp_sum",
+          [](const DataObjective& f, const py::object& w_obj, const py::object& v_obj,
+             Index start, const py::object& stop) {
+            const auto w = as_params(w_obj, f.n_params(), "w");
+            const auto v = as_params(v_obj, f.n_params(), "v");
+            const auto [begin, end] = row_range(start, stop, f.n_samples());
+            VecX out(f.n_params());
+            {
+              py::gil_scoped_release unlocked;
+              f.hvp_sum(view(w), view(v), begin, end, out);
+            }
+            return out;
+          },
+          "w"_a, "v"_a, "start"_a = 0, "stop"_a = py::none(),
+          "(sum_i s_i hess loss_i) v over the rows [start, stop) (no penalty, not divided).");
+
+  py::class_<GlmHandle, DataObjective, std::shared_ptr<GlmHandle>>(m, "Glm")
       .def(py::init(&make_glm), "loss"_a, "X"_a, "y"_a, "sample_weight"_a, "l2"_a,
            "fit_intercept"_a, "n_threads"_a, "l1"_a = 0.0, py::keep_alive<1, 3>(),
            py::keep_alive<1, 4>());
 
-  py::class_<SoftmaxHandle, Objective, std::shared_ptr<SoftmaxHandle>>(m, "Softmax")
+  py::class_<SoftmaxHandle, DataObjective, std::shared_ptr<SoftmaxHandle>>(m, "Softmax")
       .def(py::init(&make_softmax), "X"_a, "y"_a, "n_classes"_a, "sample_weight"_a, "l2"_a,
-           "fit_intercept"_a, "n_threads"_a, py::keep_alive<1, 2>(), py::keep_alive<1, 3>())
+           "fit_intercept"_a, "n_threads"_a, "l1"_a = 0.0, py::keep_alive<1, 2>(),
+           py::keep_alive<1, 3>())
       .def_property_readonly("n_classes", &SoftmaxHandle::n_classes);
 
   py::class_<Quadratic, Objective, std::shared_ptr<Quadratic>>(m, "Quadratic")

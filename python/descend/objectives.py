@@ -144,6 +144,7 @@ class _DataArguments:
 
     X = _Argument("The data matrix (borrowed: the array passed in when no conversion was needed).")
     l2 = _Argument("The ridge penalty.")
+    l1 = _Argument("The L1 penalty.")
     sample_weight = _Argument("A read-only copy of the sample weights, or None.")
     n_threads = _Argument("The n_threads asked for (None: all cores).")
 
@@ -153,7 +154,6 @@ class _DataObjective(_DataArguments, _core.Glm):
 
     _loss = ""
     y = _Argument("The targets, in X's dtype and the loss's coding (borrowed like X).")
-    l1 = _Argument("The L1 penalty.")
     fit_intercept = _Argument("Whether an intercept is the last parameter.")
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_threads=None,
@@ -339,10 +339,14 @@ class Softmax(_DataArguments, _core.Softmax):
         :data:`MAX_SOFTMAX_PARAMS` = 2**31.
     n_threads : int, optional
         Threads for large passes over X, 1 to 1024; all cores by default.
+    l1 : float, default 0.0
+        An L1 penalty ``l1 ||W[:, :d]||_1`` on the weights (not the intercepts), >= 0, handled
+        as in :class:`LeastSquares`: in ``value``, not in ``gradient``; the first-order methods
+        take it by a proximal step.
 
     Attributes
     ----------
-    X, y, l2, fit_intercept, sample_weight, n_threads, n_classes
+    X, y, l2, l1, fit_intercept, sample_weight, n_threads, n_classes
         What the objective was built with, read-only.
 
     Raises
@@ -366,9 +370,10 @@ class Softmax(_DataArguments, _core.Softmax):
     n_classes = _Argument("K, the number of classes.", _core.Softmax.n_classes)
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_classes=None,
-                 n_threads=None):
+                 n_threads=None, l1=0.0):
         X, l2, fit_intercept, sample_weight, threads = _check_data_arguments(
             X, l2, fit_intercept, sample_weight, n_threads)
+        l1 = check_real(l1, "l1", low=0.0)
         per_class = X.shape[1] + (1 if fit_intercept else 0)
         max_classes = MAX_SOFTMAX_PARAMS // per_class
         y = check_vector(y, "y", size=X.shape[0], size_hint="one per row of X")
@@ -389,9 +394,9 @@ class Softmax(_DataArguments, _core.Softmax):
             n_classes = int(top) + 1
             if n_classes < 2:
                 raise ValueError("y must contain at least two classes (labels 0 and 1)")
-        super().__init__(X, labels, n_classes, sample_weight, l2, fit_intercept, threads)
+        super().__init__(X, labels, n_classes, sample_weight, l2, fit_intercept, threads, l1)
         _keep_data_arguments(self, X=X, y=labels, l2=l2, fit_intercept=fit_intercept,
-                             sample_weight=sample_weight, n_threads=n_threads)
+                             sample_weight=sample_weight, n_threads=n_threads, l1=l1)
 
     @property
     def n_features(self):
@@ -414,13 +419,13 @@ class Softmax(_DataArguments, _core.Softmax):
 
     def __reduce__(self):
         args = (self.X, self.y, self.l2, self.fit_intercept, self.sample_weight, self.n_classes,
-                self.n_threads)
+                self.n_threads, self.l1)
         return (type(self), args)
 
     def __repr__(self):
         return (f"Softmax(n_samples={self.X.shape[0]}, n_features={self.X.shape[1]}, "
                 f"n_classes={self.n_classes}, dtype={self.X.dtype}, l2={self.l2}, "
-                f"fit_intercept={self.fit_intercept})")
+                f"fit_intercept={self.fit_intercept}" + (f", l1={self.l1})" if self.l1 else ")"))
 
 
 class Quadratic(_core.Quadratic):

@@ -1,39 +1,37 @@
 #pragma once
-/// Small pieces shared by the empirical risks over a data matrix (glm.hpp, softmax.hpp).
+/// The one skeleton of every empirical risk over a data matrix X (n x d):
+///
+///   R(W) = (1/S) sum_i s_i loss(W, x_i, y_i) + (l2/2) ||W_pen||^2 + l1 ||W_pen||_1,
+///   S = sum_i s_i,
+///
+/// where W_pen are the penalised parameters (every weight, never an intercept; see
+/// PenaltyLayout). The L1 term is in value() but not in gradient(): first-order solvers take
+/// it by a proximal step.
+///
+/// EmpiricalRisk<Data, Model> owns what every such risk shares: the sizes, the sample weights
+/// (copied and normalised), the row blocks that stay in cache, their split over threads and
+/// the reduction of the per-thread sums, the mini-batch gather and prefetch, the
+/// normalisation by S and the penalties. The two policies supply the rest:
+///   Data   how rows are read (data/dense.hpp: row- or column-major; CSR next)
+///   Model  the arithmetic on one block of rows (models/linear.hpp, models/softmax.hpp)
+/// The unnormalised sums over any range of rows (sum_i s_i loss_i, its gradient, Hessian and
+/// Hessian-vector product, in the caller's weight units) are public: a distributed fit adds
+/// them across chunks of rows held by different objectives.
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
-#include "types.hpp"
+#include <Eigen/Core>
+
+#include "objective.hpp"
+#include "parallel.hpp"
 
 namespace descend {
-
-/// Checks the arguments every empirical risk shares and returns S, the sum of the sample
-/// weights (n when there are none).
-template <typename T>
-double check_data_and_weigh(Index n, Index d, const T* sample_weight, double l2) {
-  if (n < 1 || d < 1) throw std::invalid_argument("X must have at least one row and one column");
-  if (!(l2 >= 0.0) || !std::isfinite(l2)) throw std::invalid_argument("l2 must be >= 0");
-  if (!sample_weight) return static_cast<double>(n);
-  double total = 0.0;
-  for (Index i = 0; i < n; ++i) total += static_cast<double>(sample_weight[i]);
-  if (!(total > 0.0)) throw std::invalid_argument("sample_weight must sum to > 0");
-  return total;
-}
-
-/// Checks a batch's row indices against n and returns the batch's total sample weight.
-template <typename T>
-double batch_weight(const Index* rows, Index m, Index n, const T* sample_weight) {
-  if (m < 1) throw std::invalid_argument("a batch needs at least one row");
-  double total = 0.0;
-  for (Index k = 0; k < m; ++k) {
-    const Index r = rows[k];
-    if (r < 0 || r >= n) throw std::out_of_range("batch row index out of range");
-    total += sample_weight ? static_cast<double>(sample_weight[r]) : 1.0;
-  }
-  return total;
-}
 
 /// The sum of per-thread partial results (at least one).
 template <class V>
@@ -42,5 +40,318 @@ V sum_parts(const std::vector<V>& parts) {
   for (std::size_t c = 1; c < parts.size(); ++c) total += parts[c];
   return total;
 }
+
+/// The runtime interface of the empirical risks beyond Objective: unnormalised sums over rows
+/// [begin, end), without penalty and without the 1/S, in the caller's sample-weight units.
+class EmpiricalObjective : public Objective {
+ public:
+  /// sum_i s_i over the rows.
+  virtual double weight_sum(Index begin, Index end) const = 0;
+  /// Returns sum_i s_i loss_i and, when g is given, writes sum_i s_i grad loss_i into it.
+  virtual double loss_sum(const CVecRef& w, Index begin, Index end, VecRef* g) const = 0;
+  /// Writes sum_i s_i hess loss_i into H.
+  virtual void hessian_sum(const CVecRef& w, Index begin, Index end, Eigen::Ref<MatX> H) const = 0;
+  /// Writes (sum_i s_i hess loss_i) v into out.
+  virtual void hvp_sum(const CVecRef& w, const CVecRef& v, Index begin, Index end,
+                       VecRef out) const = 0;
+};
+
+template <class Data, class Model>
+class EmpiricalRisk final : public EmpiricalObjective {
+ public:
+  using T = typename Data::Scalar;
+  using Target = typename Model::Target;
+  using Point = typename Model::Point;
+  using Work = typename Model::Work;
+  static_assert(std::is_same_v<T, typename Model::Scalar>, "data and model scalar types differ");
+
+  /// y: n targets (checked by the model); sample_weight: n finite weights >= 0 or null (all
+  /// ones), copied; l2, l1 >= 0; n_threads <= 0: all cores. The data and y must stay valid
+  /// for the life of the objective (the binding keeps the arrays).
+  EmpiricalRisk(Data data, Model model, const Target* y, const T* sample_weight, double l2,
+                double l1, int n_threads)
+      : data_(std::move(data)), model_(std::move(model)), y_(y), n_(data_.rows()),
+        d_(data_.cols()), K_(model_.outputs()), p_(model_.params_per_output()), l2_(l2),
+        l1_(l1), n_threads_(resolve_threads(n_threads)) {
+    if (n_ < 1 || d_ < 1) throw std::invalid_argument("X must have at least one row and one column");
+    if (!(l2 >= 0.0) || !std::isfinite(l2)) throw std::invalid_argument("l2 must be >= 0");
+    if (!(l1 >= 0.0) || !std::isfinite(l1)) throw std::invalid_argument("l1 must be >= 0");
+    model_.check_targets(y_, n_);
+    set_weights(sample_weight);
+    block_rows_ = model_.block_rows(Data::kRowsInPlace, data_.row_bytes());
+  }
+
+  EmpiricalRisk(const EmpiricalRisk&) = delete;  // sw_ points into weights_
+  EmpiricalRisk& operator=(const EmpiricalRisk&) = delete;
+
+  Index n_params() const override { return K_ * p_; }
+  Index n_samples() const override { return n_; }
+  bool has_hessian() const override { return true; }
+  std::string name() const override { return model_.name(); }
+  double l1() const override { return l1_; }
+  PenaltyLayout l1_layout() const override { return penalised(); }
+
+  double value(const CVecRef& w) const override { return mean(w, nullptr, true); }
+  double value_and_gradient(const CVecRef& w, VecRef g) const override {
+    return mean(w, &g, true);
+  }
+  void gradient(const CVecRef& w, VecRef g) const override { mean(w, &g, false); }
+
+  double batch_value_and_gradient(const CVecRef& w, const Index* rows, Index m,
+                                  VecRef g) const override {
+    check_size(w, "w");
+    check_size(g, "gradient");
+    const double weights = batch_weight(rows, m);
+    if (!(weights > 0.0)) {  // only zero-weight samples: the data term contributes nothing
+      g.setZero();
+      return add_penalty(w, g);
+    }
+    // Per-thread buffers, reused from call to call: a step allocates nothing.
+    thread_local Work work;
+    thread_local VecX acc;
+    thread_local typename Data::Gathered Xg;
+    thread_local std::vector<Target> yg;
+    thread_local std::vector<T> sg;
+    const Point P = model_.point(w);
+    acc.setZero(K_ * p_);
+    double loss;
+    if constexpr (Data::kRowsInPlace && Model::kFusedRows) {
+      // Rows are read in place.
+      loss = model_.gradient_rows([this](Index i) { return data_.row(i); },
+                                  [rows](Index i) { return rows[i]; }, m, y_, sw_, P, true, acc,
+                                  work);
+    } else {
+      // Otherwise gather the batch into a contiguous block first.
+      data_.gather(rows, m, Xg);
+      yg.resize(m);
+      sg.resize(sw_ ? m : 0);
+      for (Index k = 0; k < m; ++k) {
+        yg[k] = y_[rows[k]];
+        if (sw_) sg[k] = sw_[rows[k]];
+      }
+      loss = model_.gradient_block(Xg, yg.data(), sw_ ? sg.data() : nullptr, P, true, &acc, work);
+    }
+    g = acc / weights;
+    return loss / weights + add_penalty(w, g);
+  }
+
+  void prefetch_rows(const Index* rows, Index m) const override { data_.prefetch(rows, m); }
+
+  void hessian(const CVecRef& w, Eigen::Ref<MatX> H) const override {
+    hessian_sum_scaled(w, 0, n_, H);
+    H /= weight_sum_;
+    penalised().for_each(H.diagonal(), [&](auto segment) { segment.array() += l2_; });
+  }
+
+  void hvp(const CVecRef& w, const CVecRef& v, VecRef out) const override {
+    hvp_sum_scaled(w, v, 0, n_, out);
+    out /= weight_sum_;
+    add_l2(v, out);
+  }
+
+  // ---- unnormalised sums (EmpiricalObjective) ----
+  double weight_sum(Index begin, Index end) const override {
+    check_range(begin, end);
+    if (!sw_) return double(end - begin);
+    double total = 0.0;
+    for (Index i = begin; i < end; ++i) total += double(sw_[i]);
+    return total * weight_scale_;
+  }
+
+  double loss_sum(const CVecRef& w, Index begin, Index end, VecRef* g) const override {
+    check_range(begin, end);
+    const double loss = loss_sum_scaled(w, begin, end, g, true);
+    if (g) *g *= weight_scale_;
+    return loss * weight_scale_;
+  }
+
+  void hessian_sum(const CVecRef& w, Index begin, Index end, Eigen::Ref<MatX> H) const override {
+    check_range(begin, end);
+    hessian_sum_scaled(w, begin, end, H);
+    H *= weight_scale_;
+  }
+
+  void hvp_sum(const CVecRef& w, const CVecRef& v, Index begin, Index end,
+               VecRef out) const override {
+    check_range(begin, end);
+    hvp_sum_scaled(w, v, begin, end, out);
+    out *= weight_scale_;
+  }
+
+ private:
+  /// The penalised parameters: the first d of each output's p (the intercept is not).
+  PenaltyLayout penalised() const { return {K_, p_, d_}; }
+
+  /// The copy of the sample weights (none for null: all ones): each checked finite and >= 0,
+  /// and divided by the largest, so that the cached S <= n cannot overflow (1e307 weights)
+  /// and later edits of the caller's array cannot reach the objective. The weighted mean is
+  /// unchanged by the scaling (up to rounding); the public sums multiply it back.
+  void set_weights(const T* sample_weight) {
+    weight_sum_ = double(n_);
+    if (!sample_weight) return;
+    T top = T(0);
+    for (Index i = 0; i < n_; ++i) {
+      const T s = sample_weight[i];
+      if (!(s >= T(0)) || !std::isfinite(s))
+        throw std::invalid_argument("sample_weight must hold finite weights >= 0");
+      top = std::max(top, s);
+    }
+    if (!(top > T(0))) throw std::invalid_argument("sample_weight must not be all zero");
+    weights_.assign(sample_weight, sample_weight + n_);
+    for (T& s : weights_) s /= top;
+    sw_ = weights_.data();
+    weight_scale_ = double(top);
+    weight_sum_ = 0.0;
+    for (const T s : weights_) weight_sum_ += double(s);
+  }
+
+  template <class V>
+  void check_size(const V& v, const char* what) const {
+    if (v.size() != K_ * p_)
+      throw std::invalid_argument(std::string(what) + " must have length " +
+                                  std::to_string(K_ * p_) + ", got " + std::to_string(v.size()));
+  }
+
+  void check_range(Index begin, Index end) const {
+    if (begin < 0 || end > n_ || begin > end)
+      throw std::out_of_range("the rows [" + std::to_string(begin) + ", " + std::to_string(end) +
+                              ") are not within [0, " + std::to_string(n_) + ")");
+  }
+
+  /// Checks a batch's row indices and returns its total (normalised) sample weight.
+  double batch_weight(const Index* rows, Index m) const {
+    if (m < 1) throw std::invalid_argument("a batch needs at least one row");
+    double total = 0.0;
+    for (Index k = 0; k < m; ++k) {
+      const Index r = rows[k];
+      if (r < 0 || r >= n_) throw std::out_of_range("batch row index out of range");
+      total += sw_ ? double(sw_[r]) : 1.0;
+    }
+    return total;
+  }
+
+  const T* weights_at(Index i0) const { return sw_ ? sw_ + i0 : nullptr; }
+
+  void add_l2(const CVecRef& w, VecRef g) const {
+    if (l2_ == 0.0) return;
+    const PenaltyLayout layout = penalised();
+    for (Index k = 0; k < layout.blocks; ++k)
+      g.segment(k * p_, d_) += l2_ * w.segment(k * p_, d_);
+  }
+
+  /// The penalties' value (L1 included: its non-smooth part is left to the solvers' proximal
+  /// step).
+  double penalty_value(const CVecRef& w) const {
+    double squares = 0.0, absolutes = 0.0;
+    for (Index k = 0; k < K_; ++k) {
+      const auto segment = w.segment(k * p_, d_);
+      if (l2_ != 0.0) squares += segment.squaredNorm();
+      if (l1_ != 0.0) absolutes += segment.template lpNorm<1>();
+    }
+    return 0.5 * l2_ * squares + l1_ * absolutes;
+  }
+
+  /// Adds the L2 penalty's gradient to g and returns the penalties' value.
+  double add_penalty(const CVecRef& w, VecRef g) const {
+    add_l2(w, g);
+    return penalty_value(w);
+  }
+
+  /// The risk: (1/S) sum + penalty, with the gradient when g is given.
+  double mean(const CVecRef& w, VecRef* g, bool want_value) const {
+    double loss = loss_sum_scaled(w, 0, n_, g, want_value) / weight_sum_;
+    if (g) {
+      *g /= weight_sum_;
+      loss += add_penalty(w, *g);
+    } else {
+      loss += penalty_value(w);
+    }
+    return loss;
+  }
+
+  /// sum_i s_i loss_i over [begin, end) with the normalised weights (and the gradient sum
+  /// into g when given): the rows in cached blocks, the blocks split over threads.
+  double loss_sum_scaled(const CVecRef& w, Index begin, Index end, VecRef* g,
+                         bool want_value) const {
+    check_size(w, "w");
+    if (g) check_size(*g, "gradient");
+    const Point P = model_.point(w);
+    const Index rows = end - begin;
+    const int chunks = chunks_for(double(rows) * model_.work_per_row(), n_threads_);
+    std::vector<double> losses(chunks, 0.0);
+    std::vector<VecX> parts(g ? chunks : 0, VecX::Zero(K_ * p_));
+    parallel_chunks(rows, chunks, [&](int c, Index first, Index last) {
+      Work work;
+      VecX* acc = g ? &parts[c] : nullptr;
+      for (Index i0 = begin + first; i0 < begin + last; i0 += block_rows_) {
+        const Index m = std::min(block_rows_, begin + last - i0);
+        if constexpr (Data::kRowsInPlace && Model::kFusedRows) {
+          if (acc) {  // the fused kernel, on rows in place
+            losses[c] += model_.gradient_rows([this](Index i) { return data_.row(i); },
+                                              [i0](Index i) { return i0 + i; }, m, y_, sw_, P,
+                                              want_value, *acc, work);
+            continue;
+          }
+        }
+        losses[c] += model_.gradient_block(data_.block(i0, m), y_ + i0, weights_at(i0), P,
+                                           want_value, acc, work);
+      }
+    });
+    if (g) *g = sum_parts(parts);
+    return sum_parts(losses);
+  }
+
+  void hessian_sum_scaled(const CVecRef& w, Index begin, Index end, Eigen::Ref<MatX> H) const {
+    check_size(w, "w");
+    if (H.rows() != K_ * p_ || H.cols() != K_ * p_)
+      throw std::invalid_argument("H has the wrong shape");
+    const Point P = model_.point(w);
+    const Index rows = end - begin;
+    const Index block = model_.hessian_block_rows(block_rows_);
+    const int chunks = chunks_for(double(rows) * model_.hessian_work_per_row(), n_threads_);
+    std::vector<MatX> parts(chunks, MatX::Zero(K_ * p_, K_ * p_));
+    parallel_chunks(rows, chunks, [&](int c, Index first, Index last) {
+      Work work;
+      for (Index i0 = begin + first; i0 < begin + last; i0 += block) {
+        const Index m = std::min(block, begin + last - i0);
+        model_.hessian_block(data_.block(i0, m), y_ + i0, weights_at(i0), P, parts[c], work);
+      }
+    });
+    const MatX lower = sum_parts(parts);
+    H = lower.template selfadjointView<Eigen::Lower>();
+  }
+
+  void hvp_sum_scaled(const CVecRef& w, const CVecRef& v, Index begin, Index end,
+                      VecRef out) const {
+    check_size(w, "w");
+    check_size(v, "v");
+    check_size(out, "out");
+    const Point P = model_.point(w);
+    const Point V = model_.point(v);
+    const Index rows = end - begin;
+    const int chunks = chunks_for(double(rows) * model_.work_per_row(), n_threads_);
+    std::vector<VecX> parts(chunks, VecX::Zero(K_ * p_));
+    parallel_chunks(rows, chunks, [&](int c, Index first, Index last) {
+      Work work;
+      for (Index i0 = begin + first; i0 < begin + last; i0 += block_rows_) {
+        const Index m = std::min(block_rows_, begin + last - i0);
+        model_.hvp_block(data_.block(i0, m), y_ + i0, weights_at(i0), P, V, parts[c], work);
+      }
+    });
+    out = sum_parts(parts);
+  }
+
+  Data data_;
+  Model model_;
+  const Target* y_;
+  std::vector<T> weights_;  ///< the normalised copy of the sample weights (empty: none)
+  const T* sw_ = nullptr;   ///< weights_.data(), or null
+  Index n_, d_, K_, p_;
+  double l2_, l1_;
+  int n_threads_;
+  double weight_sum_ = 0.0;    ///< S, in the normalised weights
+  double weight_scale_ = 1.0;  ///< the largest sample weight the normalisation divided by
+  Index block_rows_ = 256;
+};
 
 }  // namespace descend

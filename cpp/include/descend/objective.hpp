@@ -14,9 +14,9 @@
 ///                                   the same on the m rows listed in `rows`: the batch mean
 ///                                   (weighted by s_i) plus the penalty.
 ///
-/// Solvers are templates over the objective type. The concrete objectives below are
-/// templates over the scalar type and memory order of X; `Objective` is the one runtime
-/// interface they are erased to at the binding boundary, so each solver is compiled once.
+/// The empirical risks (empirical.hpp) are templates over the data format and the model;
+/// `Objective` is the one runtime interface every objective is erased to at the binding
+/// boundary, so each solver is compiled once, against it.
 /// Every virtual call does O(n p) work or more, never a per-row call.
 
 #include <algorithm>
@@ -86,26 +86,19 @@ class Objective {
   virtual std::string name() const = 0;
 };
 
-/// The copy of the sample weights an empirical risk keeps (empty for null: all ones). Each of
-/// the n weights is checked finite and >= 0, and the copy is divided by the largest, so that
-/// the cached sum S <= n cannot overflow (1e307 weights) and later edits of the caller's array
-/// cannot reach the objective. The weighted mean (1/S) sum_i s_i loss_i is unchanged by the
-/// scaling (up to rounding).
-template <typename T>
-std::vector<T> normalised_weights(const T* sample_weight, Index n) {
-  std::vector<T> out;
-  if (!sample_weight) return out;
-  T top = T(0);
-  for (Index i = 0; i < n; ++i) {
-    const T s = sample_weight[i];
-    if (!(s >= T(0)) || !std::isfinite(s))
-      throw std::invalid_argument("sample_weight must hold finite weights >= 0");
-    top = std::max(top, s);
+/// Writes the dense Hessian of f at w into H, assembled column by column from p
+/// Hessian-vector products H e_j and symmetrised ((H + H') / 2), for objectives that give
+/// only products.
+inline void hessian_from_products(const Objective& f, const CVecRef& w, Eigen::Ref<MatX> H) {
+  const Index p = f.n_params();
+  VecX e = VecX::Zero(p), column(p);
+  for (Index j = 0; j < p; ++j) {
+    e(j) = 1.0;
+    f.hvp(w, e, column);
+    H.col(j) = column;
+    e(j) = 0.0;
   }
-  if (!(top > T(0))) throw std::invalid_argument("sample_weight must not be all zero");
-  out.assign(sample_weight, sample_weight + n);
-  for (T& s : out) s /= top;
-  return out;
+  H = (0.5 * (H + H.transpose())).eval();
 }
 
 }  // namespace descend

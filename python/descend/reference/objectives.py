@@ -49,6 +49,10 @@ class _Glm:
             return np.hstack([self.X, np.ones((self.X.shape[0], 1))])
         return self.X
 
+    def l1_mask(self):
+        """True for the penalised parameters (the weights, not the intercept)."""
+        return np.arange(self.n_params) < self.X.shape[1]
+
     def _penalty_matrix(self):
         diag = np.full(self.n_params, self.l2)
         if self.fit_intercept:
@@ -128,7 +132,9 @@ class Softmax:
     The parameter vector is the K x p matrix W flattened row by row.
     """
 
-    def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_classes=None):
+    def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_classes=None,
+                 l1=0.0):
+        self.l1 = float(l1)
         self.X = np.asarray(X, dtype=np.float64)
         self.y = np.asarray(y).astype(np.int64)
         n = self.X.shape[0]
@@ -151,18 +157,23 @@ class Softmax:
         P = np.exp(Z)
         return Z, P / P.sum(axis=1, keepdims=True)
 
-    def _penalised(self, W):
-        mask = np.ones_like(W)
+    def l1_mask(self):
+        """True for the penalised parameters (every weight, no intercept), flattened."""
+        mask = np.ones((self.K, self.p), dtype=bool)
         if self.fit_intercept:
-            mask[:, -1] = 0.0
-        return W * mask
+            mask[:, -1] = False
+        return mask.ravel()
+
+    def _penalised(self, W):
+        return W * self.l1_mask().reshape(W.shape)
 
     def value(self, w):
         W = np.asarray(w, np.float64).reshape(self.K, self.p)
         Z, P = self._probabilities(W)
         rows = np.arange(len(self.y))
         losses = np.log(np.exp(Z).sum(axis=1)) - Z[rows, self.y]
-        penalty = 0.5 * self.l2 * np.sum(self._penalised(W) ** 2)
+        penalised = self._penalised(W)
+        penalty = 0.5 * self.l2 * np.sum(penalised**2) + self.l1 * np.abs(penalised).sum()
         return np.sum(self.s * losses) / self.s.sum() + penalty
 
     def gradient(self, w):

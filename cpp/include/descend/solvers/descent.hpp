@@ -133,6 +133,10 @@ Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& cal
                const InterruptPoller::Check& interrupt = {}) {
   p.check();
   if (x.size() != f.n_params()) throw std::invalid_argument("x0 has the wrong length");
+  if (f.l1() > 0.0)  // the line-search methods need a differentiable objective
+    throw std::invalid_argument(
+        "an L1 penalty is not differentiable: use a first-order method (gd, sgd, momentum, "
+        "...), which handles it by a proximal step");
   const Index n = f.n_params();
   switch (p.direction) {
     case DirectionKind::Steepest:

@@ -1,0 +1,63 @@
+#pragma once
+/// The data-access policy of the empirical risks for a dense matrix X (n x d) of float or
+/// double in row-major (C) or column-major (Fortran) order, borrowed, never copied.
+///
+/// A data policy gives the empirical-risk skeleton (empirical.hpp) what it needs of X:
+///   rows(), cols(), row_bytes()      the shape, and the bytes one row takes
+///   block(begin, m)                  rows [begin, begin + m) as an Eigen expression the models
+///                                    multiply with (X_b w, X_b' z)
+///   gather(rows, m, out)             the listed rows copied into a row-major block
+///   kRowsInPlace, row(i)             whether row i is a contiguous array (row-major only)
+///   prefetch(rows, m)                a hint that those rows will be read soon
+/// A sparse (CSR) policy offers the same with a sparse block.
+
+#include <Eigen/Core>
+
+#include "../types.hpp"
+
+namespace descend {
+
+template <typename T, int Order>
+class DenseRows {
+ public:
+  using Scalar = T;
+  using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Order>;
+  using Gathered = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  static constexpr bool kRowsInPlace = Order == Eigen::RowMajor;
+
+  /// X must stay valid for the life of the policy (the binding keeps the array).
+  DenseRows(const T* X, Index n, Index d) : X_(X, n, d) {}
+
+  Index rows() const { return X_.rows(); }
+  Index cols() const { return X_.cols(); }
+  Index row_bytes() const { return X_.cols() * Index(sizeof(T)); }
+
+  auto block(Index begin, Index m) const { return X_.middleRows(begin, m); }
+
+  /// Row i as a pointer to its d contiguous values (row-major X only).
+  const T* row(Index i) const {
+    static_assert(kRowsInPlace, "only row-major rows are contiguous");
+    return X_.data() + i * X_.cols();
+  }
+
+  void gather(const Index* rows, Index m, Gathered& out) const {
+    out.resize(m, X_.cols());
+    for (Index k = 0; k < m; ++k) out.row(k) = X_.row(rows[k]);
+  }
+
+  void prefetch(const Index* rows, Index m) const {
+    if constexpr (kRowsInPlace) {
+      const Index bytes = row_bytes();
+      for (Index k = 0; k < m; ++k) {
+        if (rows[k] < 0 || rows[k] >= X_.rows()) continue;
+        const char* start = reinterpret_cast<const char*>(row(rows[k]));
+        for (Index offset = 0; offset < bytes; offset += 64) __builtin_prefetch(start + offset);
+      }
+    }
+  }
+
+ private:
+  Eigen::Map<const Matrix> X_;
+};
+
+}  // namespace descend

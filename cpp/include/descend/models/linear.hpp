@@ -1,0 +1,178 @@
+#pragma once
+/// The per-block arithmetic of a generalised linear model: one margin z_i = x_i.w + b per
+/// row, a pointwise loss (losses.hpp) on it. The parameters are (w, b), b last and only when
+/// the intercept is fitted: one output (K = 1) of p = d (+ 1) parameters.
+///
+/// A model gives the empirical-risk skeleton (empirical.hpp) its arithmetic on one block of
+/// rows, whatever the data format (X_b is any Eigen expression: dense rows, a gathered block,
+/// a sparse block): the block's sum_i s_i loss_i, and sums of s_i-weighted gradients, Hessians
+/// and Hessian-vector products added to accumulators. Normalisation, penalties, threads and
+/// data access are the skeleton's.
+
+#include <algorithm>
+#include <string>
+
+#include <Eigen/Core>
+
+#include "../losses.hpp"
+#include "../types.hpp"
+
+namespace descend {
+
+template <typename T, class Loss>
+class LinearModel {
+ public:
+  using Scalar = T;
+  using Target = T;  ///< y_i, already in the loss's coding (a real, or -1/+1)
+  /// Whether gradient_rows (the fused kernel on rows read in place) exists.
+  static constexpr bool kFusedRows = true;
+
+  LinearModel(Index d, bool fit_intercept) : d_(d), fit_intercept_(fit_intercept) {}
+
+  std::string name() const { return Loss::kName; }
+  Index outputs() const { return 1; }
+  Index params_per_output() const { return d_ + (fit_intercept_ ? 1 : 0); }
+  void check_targets(const Target* /*y*/, Index /*n*/) const {}
+
+  /// Rows per cached block. Row-major blocks stay in L1 (the second pass over the block is
+  /// then nearly free); column-major blocks are taller so each column is read in long
+  /// contiguous runs.
+  Index block_rows(bool row_major, Index row_bytes) const {
+    return row_major ? std::clamp<Index>(Index(16384) / row_bytes, 8, 4096)
+                     : std::clamp<Index>(Index(262144) / row_bytes, 256, 8192);
+  }
+  /// Taller blocks for the Hessian: each rank-m update then does enough work per read and
+  /// write of H to run near the multiply-add peak.
+  Index hessian_block_rows(Index /*block_rows*/) const { return 256; }
+  /// Multiply-adds per row of one pass and of one Hessian, to decide how many threads to use.
+  double work_per_row() const { return double(d_); }
+  double hessian_work_per_row() const { return double(d_) * double(d_) / 8.0; }
+
+  /// A parameter vector (or a direction) in T: the weights and the intercept.
+  struct Point {
+    VecT<T> w;
+    T b;
+  };
+  Point point(const CVecRef& w) const {
+    return {w.head(d_).template cast<T>(), fit_intercept_ ? static_cast<T>(w(d_)) : T(0)};
+  }
+
+  /// Buffers one thread reuses from block to block.
+  struct Work {
+    VecT<T> z, t, gblock;
+    MatX U;
+  };
+
+  /// One block: returns sum_i s_i loss_i and, when acc is given, adds sum_i s_i loss'_i x~_i.
+  template <class Block>
+  double gradient_block(const Block& Xb, const T* y, const T* s, const Point& P, bool want_value,
+                        VecX* acc, Work& work) const {
+    const Index m = Xb.rows();
+    margins(Xb, P, work.z);
+    const double loss = Loss::derivative(work.z.data(), y, s, m, want_value);
+    if (acc) {
+      work.gblock.noalias() = Xb.transpose() * work.z.head(m);
+      acc->head(d_) += work.gblock.template cast<double>();
+      if (fit_intercept_) (*acc)(d_) += work.z.head(m).template cast<double>().sum();
+    }
+    return loss;
+  }
+
+  /// The fused gradient kernel on m rows read in place (row_of(i) is the index of the i-th
+  /// row, row(k) its values), four rows at a time: their margins, then the four derivatives,
+  /// then g += sum_k c_k x_k in one sweep, while the rows are still in L1 cache. y and s are
+  /// indexed by row index. Returns sum_i s_i loss_i; adds the gradient sum to acc.
+  template <class RowOf, class RowPtr>
+  double gradient_rows(RowPtr row, RowOf row_of, Index m, const T* y, const T* s, const Point& P,
+                       bool want_value, VecX& acc, Work& work) const {
+    using Row = Eigen::Map<const VecT<T>>;
+    const VecT<T>& wt = P.w;
+    const T b = P.b;
+    VecT<T>& gblock = work.gblock;
+    gblock.setZero(d_);
+    double loss = 0.0, intercept = 0.0;
+    T c[4], yv[4], sv[4];
+    Index i = 0;
+    for (; i + 4 <= m; i += 4) {
+      const Index k[4] = {row_of(i), row_of(i + 1), row_of(i + 2), row_of(i + 3)};
+      const Row r0(row(k[0]), d_), r1(row(k[1]), d_), r2(row(k[2]), d_), r3(row(k[3]), d_);
+      c[0] = r0.dot(wt) + b;
+      c[1] = r1.dot(wt) + b;
+      c[2] = r2.dot(wt) + b;
+      c[3] = r3.dot(wt) + b;
+      for (int j = 0; j < 4; ++j) {
+        yv[j] = y[k[j]];
+        if (s) sv[j] = s[k[j]];
+      }
+      loss += Loss::derivative(c, yv, s ? sv : nullptr, 4, want_value);
+      gblock.noalias() += c[0] * r0 + c[1] * r1 + c[2] * r2 + c[3] * r3;
+      intercept += double(c[0]) + double(c[1]) + double(c[2]) + double(c[3]);
+    }
+    for (; i < m; ++i) {
+      const Index k = row_of(i);
+      const Row r(row(k), d_);
+      c[0] = r.dot(wt) + b;
+      yv[0] = y[k];
+      if (s) sv[0] = s[k];
+      loss += Loss::derivative(c, yv, s ? sv : nullptr, 1, want_value);
+      gblock.noalias() += c[0] * r;
+      intercept += double(c[0]);
+    }
+    acc.head(d_) += gblock.template cast<double>();
+    if (fit_intercept_) acc(d_) += intercept;
+    return loss;
+  }
+
+  /// Adds sum_i c_i x~_i x~_i' (c_i = s_i loss''_i) to the lower triangle of H (p x p).
+  template <class Block>
+  void hessian_block(const Block& Xb, const T* y, const T* s, const Point& P, MatX& H,
+                     Work& work) const {
+    const Index m = Xb.rows();
+    curvatures(Xb, y, s, P, work.z);
+    // U = [X_b'; 1'] diag(sqrt(c)), so U U' = sum_i c_i x~_i x~_i' (a rank-m update).
+    const Eigen::ArrayXd root = work.z.head(m).template cast<double>().array().sqrt();
+    work.U.resize(params_per_output(), m);
+    work.U.topRows(d_) = Xb.transpose().template cast<double>() * root.matrix().asDiagonal();
+    if (fit_intercept_) work.U.row(d_) = root.matrix().transpose();
+    H.template selfadjointView<Eigen::Lower>().rankUpdate(work.U);
+  }
+
+  /// Adds sum_i c_i x~_i (x~_i . v~) to acc, for the direction V.
+  template <class Block>
+  void hvp_block(const Block& Xb, const T* y, const T* s, const Point& P, const Point& V,
+                 VecX& acc, Work& work) const {
+    const Index m = Xb.rows();
+    curvatures(Xb, y, s, P, work.z);
+    margins(Xb, V, work.t);  // t = X_b v + v_b
+    work.t.head(m).array() *= work.z.head(m).array();
+    work.gblock.noalias() = Xb.transpose() * work.t.head(m);
+    acc.head(d_) += work.gblock.template cast<double>();
+    if (fit_intercept_) acc(d_) += work.t.head(m).template cast<double>().sum();
+  }
+
+ private:
+  /// z[0:m] = X_b w + b (z grows to the largest block seen).
+  template <class Block>
+  void margins(const Block& Xb, const Point& P, VecT<T>& z) const {
+    const Index m = Xb.rows();
+    if (z.size() < m) z.resize(m);
+    z.head(m).noalias() = Xb * P.w;
+    if (fit_intercept_) z.head(m).array() += P.b;
+  }
+
+  /// z[0:m] = s_i loss''(x~_i . w~, y_i).
+  template <class Block>
+  void curvatures(const Block& Xb, const T* y, const T* s, const Point& P, VecT<T>& z) const {
+    const Index m = Xb.rows();
+    if (Loss::kCurvatureNeedsMargin)
+      margins(Xb, P, z);
+    else if (z.size() < m)
+      z.resize(m);
+    Loss::curvature(z.data(), y, s, m);
+  }
+
+  Index d_;
+  bool fit_intercept_;
+};
+
+}  // namespace descend

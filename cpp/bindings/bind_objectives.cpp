@@ -4,10 +4,12 @@
 // order) and borrowed, never copied; keep_alive ties their lifetime to the objective's. The
 // sample weights are copied by the core (see EmpiricalRisk::set_weights in empirical.hpp).
 
+#include <cstdint>
 #include <memory>
 #include <new>
 #include <string>
 
+#include <descend/data/csr.hpp>
 #include <descend/data/dense.hpp>
 #include <descend/empirical.hpp>
 #include <descend/models/linear.hpp>
@@ -159,49 +161,112 @@ struct RiskOptions {
   int n_threads;
 };
 
-/// The empirical risk of `model` over X (float or double, C or Fortran order).
+/// X as the binding receives it: a dense 2-D array, or a CSR matrix as the tuple
+/// (data, indices, indptr, n_cols) of its arrays (descend.objectives builds it from scipy).
+bool is_csr(const py::object& X) { return py::isinstance<py::tuple>(X); }
+
+/// The CSR arrays, checked for type, contiguity and agreeing lengths (the core checks
+/// their contents: monotone indptr, column indices in range, finite values).
+struct CsrArrays {
+  py::array data, indices, indptr;
+  Index n, d;
+};
+
+CsrArrays as_csr(const py::object& X) {
+  const auto parts = X.cast<py::tuple>();
+  if (parts.size() != 4)
+    throw std::invalid_argument("a CSR matrix is passed as (data, indices, indptr, n_cols)");
+  CsrArrays a{parts[0].cast<py::array>(), parts[1].cast<py::array>(),
+              parts[2].cast<py::array>(), 0, parts[3].cast<Index>()};
+  for (const py::array* v : {&a.data, &a.indices, &a.indptr})
+    if (v->ndim() != 1 || !(v->flags() & py::array::c_style))
+      throw std::invalid_argument("the CSR arrays must be contiguous and 1-D");
+  const bool int32 = py::isinstance<py::array_t<std::int32_t>>(a.indices) &&
+                     py::isinstance<py::array_t<std::int32_t>>(a.indptr);
+  const bool int64 = py::isinstance<py::array_t<std::int64_t>>(a.indices) &&
+                     py::isinstance<py::array_t<std::int64_t>>(a.indptr);
+  if (!int32 && !int64)
+    throw py::type_error("X.indices and X.indptr must both be int32 or both int64");
+  if (a.indptr.shape(0) < 2) throw std::invalid_argument("X must have at least one row");
+  a.n = a.indptr.shape(0) - 1;
+  if (a.data.shape(0) != a.indices.shape(0))
+    throw std::invalid_argument("X.data and X.indices must have the same length");
+  const std::int64_t last =
+      int32 ? std::int64_t(static_cast<const std::int32_t*>(a.indptr.data())[a.n])
+            : static_cast<const std::int64_t*>(a.indptr.data())[a.n];
+  if (last != a.indices.shape(0))
+    throw std::invalid_argument("X.indptr[-1] must equal the number of stored entries (" +
+                                std::to_string(a.indices.shape(0)) + "), got " +
+                                std::to_string(last));
+  return a;
+}
+
+Index rows_of(const py::object& X) {
+  return is_csr(X) ? as_csr(X).n : X.cast<py::array>().shape(0);
+}
+
+/// The empirical risk of `make_model(T{}, d)` over X: dense float or double in C or Fortran
+/// order, or CSR with int32 or int64 indices.
 template <typename T, class MakeModel, typename Target>
-std::unique_ptr<EmpiricalObjective> make_risk(const py::array& X, MakeModel make_model,
+std::unique_ptr<EmpiricalObjective> make_risk(const py::object& X, MakeModel make_model,
                                               const Target* y, const py::object& sample_weight,
                                               const RiskOptions& o) {
-  const Index n = X.shape(0), d = X.shape(1);
-  const T* sw = optional_weights<T>(sample_weight, n);
-  const T* data = static_cast<const T*>(X.data());
   const auto build = [&](auto rows) {
     using Data = decltype(rows);
-    auto model = make_model(T{});
+    auto model = make_model(T{}, rows.cols());
+    const T* sw = optional_weights<T>(sample_weight, rows.rows());
     return std::unique_ptr<EmpiricalObjective>(
         new EmpiricalRisk<Data, decltype(model)>(rows, model, y, sw, o.l2, o.l1, o.n_threads));
   };
-  if (py::array_t<T, py::array::c_style>::check_(X))
+  if (is_csr(X)) {
+    const CsrArrays a = as_csr(X);
+    const T* values = static_cast<const T*>(a.data.data());
+    if (py::isinstance<py::array_t<std::int32_t>>(a.indices))
+      return build(CsrRows<T, std::int32_t>(
+          values, static_cast<const std::int32_t*>(a.indices.data()),
+          static_cast<const std::int32_t*>(a.indptr.data()), a.n, a.d));
+    return build(CsrRows<T, std::int64_t>(
+        values, static_cast<const std::int64_t*>(a.indices.data()),
+        static_cast<const std::int64_t*>(a.indptr.data()), a.n, a.d));
+  }
+  const auto dense = X.cast<py::array>();
+  const Index n = dense.shape(0), d = dense.shape(1);
+  const T* data = static_cast<const T*>(dense.data());
+  if (py::array_t<T, py::array::c_style>::check_(dense))
     return build(DenseRows<T, Eigen::RowMajor>(data, n, d));
-  if (py::array_t<T, py::array::f_style>::check_(X))
+  if (py::array_t<T, py::array::f_style>::check_(dense))
     return build(DenseRows<T, Eigen::ColMajor>(data, n, d));
   throw std::invalid_argument("X must be C- or Fortran-contiguous");
 }
 
 /// Calls fn(T{}) with T = X's scalar type (double or float).
 template <class Fn>
-auto by_scalar(const py::array& X, Fn fn) {
-  if (X.ndim() != 2) throw std::invalid_argument("X must be a 2-D array");
-  if (py::isinstance<py::array_t<double>>(X)) return fn(double{});
-  if (py::isinstance<py::array_t<float>>(X)) return fn(float{});
+auto by_scalar(const py::object& X, Fn fn) {
+  py::array values;
+  if (is_csr(X)) {
+    values = as_csr(X).data;
+  } else {
+    values = X.cast<py::array>();
+    if (values.ndim() != 2) throw std::invalid_argument("X must be a 2-D array");
+  }
+  if (py::isinstance<py::array_t<double>>(values)) return fn(double{});
+  if (py::isinstance<py::array_t<float>>(values)) return fn(float{});
   throw py::type_error("X must be float32 or float64");
 }
 
 template <class Loss>
-std::unique_ptr<EmpiricalObjective> make_glm_loss(const py::array& X, const py::array& y,
+std::unique_ptr<EmpiricalObjective> make_glm_loss(const py::object& X, const py::array& y,
                                                   const py::object& sample_weight, bool fit_intercept,
                                                   const RiskOptions& o) {
   return by_scalar(X, [&](auto zero) {
     using T = decltype(zero);
-    require_vector<T>(y, X.shape(0), "y");
-    const auto model = [&](T) { return LinearModel<T, Loss>(X.shape(1), fit_intercept); };
+    require_vector<T>(y, rows_of(X), "y");
+    const auto model = [&](T, Index d) { return LinearModel<T, Loss>(d, fit_intercept); };
     return make_risk<T>(X, model, static_cast<const T*>(y.data()), sample_weight, o);
   });
 }
 
-std::shared_ptr<GlmHandle> make_glm(const std::string& loss, const py::array& X,
+std::shared_ptr<GlmHandle> make_glm(const std::string& loss, const py::object& X,
                                     const py::array& y, const py::object& sample_weight,
                                     double l2, bool fit_intercept, int n_threads, double l1) {
   const RiskOptions o{l2, l1, n_threads};
@@ -213,7 +278,7 @@ std::shared_ptr<GlmHandle> make_glm(const std::string& loss, const py::array& X,
   throw std::invalid_argument("unknown loss '" + loss + "'");
 }
 
-std::shared_ptr<SoftmaxHandle> make_softmax(const py::array& X, const py::array& y,
+std::shared_ptr<SoftmaxHandle> make_softmax(const py::object& X, const py::array& y,
                                             Index n_classes, const py::object& sample_weight,
                                             double l2, bool fit_intercept, int n_threads,
                                             double l1) {
@@ -221,10 +286,10 @@ std::shared_ptr<SoftmaxHandle> make_softmax(const py::array& X, const py::array&
   auto impl = by_scalar(X, [&](auto zero) {
     using T = decltype(zero);
     if (!py::array_t<std::int64_t, py::array::c_style>::check_(y) || y.ndim() != 1 ||
-        y.shape(0) != X.shape(0))
+        y.shape(0) != rows_of(X))
       throw std::invalid_argument(
           "y must be a contiguous int64 array with one label per row of X");
-    const auto model = [&](T) { return SoftmaxModel<T>(X.shape(1), fit_intercept, n_classes); };
+    const auto model = [&](T, Index d) { return SoftmaxModel<T>(d, fit_intercept, n_classes); };
     return make_risk<T>(X, model, static_cast<const std::int64_t*>(y.data()), sample_weight, o);
   });
   return std::make_shared<SoftmaxHandle>(std::move(impl), n_classes);

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _core
+from ._sparse import check_csr, is_sparse
 from ._validation import (
     check_bool,
     check_int,
@@ -94,6 +95,13 @@ def _check_magnitude(arr, name, dtype=None):
             f"rescale {name} (e.g. with sklearn.preprocessing.StandardScaler)")
 
 
+def _layout(X):
+    """'C', 'F' or 'CSR': how the core reads X."""
+    if is_sparse(X):
+        return "CSR"
+    return "C" if X.flags.c_contiguous else "F"
+
+
 def _check_weights(sample_weight, n, dtype):
     """The sample weights as a read-only copy in `dtype`, checked in float64 first.
 
@@ -118,15 +126,22 @@ def _check_weights(sample_weight, n, dtype):
 def _check_data_arguments(X, l2, fit_intercept, sample_weight, n_threads):
     """Validate the arguments every data objective shares; returns them converted.
 
+    Returns (X, what the core is given for X, l2, fit_intercept, sample_weight, n_threads): a
+    dense X is given as it is; a scipy.sparse X as CSR, by the tuple of its arrays (_sparse.py).
     The sample weights come back as a read-only copy (the caller's array may change later).
     """
-    X = check_matrix(X, "X")
-    _check_magnitude(X, "X")
+    if is_sparse(X):
+        X, core_X = check_csr(X)
+        if X.nnz:
+            _check_magnitude(core_X[0], "X")
+    else:
+        X = core_X = check_matrix(X, "X")
+        _check_magnitude(X, "X")
     l2 = check_real(l2, "l2", low=0.0)
     fit_intercept = check_bool(fit_intercept, "fit_intercept")
     if sample_weight is not None:
         sample_weight = _check_weights(sample_weight, X.shape[0], X.dtype)
-    return X, l2, fit_intercept, sample_weight, check_n_threads(n_threads)
+    return X, core_X, l2, fit_intercept, sample_weight, check_n_threads(n_threads)
 
 
 def _keep_data_arguments(objective, **arguments):
@@ -158,11 +173,11 @@ class _DataObjective(_DataArguments, _core.Glm):
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_threads=None,
                  l1=0.0):
-        X, l2, fit_intercept, sample_weight, threads = _check_data_arguments(
+        X, core_X, l2, fit_intercept, sample_weight, threads = _check_data_arguments(
             X, l2, fit_intercept, sample_weight, n_threads)
         y = self._check_targets(y, X.shape[0], X.dtype)
         l1 = check_real(l1, "l1", low=0.0)
-        super().__init__(self._loss, X, y, sample_weight, l2, fit_intercept, threads, l1)
+        super().__init__(self._loss, core_X, y, sample_weight, l2, fit_intercept, threads, l1)
         _keep_data_arguments(self, X=X, y=y, l2=l2, fit_intercept=fit_intercept,
                              sample_weight=sample_weight, n_threads=n_threads, l1=l1)
 
@@ -184,7 +199,7 @@ class _DataObjective(_DataArguments, _core.Glm):
         return (type(self), args)
 
     def __repr__(self):
-        order = "C" if self.X.flags.c_contiguous else "F"
+        order = _layout(self.X)
         return (
             f"{type(self).__name__}(n_samples={self.X.shape[0]}, n_features={self.X.shape[1]}, "
             f"dtype={self.X.dtype}, order={order!r}, l2={self.l2}, "
@@ -371,7 +386,7 @@ class Softmax(_DataArguments, _core.Softmax):
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_classes=None,
                  n_threads=None, l1=0.0):
-        X, l2, fit_intercept, sample_weight, threads = _check_data_arguments(
+        X, core_X, l2, fit_intercept, sample_weight, threads = _check_data_arguments(
             X, l2, fit_intercept, sample_weight, n_threads)
         l1 = check_real(l1, "l1", low=0.0)
         per_class = X.shape[1] + (1 if fit_intercept else 0)
@@ -394,7 +409,7 @@ class Softmax(_DataArguments, _core.Softmax):
             n_classes = int(top) + 1
             if n_classes < 2:
                 raise ValueError("y must contain at least two classes (labels 0 and 1)")
-        super().__init__(X, labels, n_classes, sample_weight, l2, fit_intercept, threads, l1)
+        super().__init__(core_X, labels, n_classes, sample_weight, l2, fit_intercept, threads, l1)
         _keep_data_arguments(self, X=X, y=labels, l2=l2, fit_intercept=fit_intercept,
                              sample_weight=sample_weight, n_threads=n_threads, l1=l1)
 
@@ -424,7 +439,8 @@ class Softmax(_DataArguments, _core.Softmax):
 
     def __repr__(self):
         return (f"Softmax(n_samples={self.X.shape[0]}, n_features={self.X.shape[1]}, "
-                f"n_classes={self.n_classes}, dtype={self.X.dtype}, l2={self.l2}, "
+                f"n_classes={self.n_classes}, dtype={self.X.dtype}, order={_layout(self.X)!r}, "
+                f"l2={self.l2}, "
                 f"fit_intercept={self.fit_intercept}" + (f", l1={self.l1})" if self.l1 else ")"))
 
 

@@ -14,6 +14,7 @@
 
 #include <Eigen/Core>
 
+#include "../data/products.hpp"
 #include "../losses.hpp"
 #include "../types.hpp"
 
@@ -71,8 +72,7 @@ class LinearModel {
     margins(Xb, P, work.z);
     const double loss = Loss::derivative(work.z.data(), y, s, m, want_value);
     if (acc) {
-      work.gblock.noalias() = Xb.transpose() * work.z.head(m);
-      acc->head(d_) += work.gblock.template cast<double>();
+      add_transpose_product(Xb, work.z.head(m), *acc, work.gblock);
       if (fit_intercept_) (*acc)(d_) += work.z.head(m).template cast<double>().sum();
     }
     return loss;
@@ -129,12 +129,16 @@ class LinearModel {
                      Work& work) const {
     const Index m = Xb.rows();
     curvatures(Xb, y, s, P, work.z);
-    // U = [X_b'; 1'] diag(sqrt(c)), so U U' = sum_i c_i x~_i x~_i' (a rank-m update).
-    const Eigen::ArrayXd root = work.z.head(m).template cast<double>().array().sqrt();
-    work.U.resize(params_per_output(), m);
-    work.U.topRows(d_) = Xb.transpose().template cast<double>() * root.matrix().asDiagonal();
-    if (fit_intercept_) work.U.row(d_) = root.matrix().transpose();
-    H.template selfadjointView<Eigen::Lower>().rankUpdate(work.U);
+    if constexpr (is_sparse_v<Block>) {
+      sparse_hessian_block(Xb, work.z, H);
+    } else {
+      // U = [X_b'; 1'] diag(sqrt(c)), so U U' = sum_i c_i x~_i x~_i' (a rank-m update).
+      const Eigen::ArrayXd root = work.z.head(m).template cast<double>().array().sqrt();
+      work.U.resize(params_per_output(), m);
+      work.U.topRows(d_) = Xb.transpose().template cast<double>() * root.matrix().asDiagonal();
+      if (fit_intercept_) work.U.row(d_) = root.matrix().transpose();
+      H.template selfadjointView<Eigen::Lower>().rankUpdate(work.U);
+    }
   }
 
   /// Adds sum_i c_i x~_i (x~_i . v~) to acc, for the direction V.
@@ -145,12 +149,32 @@ class LinearModel {
     curvatures(Xb, y, s, P, work.z);
     margins(Xb, V, work.t);  // t = X_b v + v_b
     work.t.head(m).array() *= work.z.head(m).array();
-    work.gblock.noalias() = Xb.transpose() * work.t.head(m);
-    acc.head(d_) += work.gblock.template cast<double>();
+    add_transpose_product(Xb, work.t.head(m), acc, work.gblock);
     if (fit_intercept_) acc(d_) += work.t.head(m).template cast<double>().sum();
   }
 
  private:
+  /// The lower triangle of sum_i c_i x~_i x~_i' from the stored entries of each row: O(sum of
+  /// nnz_i^2), never a dense p x m block. Duplicate entries of a column add up, as they do in
+  /// every other product.
+  template <class Block>
+  void sparse_hessian_block(const Block& Xb, const VecT<T>& c, MatX& H) const {
+    using Entries = Eigen::internal::evaluator<Block>;
+    const Entries entries(Xb);
+    for (Index i = 0; i < Xb.rows(); ++i) {
+      const double ci = double(c(i));
+      if (ci == 0.0) continue;
+      for (typename Entries::InnerIterator a(entries, i); a; ++a) {
+        const Index j = a.col();
+        const double scaled = ci * double(a.value());
+        for (typename Entries::InnerIterator b(entries, i); b; ++b)
+          if (b.col() <= j) H(j, b.col()) += scaled * double(b.value());
+        if (fit_intercept_) H(d_, j) += scaled;
+      }
+      if (fit_intercept_) H(d_, d_) += ci;
+    }
+  }
+
   /// z[0:m] = X_b w + b (z grows to the largest block seen).
   template <class Block>
   void margins(const Block& Xb, const Point& P, VecT<T>& z) const {

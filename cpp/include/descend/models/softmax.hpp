@@ -16,6 +16,7 @@
 
 #include <Eigen/Core>
 
+#include "../data/products.hpp"
 #include "../types.hpp"
 
 namespace descend {
@@ -102,8 +103,7 @@ class SoftmaxModel {
     }
     if (acc) {
       Eigen::Map<RowMatX> G(acc->data(), K_, p_);
-      const MatT part = Z.transpose() * Xb;  // K x d
-      G.leftCols(d_) += part.template cast<double>();
+      add_outer_product(Xb, Z, G);  // G[:, :d] += Z' X_b
       if (fit_intercept_) G.col(d_) += Z.colwise().sum().transpose().template cast<double>();
     }
     return loss;
@@ -141,7 +141,7 @@ class SoftmaxModel {
     MatX R = work.prob.array() * (Uv.colwise() - mean).array();
     if (s) R = Eigen::Map<const VecT<T>>(s, m).template cast<double>().asDiagonal() * R;
     Eigen::Map<RowMatX> out(acc.data(), K_, p_);
-    out.leftCols(d_).noalias() += R.transpose() * Xb.template cast<double>();
+    add_outer_product(Xb, R, out);
     if (fit_intercept_) out.col(d_) += R.colwise().sum().transpose();
   }
 
@@ -165,11 +165,17 @@ class SoftmaxModel {
     }
   }
 
-  /// U = [X_b'; 1'] in double (p x m).
+  /// U = [X_b'; 1'] in double (p x m). (A sparse block is added entry by entry: duplicate
+  /// entries of a column add up, where a sparse-to-dense copy would keep only one.)
   template <class Block>
   void augmented_transpose(const Block& Xb, MatX& U) const {
     U.resize(p_, Xb.rows());
-    U.topRows(d_) = Xb.transpose().template cast<double>();
+    if constexpr (is_sparse_v<Block>) {
+      U.setZero();
+      for_each_entry(Xb, [&](Index i, Index j, auto x) { U(j, i) += double(x); });
+    } else {
+      U.topRows(d_) = Xb.transpose().template cast<double>();
+    }
     if (fit_intercept_) U.row(d_).setOnes();
   }
 

@@ -1,7 +1,8 @@
 #pragma once
 /// The full-batch first-order loop: evaluate R and its gradient in one pass, check the
-/// stopping rules, let the update rule move w, repeat. Templated over the objective and the
-/// rule, so the step is inlined.
+/// stopping rules, let the update rule move w, repeat. Templated over the rule, so the step
+/// is inlined; the bindings instantiate it with the runtime Objective (one virtual call per
+/// pass over the data, never per row).
 
 #include <cmath>
 #include <cstdio>

@@ -1,0 +1,87 @@
+#pragma once
+/// The data-access policy of the empirical risks for a sparse matrix X (n x d) in compressed
+/// sparse row form (scipy.sparse CSR): values (float or double), column indices and row
+/// pointers (int32 or int64), borrowed, never copied. See data/dense.hpp for what a data
+/// policy provides.
+///
+/// The arrays are checked once, at construction, in O(nnz): row pointers starting at 0,
+/// non-decreasing and ending at nnz; column indices in [0, d); values finite. A corrupt matrix
+/// is refused there, so no pass can read out of bounds. Unsorted and duplicate column indices
+/// are fine: every kernel sums the stored entries of a row (duplicates add up, as in scipy).
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include <Eigen/Core>
+#include <Eigen/SparseCore>
+
+#include "../types.hpp"
+
+namespace descend {
+
+template <typename T, typename I>
+class CsrRows {
+ public:
+  using Scalar = T;
+  using Matrix = Eigen::SparseMatrix<T, Eigen::RowMajor, I>;
+  using Gathered = Matrix;
+  static constexpr bool kRowsInPlace = false;
+
+  /// values, columns: nnz = row_start[n] entries; row_start: n + 1 row pointers.
+  CsrRows(const T* values, const I* columns, const I* row_start, Index n, Index d)
+      : X_(n, d, check(values, columns, row_start, n, d), row_start, columns, values) {}
+
+  Index rows() const { return X_.rows(); }
+  Index cols() const { return X_.cols(); }
+  /// The bytes an average row takes (its values and column indices), for block sizes.
+  Index row_bytes() const {
+    const double per_row = double(X_.nonZeros()) / double(X_.rows());
+    return std::max<Index>(Index(per_row * double(sizeof(T) + sizeof(I))), 1);
+  }
+
+  auto block(Index begin, Index m) const { return X_.middleRows(begin, m); }
+
+  void gather(const Index* rows, Index m, Gathered& out) const {
+    const I* start = X_.outerIndexPtr();
+    Index nnz = 0;
+    for (Index k = 0; k < m; ++k) nnz += Index(start[rows[k] + 1] - start[rows[k]]);
+    out.resize(m, X_.cols());
+    out.resizeNonZeros(nnz);
+    I* out_start = out.outerIndexPtr();
+    Index at = 0;
+    for (Index k = 0; k < m; ++k) {
+      out_start[k] = I(at);
+      for (I e = start[rows[k]]; e < start[rows[k] + 1]; ++e, ++at) {
+        out.innerIndexPtr()[at] = X_.innerIndexPtr()[e];
+        out.valuePtr()[at] = X_.valuePtr()[e];
+      }
+    }
+    out_start[m] = I(at);
+  }
+
+  void prefetch(const Index* /*rows*/, Index /*m*/) const {}
+
+ private:
+  /// Checks the three arrays and returns nnz.
+  static Index check(const T* values, const I* columns, const I* row_start, Index n, Index d) {
+    if (n < 1 || d < 1) throw std::invalid_argument("X must have at least one row and one column");
+    if (row_start[0] != 0) throw std::invalid_argument("X.indptr must start at 0");
+    for (Index i = 0; i < n; ++i)
+      if (row_start[i + 1] < row_start[i])
+        throw std::invalid_argument("X.indptr must be non-decreasing (row " + std::to_string(i) +
+                                    ")");
+    const Index nnz = Index(row_start[n]);
+    for (Index e = 0; e < nnz; ++e) {
+      if (columns[e] < 0 || Index(columns[e]) >= d)
+        throw std::invalid_argument("X.indices must hold column indices in [0, " +
+                                    std::to_string(d) + "), got " + std::to_string(columns[e]));
+      if (!std::isfinite(values[e])) throw std::invalid_argument("X contains NaN or infinity");
+    }
+    return nnz;
+  }
+
+  Eigen::Map<const Matrix> X_;
+};
+
+}  // namespace descend

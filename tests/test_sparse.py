@@ -1,0 +1,207 @@
+"""scipy.sparse X: the CSR data policy of the empirical-risk skeleton, against X.toarray()."""
+
+import pickle
+
+import numpy as np
+import pytest
+from conftest import assert_close
+
+import descend
+
+sparse = pytest.importorskip("scipy.sparse")
+
+
+def _sparse_problem(n=300, d=40, density=0.1, seed=0, kind="ls", dtype=np.float64,
+                    index=np.int32, fmt="csr"):
+    r = np.random.default_rng(seed)
+    X = sparse.random(n, d, density=density, random_state=seed, format="csr", dtype=np.float64)
+    X = X.astype(dtype)
+    X.indices, X.indptr = X.indices.astype(index), X.indptr.astype(index)
+    z = X.toarray() @ r.normal(size=d)
+    if kind == "ls":
+        y = z + 0.1 * r.normal(size=n)
+    elif kind == "logistic":
+        y = (z > 0).astype(float)
+    else:
+        y = np.digitize(z, [-0.5, 0.0, 0.5])
+    return X.asformat(fmt), y
+
+
+CLASSES = {"ls": descend.LeastSquares, "logistic": descend.Logistic, "softmax": descend.Softmax}
+
+
+@pytest.mark.parametrize("kind", list(CLASSES))
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("index", [np.int32, np.int64], ids=["i32", "i64"])
+@pytest.mark.parametrize("fit_intercept", [False, True], ids=["no_b", "b"])
+def test_csr_matches_the_dense_objective(kind, dtype, index, fit_intercept):
+    X, y = _sparse_problem(kind=kind, dtype=dtype, index=index)
+    sw = np.random.default_rng(3).uniform(0.2, 3.0, size=X.shape[0])
+    options = dict(l2=0.2, fit_intercept=fit_intercept, sample_weight=sw)
+    f = CLASSES[kind](X, y, **options)
+    dense = CLASSES[kind](X.toarray(), y, **options)
+    assert f.X is X  # borrowed, not copied
+    r = np.random.default_rng(7)
+    w, v = 0.3 * r.normal(size=f.n_params), r.normal(size=f.n_params)
+    assert_close(f.value(w), dense.value(w), dtype)
+    assert_close(f.gradient(w), dense.gradient(w), dtype)
+    assert_close(f.hessian(w), dense.hessian(w), dtype)
+    assert_close(f.hvp(w, v), dense.hvp(w, v), dtype)
+    rows = np.array([5, 0, 299, 17, 17])
+    for a, b in zip(f.batch_value_and_gradient(w, rows), dense.batch_value_and_gradient(w, rows)):
+        assert_close(a, b, dtype)
+    assert_close(f.loss_sum(w, 10, 200)[1], dense.loss_sum(w, 10, 200)[1], dtype)
+
+
+@pytest.mark.parametrize("kind", list(CLASSES))
+def test_threads_give_the_same_answer_on_csr(kind):
+    X, y = _sparse_problem(n=60_000, d=200, density=0.05, kind=kind)
+    one, two = CLASSES[kind](X, y, n_threads=1), CLASSES[kind](X, y, n_threads=2)
+    w = np.linspace(-1, 1, one.n_params)
+    assert_close(two.gradient(w), one.gradient(w))
+    assert_close(two.value(w), one.value(w))
+
+
+@pytest.mark.parametrize("fmt", ["csc", "coo", "lil"])
+def test_other_formats_are_converted_once(fmt):
+    X, y = _sparse_problem(fmt=fmt)
+    f = descend.LeastSquares(X, y)
+    assert f.X.format == "csr" and "CSR" in repr(f)
+    w = np.ones(40)
+    assert_close(f.gradient(w), descend.LeastSquares(X.toarray(), y).gradient(w))
+
+
+def test_csr_arrays_work_like_csr_matrices():
+    X, y = _sparse_problem()
+    f = descend.LeastSquares(sparse.csr_array(X), y)
+    assert_close(f.gradient(np.ones(40)), descend.LeastSquares(X, y).gradient(np.ones(40)))
+
+
+def test_non_canonical_csr_sums_duplicates_and_ignores_the_order():
+    # Row 0 stores column 2 twice (1 + 2) and its columns out of order.
+    data = np.array([1.0, 5.0, 2.0, 4.0])
+    indices = np.array([2, 0, 2, 1], dtype=np.int32)
+    indptr = np.array([0, 3, 4], dtype=np.int32)
+    X = sparse.csr_matrix((data, indices, indptr), shape=(2, 3))
+    assert not X.has_canonical_format
+    dense = np.array([[5.0, 0.0, 3.0], [0.0, 4.0, 0.0]])
+    w = np.array([0.5, -1.0, 2.0, 0.3])
+    for cls, y in [(descend.LeastSquares, [1.0, 2.0]), (descend.Logistic, [0, 1])]:
+        f = cls(X, y, fit_intercept=True)
+        g = cls(dense, y, fit_intercept=True)
+        assert_close(f.value(w), g.value(w))
+        assert_close(f.gradient(w), g.gradient(w))
+        assert_close(f.hessian(w), g.hessian(w))
+    s = descend.Softmax(X, [0, 1], fit_intercept=True)
+    t = descend.Softmax(dense, [0, 1], fit_intercept=True)
+    w = np.linspace(-1, 1, 8)
+    assert_close(s.hessian(w), t.hessian(w))
+    assert_close(s.gradient(w), t.gradient(w))
+
+
+@pytest.mark.parametrize("method, options", [
+    ("gd", dict(lr=0.5, max_iter=50)),
+    ("momentum", dict(lr=0.1, max_iter=50)),
+    ("adam", dict(lr=0.05, max_iter=50)),
+    ("newton", dict(max_iter=3, gtol=0.0)),
+    ("newton-cg", dict(max_iter=3, gtol=0.0)),
+    ("lbfgs", dict(max_iter=10, gtol=0.0)),
+    ("bfgs", dict(max_iter=10, gtol=0.0)),
+    ("sgd", dict(lr=0.1, batch_size=16, epochs=3, seed=2)),
+])
+def test_every_method_gives_the_dense_iterates(method, options):
+    X, y = _sparse_problem(kind="logistic", d=20)
+    f = descend.Logistic(X, y, l2=0.01, fit_intercept=True)
+    g = descend.Logistic(X.toarray(), y, l2=0.01, fit_intercept=True)
+    a = descend.minimize(f, np.zeros(21), method=method, **options)
+    b = descend.minimize(g, np.zeros(21), method=method, **options)
+    np.testing.assert_allclose(a.x, b.x, rtol=1e-10, atol=1e-10)
+    assert a.status == b.status and a.nit == b.nit
+
+
+@pytest.mark.parametrize("method", ["newton", "newton-cg", "lbfgs", "bfgs"])
+def test_converged_runs_agree_with_the_dense_ones(method):
+    # Iterates agree to rounding until the loss reaches its floating-point floor; there a line
+    # search's accept-or-shrink decision compares differences of 1e-17 and may go either way,
+    # so the last step may differ at the level of the gradient tolerance (both converged).
+    X, y = _sparse_problem(kind="logistic", d=20)
+    a = descend.minimize(descend.Logistic(X, y, l2=0.01, fit_intercept=True), np.zeros(21),
+                         method=method)
+    b = descend.minimize(descend.Logistic(X.toarray(), y, l2=0.01, fit_intercept=True),
+                         np.zeros(21), method=method)
+    assert a.success and b.success
+    np.testing.assert_allclose(a.x, b.x, rtol=1e-6, atol=1e-7)
+
+
+def test_l1_and_constraints_on_csr():
+    X, y = _sparse_problem(d=20)
+    f = descend.LeastSquares(X, y, l1=0.02)
+    g = descend.LeastSquares(X.toarray(), y, l1=0.02)
+    box = descend.constraints.Box(-0.5, 0.5)
+    a = descend.minimize(f, np.zeros(20), lr=1.0, max_iter=200, constraint=box)
+    b = descend.minimize(g, np.zeros(20), lr=1.0, max_iter=200, constraint=box)
+    np.testing.assert_allclose(a.x, b.x, rtol=1e-10, atol=1e-12)
+
+
+def test_a_sparse_objective_pickles():
+    X, y = _sparse_problem()
+    f = descend.LeastSquares(X, y, l2=0.5)
+    g = pickle.loads(pickle.dumps(f))
+    assert_close(g.gradient(np.ones(40)), f.gradient(np.ones(40)))
+
+
+def test_integer_and_boolean_values_are_copied_to_float64():
+    X = sparse.csr_matrix(np.array([[1, 0, 2], [0, 3, 0]], dtype=np.int64))
+    f = descend.LeastSquares(X, [1.0, 2.0])
+    assert f.X.dtype == np.float64
+    b = descend.LeastSquares(X.astype(bool), [1.0, 2.0])
+    assert_close(b.gradient(np.ones(3)), descend.LeastSquares(np.array([[1.0, 0, 1], [0, 1, 0]]),
+                                                              [1.0, 2.0]).gradient(np.ones(3)))
+
+
+def _raw(data, indices, indptr, shape):
+    # scipy would refuse some of these itself: build the matrix, then corrupt its arrays.
+    X = sparse.csr_matrix(shape, dtype=np.float64)
+    X.data, X.indices, X.indptr = (np.asarray(data, np.float64), np.asarray(indices, np.int32),
+                                   np.asarray(indptr, np.int32))
+    return X
+
+
+@pytest.mark.parametrize("X, match", [
+    (lambda: _raw([1.0, 2.0], [0, 7], [0, 1, 2], (2, 3)), "column indices in \\[0, 3\\)"),
+    (lambda: _raw([1.0, 2.0], [0, -1], [0, 1, 2], (2, 3)), "column indices in \\[0, 3\\)"),
+    (lambda: _raw([1.0, 2.0], [0, 1], [0, 2, 1], (2, 3)), "indptr must be non-decreasing|indptr"),
+    (lambda: _raw([1.0, 2.0], [0, 1], [1, 1, 2], (2, 3)), "indptr must start at 0"),
+    (lambda: _raw([1.0, 2.0], [0, 1], [0, 1, 5], (2, 3)), "indptr\\[-1\\] must equal"),
+    (lambda: _raw([1.0], [0, 1], [0, 1, 2], (2, 3)), "same length"),
+    (lambda: _raw([1.0, np.nan], [0, 1], [0, 1, 2], (2, 3)), "NaN or infinity"),
+    (lambda: _raw([1.0, np.inf], [0, 1], [0, 1, 2], (2, 3)), "NaN or infinity"),
+    (lambda: sparse.csr_matrix((0, 3)), "must not be empty"),
+    (lambda: sparse.csr_matrix((3, 0)), "must not be empty"),
+])
+def test_corrupt_or_empty_csr_is_refused(X, match):
+    with pytest.raises(ValueError, match=match):
+        descend.LeastSquares(X(), np.ones(X().shape[0] or 1))
+
+
+def test_complex_values_and_sparse_targets_are_refused():
+    X = sparse.csr_matrix(np.eye(3) * (1 + 1j))
+    with pytest.raises(TypeError, match="real numbers"):
+        descend.LeastSquares(X, np.ones(3))
+    with pytest.raises(TypeError):
+        descend.LeastSquares(sparse.csr_matrix(np.eye(3)), sparse.csr_matrix(np.ones((3, 1))))
+
+
+def test_an_all_zero_matrix_is_fine():
+    X = sparse.csr_matrix((4, 3))
+    f = descend.LeastSquares(X, np.ones(4), fit_intercept=True)
+    np.testing.assert_allclose(f.gradient(np.zeros(4)), [0.0, 0.0, 0.0, -1.0])
+
+
+def test_import_descend_does_not_import_scipy():
+    import subprocess
+    import sys
+
+    code = "import sys, descend; print('scipy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Callable
 
 import numpy as np
 
@@ -130,6 +131,8 @@ def check_grad(fun, x, jac=None, *, eps=None):
     >>> bool(descend.check_grad(f, [0.5, 0.0]).rel_error < 1e-8)
     True
     """
+    value: Callable[[np.ndarray], Any]
+    gradient: Callable[[np.ndarray], Any]
     if isinstance(fun, _core.Objective):
         x = check_vector(x, "x", size=fun.n_params, size_hint="the objective's n_params")
         value, gradient = _smooth_part(fun), fun.gradient

@@ -9,7 +9,7 @@ factor (k - 1)/(k + 1), and the optimal step along -g, g'g / g'Hg.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -105,7 +105,8 @@ def lanczos_extremes(hvp, n, steps=60, seed=0):
     Q = np.empty((steps, n))  # the Lanczos basis, one row per step
     q = rng.standard_normal(n)
     Q[0] = q / np.linalg.norm(q)
-    alphas, betas = [], []
+    alphas: list[float] = []
+    betas: list[np.floating[Any]] = []
     for k in range(steps):
         w = product(Q[k])
         alpha = Q[k] @ w

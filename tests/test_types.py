@@ -46,9 +46,11 @@ class Param:
     positional_only: bool
     kind: str = ""  # "", "*" or "**"
     type: str | None = None  # the stub's spelling of a scalar type, None when not a scalar
+    keyword_only: bool = False
 
     def key(self):
-        return (None if self.positional_only else self.name, self.default is not None, self.kind)
+        return (None if self.positional_only else self.name, self.default is not None, self.kind,
+                self.keyword_only)
 
     def __str__(self):
         text = self.kind + self.name
@@ -62,8 +64,11 @@ class Signature:
     text: str  # as written (pybind11's docstring line, or the stub's def)
 
     def render(self):
-        parts = []
+        parts, star = [], False
         for i, p in enumerate(self.params):
+            if p.keyword_only and not star:
+                parts.append("*")
+            star = star or p.keyword_only or p.kind == "*"
             parts.append(str(p))
             if p.positional_only and (i + 1 == len(self.params)
                                       or not self.params[i + 1].positional_only):
@@ -135,14 +140,14 @@ def _parse_pybind_line(line, name, method):
             keyword_only = True
             continue
         kind = "**" if p.startswith("**") else "*" if p.startswith("*") else ""
+        keyword_only = keyword_only or kind == "*"
         p = p[len(kind):]
         head, _, default = (s.strip() for s in p.partition("="))
         if len(_split_top(p, "=")) == 1:
             default = None
         pname, _, ptype = (s.strip() for s in head.partition(":"))
         params.append(Param(pname, default or None, bool(re.fullmatch(r"arg\d+", pname)), kind,
-                            SCALARS.get(ptype)))
-    del keyword_only  # pybind11 bindings of this module have no keyword-only parameters
+                            SCALARS.get(ptype), keyword_only and not kind))
     if method and params:
         params = params[1:]
     return Signature(tuple(params), SCALARS.get(returns) if returns else None, line)
@@ -229,7 +234,7 @@ def _stub_signature(node, method):
         params.append(Param(a.vararg.arg, None, False, "*"))
     for arg, default in zip(a.kwonlyargs, a.kw_defaults):
         params.append(Param(arg.arg, None if default is None else ast.unparse(default), False,
-                            "", _annotation(arg.annotation)))
+                            "", _annotation(arg.annotation), keyword_only=True))
     if a.kwarg:
         params.append(Param(a.kwarg.arg, None, False, "**"))
     if method and params:
@@ -424,11 +429,15 @@ def test_the_stub_agrees_with_the_compiled_module():
      "descend._core.IterationInfo.nit: a read-only property in the module but an attribute"),
     ("def classify_curvature(low: float,", "def classify_curvature(low: int,",
      "descend._core.classify_curvature: parameter low is float in the module, int"),
+    # A parameter made keyword-only.
+    ("high: float, rtol: float", "high: float, *, rtol: float",
+     "descend._core.classify_curvature: the parameters are (low, high, rtol=1e-08) in the "
+     "module but (low, high, *, rtol=1e-08)"),
     # An enum member.
     ("        simplex: ClassVar[Projection.Kind]\n", "",
      "descend._core.Projection.Kind.simplex: in the module but not in the stub"),
 ], ids=["missing", "extra", "renamed-parameter", "lost-default", "missing-method",
-        "writable-property", "scalar-type", "enum-member"])
+        "writable-property", "scalar-type", "keyword-only", "enum-member"])
 def test_the_stub_check_fails_on_a_difference(old, new, expected):
     source = INSTALLED_STUB.read_text()
     assert old in source, "the stub changed: update this test's edit"

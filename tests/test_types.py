@@ -3,7 +3,10 @@
 The stub (python/descend/_core.pyi) is written by hand. `stub_problems` compares it with what
 pybind11 reports about the module it describes (names, classes and their bases, methods,
 properties, parameter names, which parameters have defaults, scalar types) and says, for every
-difference, what to add to or remove from the stub.
+difference, what to add to or remove from the stub. It reads the stub installed next to the
+module (so the wheel must ship it); mypy reads the source tree (python/descend) and README.md's
+```python blocks, with the settings of pyproject.toml's [tool.mypy] and a cache kept in
+pytest's cache directory (about 7 s cold, under 1 s warm).
 """
 
 from __future__ import annotations

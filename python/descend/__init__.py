@@ -14,6 +14,8 @@ Examples
 [1.0, -2.0, 0.5]
 """
 
+from typing import TYPE_CHECKING
+
 from . import _first_order, _second_order  # noqa: F401  (register the methods)
 from . import analysis, constraints, init, optimizers, plot, problems, reference, schedules
 from ._check_grad import GradientCheck, check_grad
@@ -26,8 +28,12 @@ from .objectives import LeastSquares, Logistic, Objective, Quadratic, Softmax
 
 __version__ = "0.1.0"
 
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
-def permutation(n, seed, epoch):
+
+def permutation(n: int, seed: int, epoch: int) -> "NDArray[np.int64]":
     """Return the order in which a shuffled mini-batch run visits the samples in an epoch.
 
     Epoch ``e`` (counted from 0) of a run with ``seed`` walks ``permutation(n, seed, e)`` in

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import numpy as np
 
 from . import _core
 from ._validation import check_real, check_vector
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["GradientCheck", "check_grad"]
 
@@ -72,7 +76,9 @@ def _smooth_part(objective):
     return value
 
 
-def check_grad(fun, x, jac=None, *, eps=None):
+def check_grad(fun: Union[_core.Objective, Callable[..., Any]], x: ArrayLike,
+               jac: Union[Callable[..., Any], bool, None] = None, *,
+               eps: Optional[float] = None) -> GradientCheck:
     """Compare a gradient with central differences ``(f(x + e_i h) - f(x - e_i h)) / 2h``.
 
     An objective with an L1 penalty (``l1_penalty > 0``, e.g. ``LeastSquares(..., l1=0.1)``)
@@ -130,6 +136,8 @@ def check_grad(fun, x, jac=None, *, eps=None):
     >>> bool(descend.check_grad(f, [0.5, 0.0]).rel_error < 1e-8)
     True
     """
+    value: Callable[[np.ndarray], Any]
+    gradient: Callable[[np.ndarray], Any]
     if isinstance(fun, _core.Objective):
         x = check_vector(x, "x", size=fun.n_params, size_hint="the objective's n_params")
         value, gradient = _smooth_part(fun), fun.gradient

@@ -8,7 +8,7 @@ Adding a method is adding one entry; ``minimize`` itself never changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Union
 
 import numpy as np
 
@@ -16,6 +16,9 @@ from . import _core
 from ._progress import ProgressReporter
 from ._result import Result
 from ._validation import check_bool, check_int, check_real, check_x0
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["Method", "Option", "minimize", "register_method", "methods"]
 
@@ -66,7 +69,7 @@ def register_method(method, *aliases):
     return method
 
 
-def methods():
+def methods() -> dict[str, str]:
     """Return ``{name: summary}`` for every method :func:`minimize` accepts.
 
     Examples
@@ -110,7 +113,7 @@ def _check_objective(objective):
     return objective
 
 
-def as_objective(objective, n, jac=None, hess=None, hessp=None):
+def as_objective(objective, n, jac=None, hess=None, hessp=None) -> _core.Objective:
     """A descend objective as it is, or Python callables (scipy's conventions) adapted."""
     if isinstance(objective, _core.Objective):
         if jac is not None or hess is not None or hessp is not None:
@@ -161,8 +164,12 @@ def _path_recorder(x0, callback):
     return path, record
 
 
-def minimize(objective, x0, method="gd", *, jac=None, hess=None, hessp=None, callback=None,
-             keep_path=False, verbose=False, **options):
+def minimize(objective: Union[_core.Objective, Callable[..., Any]], x0: ArrayLike,
+             method: str = "gd", *, jac: Union[Callable[..., Any], bool, str, None] = None,
+             hess: Optional[Callable[..., Any]] = None,
+             hessp: Optional[Callable[..., Any]] = None,
+             callback: Optional[Callable[[_core.IterationInfo], Any]] = None,
+             keep_path: bool = False, verbose: bool = False, **options: Any) -> Result:
     """Minimise an objective from a starting point with the chosen method.
 
     Parameters
@@ -235,10 +242,10 @@ def minimize(objective, x0, method="gd", *, jac=None, hess=None, hessp=None, cal
         raise ValueError(f"unknown method {method!r}; choose one of: {', '.join(sorted(_METHODS))}")
     if isinstance(objective, _core.Objective) or not callable(objective):
         objective = as_objective(objective, 0, jac, hess, hessp)
-        x0 = check_x0(x0, objective.n_params)
+        x: np.ndarray = check_x0(x0, objective.n_params)
     else:  # a Python function: x0 says how many parameters there are
-        x0 = check_x0(x0, None)
-        objective = as_objective(objective, len(x0), jac, hess, hessp)
+        x = check_x0(x0, None)
+        objective = as_objective(objective, len(x), jac, hess, hessp)
     if spec.needs_hessian and not objective.has_hessian:
         gradient_only = sorted(n for n, m in _METHODS.items() if not m.needs_hessian)
         raise ValueError(
@@ -252,12 +259,12 @@ def minimize(objective, x0, method="gd", *, jac=None, hess=None, hessp=None, cal
     callback = _check_callback(callback)
     path = None
     if check_bool(keep_path, "keep_path"):
-        path, callback = _path_recorder(x0, callback)
+        path, callback = _path_recorder(x, callback)
     reporter = None
     if check_bool(verbose, "verbose"):
         reporter = ProgressReporter(spec.name, opts.get("max_iter"), callback)
         callback = reporter
-    raw = spec.run(objective, x0, opts, callback)
+    raw = spec.run(objective, x, opts, callback)
     result = Result._from_core(raw, spec.name, None if path is None else np.array(path))
     if reporter is not None:
         reporter.close(result)

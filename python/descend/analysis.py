@@ -9,13 +9,16 @@ factor (k - 1)/(k + 1), and the optimal step along -g, g'g / g'Hg.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 import numpy as np
 
 from . import _core
 from ._minimize import as_objective
 from ._validation import check_int, check_real, check_vector
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["Curvature", "curvature", "lr_range", "lanczos_extremes"]
 
@@ -105,7 +108,8 @@ def lanczos_extremes(hvp, n, steps=60, seed=0):
     Q = np.empty((steps, n))  # the Lanczos basis, one row per step
     q = rng.standard_normal(n)
     Q[0] = q / np.linalg.norm(q)
-    alphas, betas = [], []
+    alphas: list[float] = []
+    betas: list[np.floating[Any]] = []
     for k in range(steps):
         w = product(Q[k])
         alpha = Q[k] @ w
@@ -126,8 +130,11 @@ def lanczos_extremes(hvp, n, steps=60, seed=0):
     return float(ritz[0]), float(ritz[-1])
 
 
-def curvature(objective, w, *, tol=1e-8, method="auto", steps=60, jac=None, hess=None,
-              hessp=None):
+def curvature(objective: Union[_core.Objective, Callable[..., Any]], w: ArrayLike, *,
+              tol: float = 1e-8, method: str = "auto", steps: int = 60,
+              jac: Union[Callable[..., Any], bool, str, None] = None,
+              hess: Optional[Callable[..., Any]] = None,
+              hessp: Optional[Callable[..., Any]] = None) -> Curvature:
     """Analyse the Hessian of `objective` at `w` (the second-derivative test and step sizes).
 
     Parameters
@@ -226,7 +233,8 @@ def curvature(objective, w, *, tol=1e-8, method="auto", steps=60, jac=None, hess
     )
 
 
-def lr_range(objective, w, **kwargs):
+def lr_range(objective: Union[_core.Objective, Callable[..., Any]], w: ArrayLike,
+             **kwargs: Any) -> str:
     """Turn :func:`curvature` into learning-rate advice a person can read.
 
     Parameters

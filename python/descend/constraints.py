@@ -15,10 +15,15 @@ Examples
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Callable, Optional, Tuple
+
 import numpy as np
 
 from . import _core
 from ._validation import as_real_array, check_real, check_vector
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = ["Constraint", "Ball", "Box", "NonNegative", "Simplex", "Projection"]
 
@@ -62,7 +67,7 @@ class Constraint:
     def _core_projection(self):
         raise NotImplementedError
 
-    def project(self, x):
+    def project(self, x: ArrayLike) -> np.ndarray:
         """Return the point of the set closest to `x` (a new array).
 
         Parameters
@@ -76,7 +81,7 @@ class Constraint:
         x = check_vector(x, "x")
         return self._core_projection().project(x)
 
-    def contains(self, x, tol=1e-10):
+    def contains(self, x: ArrayLike, tol: float = 1e-10) -> bool:
         """Whether `x` lies in the set (to within `tol`).
 
         Parameters
@@ -133,7 +138,7 @@ class Ball(Constraint):
     radius = _Parameter("The radius.")
     center = _Parameter("The center (a read-only copy), or None for the origin.")
 
-    def __init__(self, radius, center=None):
+    def __init__(self, radius: float, center: Optional[ArrayLike] = None) -> None:
         radius = check_real(radius, "radius", low=0.0)
         center = None if center is None else _frozen_copy(check_vector(center, "center"))
         self.__dict__["_parameters"] = {"radius": radius, "center": center}
@@ -194,7 +199,7 @@ class Box(Constraint):
     lower = _Parameter("The lower bounds (a read-only copy; length 1 for a scalar).")
     upper = _Parameter("The upper bounds (a read-only copy; length 1 for a scalar).")
 
-    def __init__(self, lower, upper):
+    def __init__(self, lower: ArrayLike, upper: ArrayLike) -> None:
         lower, upper = self._bound(lower, "lower"), self._bound(upper, "upper")
         if lower.size != upper.size and lower.size != 1 and upper.size != 1:
             raise ValueError(f"lower and upper must have the same length or be scalars, got "
@@ -292,7 +297,7 @@ class Projection(Constraint):
     [1.0, 0.5]
     """
 
-    def __init__(self, function):
+    def __init__(self, function: Callable[[np.ndarray], ArrayLike]) -> None:
         if not callable(function):
             raise TypeError("function must be callable")
         self.function = function
@@ -300,7 +305,7 @@ class Projection(Constraint):
     def _core_projection(self):
         return self.function
 
-    def project(self, x):
+    def project(self, x: ArrayLike) -> np.ndarray:
         """Apply the function (checked: same length, finite).
 
         Parameters
@@ -331,7 +336,8 @@ def as_constraint(value, name="constraint"):
                     f"got {type(value).__name__}")
 
 
-def constrained_least_squares(A, b, radius, *, tol=1e-12, max_iter=100):
+def constrained_least_squares(A: ArrayLike, b: ArrayLike, radius: float, *, tol: float = 1e-12,
+                              max_iter: int = 100) -> Tuple[np.ndarray, float]:
     """Least squares in a ball by the KKT conditions: min ||Ax - b||^2 / 2, ||x|| <= radius.
 
     The Lagrangian ``L(x, lam) = ||Ax - b||^2 / 2 + lam (x'x - radius^2)`` is minimised over

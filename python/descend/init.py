@@ -14,11 +14,18 @@ Examples
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Optional, Tuple, Union
+
 import numpy as np
 
 from ._validation import check_int, check_real, check_seed
 
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
 __all__ = ["uniform", "normal", "he", "glorot", "bias"]
+
+_Shape = Union[int, Tuple[int, ...]]
 
 
 def _shape(shape):
@@ -37,7 +44,7 @@ def _rng(seed):
     return np.random.default_rng(check_seed(seed))
 
 
-def uniform(shape, eps=0.1, seed=None):
+def uniform(shape: _Shape, eps: float = 0.1, seed: Optional[int] = None) -> NDArray[np.float64]:
     """Draw from U(-eps, eps): small random weights that break the symmetry between units.
 
     Parameters
@@ -63,7 +70,7 @@ def uniform(shape, eps=0.1, seed=None):
     return _rng(seed).uniform(-eps, eps, size=_shape(shape))
 
 
-def normal(shape, eps=0.1, seed=None):
+def normal(shape: _Shape, eps: float = 0.1, seed: Optional[int] = None) -> NDArray[np.float64]:
     """Draw from N(0, eps^2).
 
     Parameters
@@ -88,7 +95,7 @@ def normal(shape, eps=0.1, seed=None):
     return _rng(seed).normal(0.0, eps, size=_shape(shape))
 
 
-def he(fan_in, shape, seed=None):
+def he(fan_in: int, shape: _Shape, seed: Optional[int] = None) -> NDArray[np.float64]:
     """He initialisation for a unit with M = fan_in inputs: N(0, 2 / M).
 
     The variance 2/M keeps the variance of ReLU activations steady from layer to layer.
@@ -116,7 +123,8 @@ def he(fan_in, shape, seed=None):
     return _rng(seed).normal(0.0, np.sqrt(2.0 / fan_in), size=_shape(shape))
 
 
-def glorot(fan_in, fan_out, shape=None, seed=None):
+def glorot(fan_in: int, fan_out: int, shape: Optional[_Shape] = None,
+           seed: Optional[int] = None) -> NDArray[np.float64]:
     """Glorot (Xavier) uniform initialisation: U(-a, a) with a = sqrt(6 / (fan_in + fan_out)).
 
     Parameters
@@ -145,7 +153,7 @@ def glorot(fan_in, fan_out, shape=None, seed=None):
                               size=_shape((fan_out, fan_in) if shape is None else shape))
 
 
-def bias(shape, value=0.01):
+def bias(shape: _Shape, value: float = 0.01) -> NDArray[np.float64]:
     """Biases set to a small positive constant, so that ReLU units start active.
 
     Parameters

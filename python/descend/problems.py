@@ -5,11 +5,16 @@ Every docstring states the function's critical points, so tests and demos have k
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from . import _core
 from ._validation import as_real_array, check_int
 from .objectives import Quadratic, _Argument
+
+if TYPE_CHECKING:
+    from numpy.typing import ArrayLike
 
 __all__ = [
     "AbsoluteDeviation",
@@ -128,7 +133,7 @@ class AbsoluteDeviation(_core.AbsoluteDeviation):
         return f"AbsoluteDeviation(n_params={self.n_params})"
 
 
-def absolute_deviation(center=(1.0, -2.0)):
+def absolute_deviation(center: ArrayLike = (1.0, -2.0)) -> AbsoluteDeviation:
     """Return :class:`AbsoluteDeviation`: minimum 0 at `center`, a kink there (non-smooth).
 
     Examples
@@ -143,7 +148,7 @@ def absolute_deviation(center=(1.0, -2.0)):
     return AbsoluteDeviation(center)
 
 
-def parabola():
+def parabola() -> Quadratic:
     """Return ``R(w) = w**2 - 3 w + 4`` (1-D): minimum 1.75 at w = 1.5, Hessian 2.
 
     Examples
@@ -155,7 +160,7 @@ def parabola():
     return Quadratic([[2.0]], [3.0], 4.0)
 
 
-def double_well():
+def double_well() -> Polynomial1D:
     """Return ``R(w) = w**4 - 5 w**2 + w + 4`` (1-D): two local minima, one local maximum.
 
     The minima are near w = -1.6289 (the global one, R = -3.8554...) and w = 1.5285; the
@@ -170,7 +175,7 @@ def double_well():
     return Polynomial1D([4.0, 1.0, -5.0, 0.0, 1.0])
 
 
-def bowl():
+def bowl() -> Quadratic:
     """Return ``R(w) = (w0 - 1)**2 + (w1 - 2)**2 + 1``: minimum 1 at (1, 2), Hessian 2 I.
 
     Examples
@@ -182,7 +187,7 @@ def bowl():
     return Quadratic(2.0 * np.eye(2), [2.0, 4.0], 6.0)
 
 
-def dome():
+def dome() -> Quadratic:
     """Return the negative of :func:`bowl`: maximum -1 at (1, 2), Hessian -2 I.
 
     Examples
@@ -194,7 +199,7 @@ def dome():
     return Quadratic(-2.0 * np.eye(2), [-2.0, -4.0], -6.0)
 
 
-def saddle():
+def saddle() -> Quadratic:
     """Return ``R(w) = -(w0 - 1)**2 + (w1 - 2)**2 + 1``: a saddle point at (1, 2).
 
     The Hessian is diag(-2, 2): curving down along w0 and up along w1.
@@ -208,7 +213,7 @@ def saddle():
     return Quadratic(np.diag([-2.0, 2.0]), [-2.0, 4.0], 4.0)
 
 
-def rosenbrock(dim=2):
+def rosenbrock(dim: int = 2) -> Rosenbrock:
     """Return the :class:`Rosenbrock` function in ``dim`` parameters (minimum 0 at all ones).
 
     Examples

@@ -228,7 +228,7 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
     history = {"loss": [f], "grad_norm": [np.linalg.norm(g)], "lr": [np.nan], "damping": [np.nan]}
     n = len(x)
     Hinv, first = np.eye(n), True
-    pairs = deque(maxlen=m)
+    pairs: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=m)
     rules, t = StopRules(tol, gtol, max_iter, tol_abs=tol_abs, gtol_abs=gtol_abs), 0
     g0norm = np.linalg.norm(g)
     while (status := rules.check(t, f, np.linalg.norm(g))) is None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 
@@ -13,7 +15,8 @@ def _sigmoid(x):
 def _on_rows(objective, rows):
     """A copy of a data objective restricted to the given rows (repeats allowed)."""
     rows = np.asarray(rows)
-    sub = type(objective).__new__(type(objective))
+    cls: Any = type(objective)
+    sub = cls.__new__(cls)
     sub.__dict__.update(objective.__dict__)
     sub.X, sub.y, sub.s = objective.X[rows], objective.y[rows], objective.s[rows]
     return sub
@@ -21,6 +24,11 @@ def _on_rows(objective, rows):
 
 class _Glm:
     """R(w, b) = (1/S) sum_i s_i loss(x_i.w + b, y_i) + l2/2 ||w||^2."""
+
+    # The loss and its first two derivatives in z, elementwise: each model defines them.
+    loss: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    dloss: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    d2loss: Callable[[np.ndarray, np.ndarray], np.ndarray]
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, l1=0.0):
         self.l1 = float(l1)

@@ -34,11 +34,24 @@ class Objective:
     def hvp(self, w: ArrayLike, v: ArrayLike) -> _Float64Array: ...
     def batch_value_and_gradient(self, w: ArrayLike, rows: ArrayLike) -> tuple[float, _Float64Array]: ...
 
-class Glm(Objective):
+# A dense X, or a CSR matrix as the tuple (data, indices, indptr, n_cols) of its arrays.
+_DataMatrix = NDArray[Any] | tuple[NDArray[Any], NDArray[Any], NDArray[Any], int]
+
+class EmpiricalRisk(Objective):
+    def weight_sum(self, start: int = 0, stop: int | None = None) -> float: ...
+    def loss_sum(
+        self, w: ArrayLike, start: int = 0, stop: int | None = None
+    ) -> tuple[float, _Float64Array]: ...
+    def hessian_sum(self, w: ArrayLike, start: int = 0, stop: int | None = None) -> _Float64Array: ...
+    def hvp_sum(
+        self, w: ArrayLike, v: ArrayLike, start: int = 0, stop: int | None = None
+    ) -> _Float64Array: ...
+
+class Glm(EmpiricalRisk):
     def __init__(
         self,
         loss: str,
-        X: NDArray[Any],
+        X: _DataMatrix,
         y: NDArray[Any],
         sample_weight: NDArray[Any] | None,
         l2: float,
@@ -47,16 +60,17 @@ class Glm(Objective):
         l1: float = 0.0,
     ) -> None: ...
 
-class Softmax(Objective):
+class Softmax(EmpiricalRisk):
     def __init__(
         self,
-        X: NDArray[Any],
+        X: _DataMatrix,
         y: NDArray[np.int64],
         n_classes: int,
         sample_weight: NDArray[Any] | None,
         l2: float,
         fit_intercept: bool,
         n_threads: int,
+        l1: float = 0.0,
     ) -> None: ...
     @property
     def n_classes(self) -> int: ...

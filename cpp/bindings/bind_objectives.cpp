@@ -9,16 +9,13 @@
 #include <new>
 #include <string>
 
-#include <descend/data/csr.hpp>
-#include <descend/data/dense.hpp>
 #include <descend/empirical.hpp>
-#include <descend/models/linear.hpp>
-#include <descend/models/softmax.hpp>
 #include <descend/quadratic.hpp>
 #include <descend/test_functions.hpp>
 
 #include "conversions.hpp"
 #include "pybind.hpp"
+#include "risks.hpp"
 
 namespace descend::bindings {
 namespace {
@@ -155,12 +152,6 @@ const T* optional_weights(const py::object& sample_weight, Index n) {
   return static_cast<const T*>(w.data());
 }
 
-/// The penalties and threads every data objective takes.
-struct RiskOptions {
-  double l2, l1;
-  int n_threads;
-};
-
 /// X as the binding receives it: a dense 2-D array, or a CSR matrix as the tuple
 /// (data, indices, indptr, n_cols) of its arrays (descend.objectives builds it from scipy).
 bool is_csr(const py::object& X) { return py::isinstance<py::tuple>(X); }
@@ -205,43 +196,10 @@ Index rows_of(const py::object& X) {
   return is_csr(X) ? as_csr(X).n : X.cast<py::array>().shape(0);
 }
 
-/// The empirical risk of `make_model(T{}, d)` over X: dense float or double in C or Fortran
-/// order, or CSR with int32 or int64 indices.
-template <typename T, class MakeModel, typename Target>
-std::unique_ptr<EmpiricalObjective> make_risk(const py::object& X, MakeModel make_model,
-                                              const Target* y, const py::object& sample_weight,
-                                              const RiskOptions& o) {
-  const auto build = [&](auto rows) {
-    using Data = decltype(rows);
-    auto model = make_model(T{}, rows.cols());
-    const T* sw = optional_weights<T>(sample_weight, rows.rows());
-    return std::unique_ptr<EmpiricalObjective>(
-        new EmpiricalRisk<Data, decltype(model)>(rows, model, y, sw, o.l2, o.l1, o.n_threads));
-  };
-  if (is_csr(X)) {
-    const CsrArrays a = as_csr(X);
-    const T* values = static_cast<const T*>(a.data.data());
-    if (py::isinstance<py::array_t<std::int32_t>>(a.indices))
-      return build(CsrRows<T, std::int32_t>(
-          values, static_cast<const std::int32_t*>(a.indices.data()),
-          static_cast<const std::int32_t*>(a.indptr.data()), a.n, a.d));
-    return build(CsrRows<T, std::int64_t>(
-        values, static_cast<const std::int64_t*>(a.indices.data()),
-        static_cast<const std::int64_t*>(a.indptr.data()), a.n, a.d));
-  }
-  const auto dense = X.cast<py::array>();
-  const Index n = dense.shape(0), d = dense.shape(1);
-  const T* data = static_cast<const T*>(dense.data());
-  if (py::array_t<T, py::array::c_style>::check_(dense))
-    return build(DenseRows<T, Eigen::RowMajor>(data, n, d));
-  if (py::array_t<T, py::array::f_style>::check_(dense))
-    return build(DenseRows<T, Eigen::ColMajor>(data, n, d));
-  throw std::invalid_argument("X must be C- or Fortran-contiguous");
-}
-
-/// Calls fn(T{}) with T = X's scalar type (double or float).
-template <class Fn>
-auto by_scalar(const py::object& X, Fn fn) {
+/// The core objective for X (dense float or double in C or Fortran order, or CSR) with the
+/// spec's model; X's scalar type is checked, and the weights (in that type) too.
+/// X's values (the dense array, or the CSR values), checked to be float32 or float64.
+py::array values_of(const py::object& X) {
   py::array values;
   if (is_csr(X)) {
     values = as_csr(X).data;
@@ -249,50 +207,63 @@ auto by_scalar(const py::object& X, Fn fn) {
     values = X.cast<py::array>();
     if (values.ndim() != 2) throw std::invalid_argument("X must be a 2-D array");
   }
-  if (py::isinstance<py::array_t<double>>(values)) return fn(double{});
-  if (py::isinstance<py::array_t<float>>(values)) return fn(float{});
-  throw py::type_error("X must be float32 or float64");
+  if (!py::isinstance<py::array_t<float>>(values) && !py::isinstance<py::array_t<double>>(values))
+    throw py::type_error("X must be float32 or float64");
+  return values;
 }
 
-template <class Loss>
-std::unique_ptr<EmpiricalObjective> make_glm_loss(const py::object& X, const py::array& y,
-                                                  const py::object& sample_weight, bool fit_intercept,
-                                                  const RiskOptions& o) {
-  return by_scalar(X, [&](auto zero) {
-    using T = decltype(zero);
-    require_vector<T>(y, rows_of(X), "y");
-    const auto model = [&](T, Index d) { return LinearModel<T, Loss>(d, fit_intercept); };
-    return make_risk<T>(X, model, static_cast<const T*>(y.data()), sample_weight, o);
-  });
+std::unique_ptr<EmpiricalObjective> make_data_objective(const py::object& X, RiskSpec spec,
+                                                       const py::object& sample_weight) {
+  const py::array values = values_of(X);
+  const bool float32 = py::isinstance<py::array_t<float>>(values);
+  const Index n = rows_of(X);
+  spec.sample_weight = float32 ? static_cast<const void*>(optional_weights<float>(sample_weight, n))
+                               : static_cast<const void*>(optional_weights<double>(sample_weight, n));
+  if (is_csr(X)) {
+    const CsrArrays a = as_csr(X);
+    return make_csr_risk(spec, a.data.data(), a.indices.data(), a.indptr.data(), a.n, a.d,
+                         float32, py::isinstance<py::array_t<std::int64_t>>(a.indices));
+  }
+  const Index d = values.shape(1);
+  const bool c_order = float32 ? py::array_t<float, py::array::c_style>::check_(values)
+                               : py::array_t<double, py::array::c_style>::check_(values);
+  const bool f_order = float32 ? py::array_t<float, py::array::f_style>::check_(values)
+                               : py::array_t<double, py::array::f_style>::check_(values);
+  if (!c_order && !f_order) throw std::invalid_argument("X must be C- or Fortran-contiguous");
+  return make_dense_risk(spec, values.data(), n, d, float32, c_order);
 }
 
 std::shared_ptr<GlmHandle> make_glm(const std::string& loss, const py::object& X,
                                     const py::array& y, const py::object& sample_weight,
                                     double l2, bool fit_intercept, int n_threads, double l1) {
-  const RiskOptions o{l2, l1, n_threads};
+  values_of(X);
+  ModelKind model;
   if (loss == "squared")
-    return std::make_shared<GlmHandle>(
-        make_glm_loss<SquaredLoss>(X, y, sample_weight, fit_intercept, o));
-  if (loss == "log")
-    return std::make_shared<GlmHandle>(make_glm_loss<LogLoss>(X, y, sample_weight, fit_intercept, o));
-  throw std::invalid_argument("unknown loss '" + loss + "'");
+    model = ModelKind::Squared;
+  else if (loss == "log")
+    model = ModelKind::Logistic;
+  else
+    throw std::invalid_argument("unknown loss '" + loss + "'");
+  const Index n = rows_of(X);
+  if (py::isinstance<py::array_t<float>>(values_of(X)))
+    require_vector<float>(y, n, "y");
+  else
+    require_vector<double>(y, n, "y");
+  const RiskSpec spec{model, fit_intercept, 0, y.data(), nullptr, l2, l1, n_threads};
+  return std::make_shared<GlmHandle>(make_data_objective(X, spec, sample_weight));
 }
 
 std::shared_ptr<SoftmaxHandle> make_softmax(const py::object& X, const py::array& y,
                                             Index n_classes, const py::object& sample_weight,
                                             double l2, bool fit_intercept, int n_threads,
                                             double l1) {
-  const RiskOptions o{l2, l1, n_threads};
-  auto impl = by_scalar(X, [&](auto zero) {
-    using T = decltype(zero);
-    if (!py::array_t<std::int64_t, py::array::c_style>::check_(y) || y.ndim() != 1 ||
-        y.shape(0) != rows_of(X))
-      throw std::invalid_argument(
-          "y must be a contiguous int64 array with one label per row of X");
-    const auto model = [&](T, Index d) { return SoftmaxModel<T>(d, fit_intercept, n_classes); };
-    return make_risk<T>(X, model, static_cast<const std::int64_t*>(y.data()), sample_weight, o);
-  });
-  return std::make_shared<SoftmaxHandle>(std::move(impl), n_classes);
+  values_of(X);
+  if (!py::array_t<std::int64_t, py::array::c_style>::check_(y) || y.ndim() != 1 ||
+      y.shape(0) != rows_of(X))
+    throw std::invalid_argument("y must be a contiguous int64 array with one label per row of X");
+  const RiskSpec spec{ModelKind::Softmax, fit_intercept, n_classes, y.data(), nullptr, l2, l1,
+                      n_threads};
+  return std::make_shared<SoftmaxHandle>(make_data_objective(X, spec, sample_weight), n_classes);
 }
 
 /// [start, stop) from Python's start and stop (None: n), checked against n.

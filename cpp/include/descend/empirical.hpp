@@ -117,9 +117,8 @@ class EmpiricalRisk final : public EmpiricalObjective {
     double loss;
     if constexpr (Data::kRowsInPlace && Model::kFusedRows) {
       // Rows are read in place.
-      loss = model_.gradient_rows([this](Index i) { return data_.row(i); },
-                                  [rows](Index i) { return rows[i]; }, m, y_, sw_, P, true, acc,
-                                  work);
+      loss = model_.gradient_rows(data_.data(), [rows](Index i) { return rows[i]; }, m, y_, sw_,
+                                  P, true, acc, work);
     } else {
       // Otherwise gather the batch into a contiguous block first.
       data_.gather(rows, m, Xg);
@@ -287,9 +286,8 @@ class EmpiricalRisk final : public EmpiricalObjective {
         const Index m = std::min(block_rows_, begin + last - i0);
         if constexpr (Data::kRowsInPlace && Model::kFusedRows) {
           if (acc) {  // the fused kernel, on rows in place
-            losses[c] += model_.gradient_rows([this](Index i) { return data_.row(i); },
-                                              [i0](Index i) { return i0 + i; }, m, y_, sw_, P,
-                                              want_value, *acc, work);
+            losses[c] += model_.gradient_rows(data_.data(), [i0](Index i) { return i0 + i; }, m,
+                                              y_, sw_, P, want_value, *acc, work);
             continue;
           }
         }

@@ -6,6 +6,13 @@
 
 #include <cstdint>
 
+/// Asks the compiler to inline every call inside a hot kernel (GCC and Clang).
+#if defined(__GNUC__) || defined(__clang__)
+#define DESCEND_FLATTEN __attribute__((flatten))
+#else
+#define DESCEND_FLATTEN
+#endif
+
 namespace descend {
 
 using Index = Eigen::Index;

@@ -7,7 +7,8 @@
 ///   block(begin, m)                  rows [begin, begin + m) as an Eigen expression the models
 ///                                    multiply with (X_b w, X_b' z)
 ///   gather(rows, m, out)             the listed rows copied into a row-major block
-///   kRowsInPlace, row(i)             whether row i is a contiguous array (row-major only)
+///   kRowsInPlace, row(i), data()     whether row i is a contiguous array (row-major only),
+///                                    at data() + i d
 ///   prefetch(rows, m)                a hint that those rows will be read soon
 /// A sparse (CSR) policy offers the same with a sparse block.
 
@@ -33,6 +34,9 @@ class DenseRows {
   Index row_bytes() const { return X_.cols() * Index(sizeof(T)); }
 
   auto block(Index begin, Index m) const { return X_.middleRows(begin, m); }
+
+  /// The values of row-major X, row i at data() + i d (kRowsInPlace).
+  const T* data() const { return X_.data(); }
 
   /// Row i as a pointer to its d contiguous values (row-major X only).
   const T* row(Index i) const {

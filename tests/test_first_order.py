@@ -22,10 +22,18 @@ RULES = {
 }
 
 
+def make_twin(kind, lr, **options):
+    """The numpy twin of rule `kind`, with the library's defaults (the core's registry) for
+    the hyperparameters not given; weight_decay is 0 unless given, as in minimize."""
+    defaults = {k: v for k, v in descend.optimizers.RULE_DEFAULTS[kind].items()
+                if k not in ("lr", "weight_decay")}
+    return reference.Rule(kind, lr, **{**defaults, **options})
+
+
 def twin_rule(method, options):
     kind = "gd" if method == "sgd" else method
     opts = {k: v for k, v in options.items() if k != "lr"}
-    return reference.Rule(kind, options["lr"], **opts)
+    return make_twin(kind, options["lr"], **opts)
 
 
 def problem(kind="ls", n=240):
@@ -95,7 +103,7 @@ def test_schedules_match_their_twins(name, make, params):
     r = descend.minimize(f, x0, method="momentum", lr=0.05, schedule=s, batch_size=40,
                          epochs=5, seed=1)
     orders = [descend.permutation(f.n_samples, 1, e) for e in range(5)]
-    x, _ = reference.run_minibatch(twin, x0, reference.Rule("momentum", 0.05), 40, 5, orders,
+    x, _ = reference.run_minibatch(twin, x0, make_twin("momentum", 0.05), 40, 5, orders,
                                    factor=lambda e: reference.schedule_factor(name, e, **params))
     assert_close(r.x, x)
     assert_close(r.history.lr[1:], [0.05 * s.factor(e) for e in range(5)])
@@ -253,19 +261,19 @@ def test_streaming_training_keeps_the_state_between_batches():
 ])
 def test_steppers_match_the_twin_and_reset(cls, kwargs, kind, twin_kwargs):
     opt = cls(**kwargs)
-    twin = reference.Rule(kind, kwargs["lr"], **twin_kwargs)
+    twin_ = make_twin(kind, kwargs["lr"], **twin_kwargs)
     r = np.random.default_rng(0)
     w, w_twin = np.ones(6), np.ones(6)
     for _ in range(10):
         g = r.normal(size=6)
         opt.step(w, g)
-        w_twin = twin.step(w_twin, g)
+        w_twin = twin_.step(w_twin, g)
     assert_close(w, w_twin)
     state = opt.state_dict()
     opt.zero_state()
     fresh, fresh_twin = np.ones(6), np.ones(6)
     opt.step(fresh, np.ones(6))
-    reference.Rule(kind, kwargs["lr"], **twin_kwargs).step(fresh_twin, np.ones(6))
+    make_twin(kind, kwargs["lr"], **twin_kwargs).step(fresh_twin, np.ones(6))
     opt.load_state_dict(state)
     assert "hyperparameters" in state and repr(opt).startswith(type(opt).__name__)
 

@@ -367,3 +367,92 @@ def test_running_epoch_loss_needs_no_extra_pass():
     assert running.history.loss[-1] > 0
     with pytest.raises(ValueError, match="epoch_loss must be one of"):
         descend.minimize(f, np.zeros(5), method="sgd", epoch_loss="exact")
+
+
+# --- each rule's defaults and checks are defined once, in the core ---------------------------
+
+def test_rule_defaults_come_from_the_core_registry():
+    """optimizers' signatures, minimize's options and the registry agree (minimize's own
+    choices aside: gd's lr 0.1, no weight decay unless asked)."""
+    import inspect
+
+    from descend import _core
+    from descend._first_order import RULE_OPTIONS
+
+    table = descend.optimizers.RULE_DEFAULTS
+    assert list(table) == _core.rule_kinds() == ["gd", "momentum", "nesterov", "adagrad",
+                                                 "rmsprop", "adam", "adamw"]
+    classes = {"gd": descend.optimizers.SGD, "momentum": descend.optimizers.Momentum,
+               "nesterov": descend.optimizers.Nesterov, "adagrad": descend.optimizers.AdaGrad,
+               "rmsprop": descend.optimizers.RMSProp, "adam": descend.optimizers.Adam,
+               "adamw": descend.optimizers.AdamW}
+    for kind, cls in classes.items():
+        signature = inspect.signature(cls.__init__).parameters
+        for name, default in table[kind].items():
+            assert signature[name].default == default, (kind, name)
+        for name, option in RULE_OPTIONS[kind].items():
+            expected = 0.1 if (kind, name) == ("gd", "lr") else table[kind][name]
+            assert option.default == expected, (kind, name)
+    assert "weight_decay" not in RULE_OPTIONS["adamw"]  # COMMON's, default 0
+
+
+@pytest.mark.parametrize("field, value, match", [
+    ("momentum", 1.0, r"momentum must be in \[0, 1\)"),
+    ("alpha", -0.1, r"alpha must be in \[0, 1\)"),
+    ("beta2", 1.0, r"betas\[1\] must be in \[0, 1\)"),
+    ("eps", 0.0, "eps must be > 0"),
+    ("eps", np.inf, "eps must be > 0 and finite"),
+    ("weight_decay", -1.0, "weight_decay must be >= 0"),
+    ("lr_decay", np.nan, "lr_decay must be >= 0"),
+    ("initial_accumulator_value", -1.0, "initial_accumulator_value must be >= 0"),
+    ("lr", np.array([0.1, -0.1]), "lr must be > 0"),
+    ("lr", np.array([]), "lr must hold at least one rate"),
+    ("kind", "sgd", "unknown update rule 'sgd'; the rules are gd, momentum"),
+])
+def test_the_core_registry_refuses_bad_hyperparameters(field, value, match):
+    """The backstop: the compiled module refuses what the Python layer refuses, by itself."""
+    from descend import _core
+
+    p = _core.rule_defaults("adam")
+    setattr(p, field, value)
+    with pytest.raises(ValueError, match=match):
+        _core.Stepper(p)
+
+
+def test_the_core_checks_a_step_and_the_minibatch_options():
+    from descend import _core
+
+    p = _core.rule_defaults("gd")
+    p.lr = np.array([0.1, 0.2])
+    stepper = _core.Stepper(p)
+    with pytest.raises(ValueError, match=r"one rate per parameter \(3\), got 2"):
+        stepper.step(np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match="scale must be a finite number > 0"):
+        stepper.step(np.ones(2), np.ones(2), 0.0)
+    with pytest.raises(ValueError, match="grad contains NaN"):
+        stepper.step(np.ones(2), np.array([1.0, np.nan]))
+    batch = _core.MinibatchParams()
+    batch.check()
+    for field, value, match in [("batch_size", 0, "batch_size must be >= 1"),
+                                ("epochs", 0, "epochs must be >= 1"),
+                                ("tol", np.nan, "tol must be a number"),
+                                ("gtol", -1.0, "gtol must be >= 0")]:
+        bad = _core.MinibatchParams()
+        setattr(bad, field, value)
+        with pytest.raises(ValueError, match=match):
+            bad.check()
+
+
+def test_rule_params_and_steppers_pickle():
+    from descend import _core
+
+    p = descend.optimizers.rule_params("adam", lr=[0.1, 0.2], betas=(0.8, 0.9))
+    q = pickle.loads(pickle.dumps(p))
+    assert (q.kind, q.lr.tolist(), q.beta1, q.beta2) == ("adam", [0.1, 0.2], 0.8, 0.9)
+    stepper = _core.Stepper(q)
+    w = np.ones(2)
+    stepper.step(w, np.ones(2))
+    again = pickle.loads(pickle.dumps(stepper))
+    assert again.state()["t"] == 1 and again.params().beta1 == 0.8
+    with pytest.raises(TypeError, match="no hyperparameter"):
+        descend.optimizers.rule_params("gd", momentum=0.5)

@@ -5,6 +5,7 @@ zero) and ``partial_fit`` (one epoch, continuing the rule's state), through one 
 from __future__ import annotations
 
 import contextlib
+import functools
 import numbers
 import warnings
 
@@ -39,6 +40,14 @@ SOLVERS = {"sgd": "gd", "momentum": "momentum", "nesterov": "nesterov", "adagrad
            "rmsprop": "rmsprop", "adam": "adam", "adamw": "adamw"}
 
 
+
+
+@functools.lru_cache(maxsize=64)
+def _epoch_options(rule, lr, batch_size, shuffle):
+    """minimize's validated options for one partial_fit epoch of `rule` (the seed aside)."""
+    return _METHODS[rule].parse({"lr": lr, "batch_size": batch_size, "shuffle": shuffle,
+                                 "epoch_loss": "running", "epochs": 1, "tol": None,
+                                 "n_iter_no_change": 1})
 
 
 class _SGDModel(BaseEstimator):
@@ -141,16 +150,18 @@ class _SGDModel(BaseEstimator):
             self._stepper = self._new_stepper()
         rule = SOLVERS[self.solver]
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
-        given = {"lr": self.eta0_, "batch_size": min(int(self.batch_size), objective.n_samples),
-                 "shuffle": bool(self.shuffle), "epoch_loss": "running"}
+        batch = min(int(self.batch_size), objective.n_samples)
         if partial:
-            given.update(epochs=1, seed=(seed + getattr(self, "n_iter_", 0)) % (2**31),
-                         tol=None, n_iter_no_change=1)
+            # The same validated options on every call but the seed (partial_fit runs in
+            # tight loops: they are parsed once per rate, batch size and shuffle flag).
+            options = {**_epoch_options(rule, self.eta0_, batch, bool(self.shuffle)),
+                       "seed": (seed + getattr(self, "n_iter_", 0)) % (2**31)}
         else:
-            given.update(epochs=int(self.max_iter), seed=seed, tol=self.tol,
-                         n_iter_no_change=int(self.n_iter_no_change),
-                         schedule=self._schedule())
-        options = _METHODS[rule].parse(given)
+            options = _METHODS[rule].parse({
+                "lr": self.eta0_, "batch_size": batch, "shuffle": bool(self.shuffle),
+                "epoch_loss": "running", "epochs": int(self.max_iter), "seed": seed,
+                "tol": self.tol, "n_iter_no_change": int(self.n_iter_no_change),
+                "schedule": self._schedule()})
         reporter = None
         if self.verbose and not partial:
             reporter = ProgressReporter(rule, options["epochs"])

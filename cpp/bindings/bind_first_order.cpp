@@ -1,6 +1,6 @@
 // The first-order family: schedules, the mini-batch options, the permutation the mini-batch
-// loop walks, and the two loops of minimize's first-order methods (steppers: bind_stepper.cpp; projections:
-// bind_projection.cpp).
+// loop walks, and the two loops of minimize's first-order methods (steppers:
+// bind_stepper.cpp; projections: bind_projection.cpp).
 
 #include <descend/batches.hpp>
 #include <descend/projections.hpp>

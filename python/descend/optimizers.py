@@ -4,6 +4,10 @@ Each optimizer holds its state (momentum buffer, moment estimates, ...) between 
 also trains online on a stream of batches: build an objective on each incoming batch, compute
 its gradient, and call ``step``. Keyword arguments and formulas follow torch.optim's.
 
+Each rule's hyperparameters and their defaults are those of the compiled core's rule registry
+(:data:`RULE_DEFAULTS`), which also checks their ranges; the classes' signatures state the same
+defaults.
+
 Examples
 --------
 >>> import numpy as np, descend
@@ -26,7 +30,25 @@ __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW"]
 
 
 def as_lr(value, name="lr"):
-    """A learning rate: a number > 0, or an array of per-coordinate rates > 0."""
+    """A learning rate: a number > 0, or an array of per-coordinate rates > 0.
+
+    Parameters
+    ----------
+    value : float or array_like
+    name : str, default "lr"
+        The name errors give.
+
+    Returns
+    -------
+    ndarray
+        The rates, 1-D (length 1 for a number).
+
+    Examples
+    --------
+    >>> from descend.optimizers import as_lr
+    >>> as_lr(0.1).tolist(), as_lr([0.1, 0.2]).tolist()
+    ([0.1], [0.1, 0.2])
+    """
     if isinstance(value, (list, tuple, np.ndarray)):
         rates = as_real_array(value, name).ravel()
         if rates.size == 0 or not np.isfinite(rates).all() or (rates <= 0).any():
@@ -36,7 +58,31 @@ def as_lr(value, name="lr"):
 
 
 def as_betas(value, name="betas"):
-    """Adam's (beta1, beta2): a pair of numbers, each in [0, 1)."""
+    """Adam's (beta1, beta2): a pair of numbers, each in [0, 1).
+
+    Parameters
+    ----------
+    value : pair of float
+    name : str, default "betas"
+        The name errors give.
+
+    Returns
+    -------
+    tuple of float
+
+    Raises
+    ------
+    TypeError
+        If `value` is not a pair of numbers.
+    ValueError
+        If it has another length, or a beta is outside [0, 1).
+
+    Examples
+    --------
+    >>> from descend.optimizers import as_betas
+    >>> as_betas([0.9, 0.99])
+    (0.9, 0.99)
+    """
     if isinstance(value, (str, bytes)):
         raise TypeError(f"{name} must be a pair of numbers (beta1, beta2)")
     try:
@@ -51,7 +97,24 @@ def as_betas(value, name="betas"):
 
 
 def in_unit_interval_closed_open(value, name):
-    """A constant in [0, 1) (momentum, alpha, each beta)."""
+    """Validate a constant in [0, 1), 0 included and 1 excluded (momentum, alpha, betas).
+
+    Parameters
+    ----------
+    value : float
+    name : str
+        The name errors give.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from descend.optimizers import in_unit_interval_closed_open
+    >>> in_unit_interval_closed_open(0.0, "momentum")
+    0.0
+    """
     return check_real(value, name, low=0.0, high=1.0, high_open=True)
 
 

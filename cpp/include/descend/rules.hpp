@@ -43,6 +43,21 @@ struct LearningRate {
   double first() const { return rates(0); }
 };
 
+/// The range checks of the hyperparameters, one function per range, with the message naming
+/// the hyperparameter: the rules' check() and RuleParams::check() both use them.
+inline void require_unit(double v, const char* name) {  // [0, 1)
+  if (!(v >= 0.0 && v < 1.0))
+    throw std::invalid_argument(std::string(name) + " must be in [0, 1)");
+}
+inline void require_non_negative(double v, const char* name) {
+  if (!(v >= 0.0) || !std::isfinite(v))
+    throw std::invalid_argument(std::string(name) + " must be >= 0 and finite");
+}
+inline void require_positive(double v, const char* name) {
+  if (!(v > 0.0) || !std::isfinite(v))
+    throw std::invalid_argument(std::string(name) + " must be > 0 and finite");
+}
+
 /// x <- x - scale * lr * step, for a scalar or per-coordinate lr.
 template <class Target, class Step>
 inline void descend_by(Target&& x, const LearningRate& lr, double scale, const Step& step) {
@@ -65,7 +80,10 @@ struct GradientStep {
   LearningRate lr;
   double weight_decay = 0.0;
 
-  void check(Index n) const { lr.check(n); }
+  void check(Index n) const {
+    lr.check(n);
+    require_non_negative(weight_decay, "weight_decay");
+  }
   void reset(Index) {}
   template <class Visitor>
   void state(Visitor&&) {}
@@ -87,7 +105,8 @@ struct Momentum {
 
   void check(Index n) const {
     lr.check(n);
-    if (!(mu >= 0.0 && mu < 1.0)) throw std::invalid_argument("momentum must be in [0, 1)");
+    require_unit(mu, "momentum");
+    require_non_negative(weight_decay, "weight_decay");
   }
   void reset(Index n) { dw = VecX::Zero(n); }
   template <class Visitor>
@@ -116,7 +135,8 @@ struct Nesterov {
 
   void check(Index n) const {
     lr.check(n);
-    if (!(mu >= 0.0 && mu < 1.0)) throw std::invalid_argument("momentum must be in [0, 1)");
+    require_unit(mu, "momentum");
+    require_non_negative(weight_decay, "weight_decay");
   }
   void reset(Index n) {
     buf = VecX::Zero(n);
@@ -153,10 +173,10 @@ struct AdaGrad {
 
   void check(Index n) const {
     lr.check(n);
-    if (!(eps > 0.0)) throw std::invalid_argument("eps must be > 0");
-    if (!(lr_decay >= 0.0)) throw std::invalid_argument("lr_decay must be >= 0");
-    if (!(initial_accumulator >= 0.0))
-      throw std::invalid_argument("initial_accumulator_value must be >= 0");
+    require_positive(eps, "eps");
+    require_non_negative(lr_decay, "lr_decay");
+    require_non_negative(initial_accumulator, "initial_accumulator_value");
+    require_non_negative(weight_decay, "weight_decay");
   }
   void reset(Index n) {
     sum = VecX::Constant(n, initial_accumulator);
@@ -189,8 +209,9 @@ struct RMSProp {
 
   void check(Index n) const {
     lr.check(n);
-    if (!(alpha >= 0.0 && alpha < 1.0)) throw std::invalid_argument("alpha must be in [0, 1)");
-    if (!(eps > 0.0)) throw std::invalid_argument("eps must be > 0");
+    require_unit(alpha, "alpha");
+    require_positive(eps, "eps");
+    require_non_negative(weight_decay, "weight_decay");
   }
   void reset(Index n) { v = VecX::Zero(n); }
   template <class Visitor>
@@ -221,10 +242,10 @@ struct Adam {
 
   void check(Index n) const {
     lr.check(n);
-    if (!(beta1 >= 0.0 && beta1 < 1.0) || !(beta2 >= 0.0 && beta2 < 1.0))
-      throw std::invalid_argument("betas must be in [0, 1)");
-    if (!(eps > 0.0)) throw std::invalid_argument("eps must be > 0");
-    if (!(weight_decay >= 0.0)) throw std::invalid_argument("weight_decay must be >= 0");
+    require_unit(beta1, "betas[0]");
+    require_unit(beta2, "betas[1]");
+    require_positive(eps, "eps");
+    require_non_negative(weight_decay, "weight_decay");
   }
   void reset(Index n) {
     m = VecX::Zero(n);
@@ -273,22 +294,17 @@ struct RuleParams {
   double beta1 = 0.9, beta2 = 0.999;
   double initial_accumulator_value = 0.0;
 
+  /// Every hyperparameter in its range (also those the rule `kind` does not read).
   void check() const {
     LearningRate{lr}.check_values();
-    auto require = [](bool ok, const char* message) {
-      if (!ok) throw std::invalid_argument(message);
-    };
-    auto in_unit = [](double v) { return v >= 0.0 && v < 1.0; };  // [0, 1)
-    require(weight_decay >= 0.0 && std::isfinite(weight_decay),
-            "weight_decay must be >= 0 and finite");
-    require(in_unit(momentum), "momentum must be in [0, 1)");
-    require(lr_decay >= 0.0 && std::isfinite(lr_decay), "lr_decay must be >= 0 and finite");
-    require(eps > 0.0 && std::isfinite(eps), "eps must be > 0 and finite");
-    require(in_unit(alpha), "alpha must be in [0, 1)");
-    require(in_unit(beta1), "betas[0] must be in [0, 1)");
-    require(in_unit(beta2), "betas[1] must be in [0, 1)");
-    require(initial_accumulator_value >= 0.0 && std::isfinite(initial_accumulator_value),
-            "initial_accumulator_value must be >= 0 and finite");
+    require_non_negative(weight_decay, "weight_decay");
+    require_unit(momentum, "momentum");
+    require_non_negative(lr_decay, "lr_decay");
+    require_positive(eps, "eps");
+    require_unit(alpha, "alpha");
+    require_unit(beta1, "betas[0]");
+    require_unit(beta2, "betas[1]");
+    require_non_negative(initial_accumulator_value, "initial_accumulator_value");
   }
 };
 

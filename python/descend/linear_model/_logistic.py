@@ -51,6 +51,8 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
     ----------
     classes_ : ndarray, shape (n_classes,)
     coef_ : ndarray, shape (1, n_features) or (n_classes, n_features)
+        For more than two classes, centred over the classes (each column sums to zero), as
+        scikit-learn reports it and as :class:`SGDClassifier` does.
     intercept_ : ndarray, shape (1,) or (n_classes,)
     n_iter_ : ndarray, shape (1,)
     n_features_in_ : int

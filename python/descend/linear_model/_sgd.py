@@ -422,7 +422,9 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
     __doc__ = ("""Logistic regression by mini-batch stochastic gradient descent.
 
     Two classes use the logistic loss; more use the multinomial (softmax) loss, trained jointly
-    (scikit-learn's SGDClassifier trains one-versus-rest instead).
+    (scikit-learn's SGDClassifier trains one-versus-rest instead). The multinomial ``coef_``
+    and ``intercept_`` are reported centred over the classes (each column sums to zero), as
+    :class:`LogisticRegression` reports them: the same probabilities, one representative.
 
     Examples
     --------

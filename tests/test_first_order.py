@@ -22,10 +22,18 @@ RULES = {
 }
 
 
+def make_twin(kind, lr, **options):
+    """The numpy twin of rule `kind`, with the library's defaults (the core's registry) for
+    the hyperparameters not given; weight_decay is 0 unless given, as in minimize."""
+    defaults = {k: v for k, v in descend.optimizers.RULE_DEFAULTS[kind].items()
+                if k not in ("lr", "weight_decay")}
+    return reference.Rule(kind, lr, **{**defaults, **options})
+
+
 def twin_rule(method, options):
     kind = "gd" if method == "sgd" else method
     opts = {k: v for k, v in options.items() if k != "lr"}
-    return reference.Rule(kind, options["lr"], **opts)
+    return make_twin(kind, options["lr"], **opts)
 
 
 def problem(kind="ls", n=240):
@@ -95,7 +103,7 @@ def test_schedules_match_their_twins(name, make, params):
     r = descend.minimize(f, x0, method="momentum", lr=0.05, schedule=s, batch_size=40,
                          epochs=5, seed=1)
     orders = [descend.permutation(f.n_samples, 1, e) for e in range(5)]
-    x, _ = reference.run_minibatch(twin, x0, reference.Rule("momentum", 0.05), 40, 5, orders,
+    x, _ = reference.run_minibatch(twin, x0, make_twin("momentum", 0.05), 40, 5, orders,
                                    factor=lambda e: reference.schedule_factor(name, e, **params))
     assert_close(r.x, x)
     assert_close(r.history.lr[1:], [0.05 * s.factor(e) for e in range(5)])
@@ -253,19 +261,19 @@ def test_streaming_training_keeps_the_state_between_batches():
 ])
 def test_steppers_match_the_twin_and_reset(cls, kwargs, kind, twin_kwargs):
     opt = cls(**kwargs)
-    twin = reference.Rule(kind, kwargs["lr"], **twin_kwargs)
+    twin_ = make_twin(kind, kwargs["lr"], **twin_kwargs)
     r = np.random.default_rng(0)
     w, w_twin = np.ones(6), np.ones(6)
     for _ in range(10):
         g = r.normal(size=6)
         opt.step(w, g)
-        w_twin = twin.step(w_twin, g)
+        w_twin = twin_.step(w_twin, g)
     assert_close(w, w_twin)
     state = opt.state_dict()
     opt.zero_state()
     fresh, fresh_twin = np.ones(6), np.ones(6)
     opt.step(fresh, np.ones(6))
-    reference.Rule(kind, kwargs["lr"], **twin_kwargs).step(fresh_twin, np.ones(6))
+    make_twin(kind, kwargs["lr"], **twin_kwargs).step(fresh_twin, np.ones(6))
     opt.load_state_dict(state)
     assert "hyperparameters" in state and repr(opt).startswith(type(opt).__name__)
 
@@ -359,3 +367,92 @@ def test_running_epoch_loss_needs_no_extra_pass():
     assert running.history.loss[-1] > 0
     with pytest.raises(ValueError, match="epoch_loss must be one of"):
         descend.minimize(f, np.zeros(5), method="sgd", epoch_loss="exact")
+
+
+# --- each rule's defaults and checks are defined once, in the core ---------------------------
+
+def test_rule_defaults_come_from_the_core_registry():
+    """optimizers' signatures, minimize's options and the registry agree (minimize's own
+    choices aside: gd's lr 0.1, no weight decay unless asked)."""
+    import inspect
+
+    from descend import _core
+    from descend._first_order import RULE_OPTIONS
+
+    table = descend.optimizers.RULE_DEFAULTS
+    assert list(table) == _core.rule_kinds() == ["gd", "momentum", "nesterov", "adagrad",
+                                                 "rmsprop", "adam", "adamw"]
+    classes = {"gd": descend.optimizers.SGD, "momentum": descend.optimizers.Momentum,
+               "nesterov": descend.optimizers.Nesterov, "adagrad": descend.optimizers.AdaGrad,
+               "rmsprop": descend.optimizers.RMSProp, "adam": descend.optimizers.Adam,
+               "adamw": descend.optimizers.AdamW}
+    for kind, cls in classes.items():
+        signature = inspect.signature(cls.__init__).parameters
+        for name, default in table[kind].items():
+            assert signature[name].default == default, (kind, name)
+        for name, option in RULE_OPTIONS[kind].items():
+            expected = 0.1 if (kind, name) == ("gd", "lr") else table[kind][name]
+            assert option.default == expected, (kind, name)
+    assert "weight_decay" not in RULE_OPTIONS["adamw"]  # COMMON's, default 0
+
+
+@pytest.mark.parametrize("field, value, match", [
+    ("momentum", 1.0, r"momentum must be in \[0, 1\)"),
+    ("alpha", -0.1, r"alpha must be in \[0, 1\)"),
+    ("beta2", 1.0, r"betas\[1\] must be in \[0, 1\)"),
+    ("eps", 0.0, "eps must be > 0"),
+    ("eps", np.inf, "eps must be > 0 and finite"),
+    ("weight_decay", -1.0, "weight_decay must be >= 0"),
+    ("lr_decay", np.nan, "lr_decay must be >= 0"),
+    ("initial_accumulator_value", -1.0, "initial_accumulator_value must be >= 0"),
+    ("lr", np.array([0.1, -0.1]), "lr must be > 0"),
+    ("lr", np.array([]), "lr must hold at least one rate"),
+    ("kind", "sgd", "unknown update rule 'sgd'; the rules are gd, momentum"),
+])
+def test_the_core_registry_refuses_bad_hyperparameters(field, value, match):
+    """The backstop: the compiled module refuses what the Python layer refuses, by itself."""
+    from descend import _core
+
+    p = _core.rule_defaults("adam")
+    setattr(p, field, value)
+    with pytest.raises(ValueError, match=match):
+        _core.Stepper(p)
+
+
+def test_the_core_checks_a_step_and_the_minibatch_options():
+    from descend import _core
+
+    p = _core.rule_defaults("gd")
+    p.lr = np.array([0.1, 0.2])
+    stepper = _core.Stepper(p)
+    with pytest.raises(ValueError, match=r"one rate per parameter \(3\), got 2"):
+        stepper.step(np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match="scale must be a finite number > 0"):
+        stepper.step(np.ones(2), np.ones(2), 0.0)
+    with pytest.raises(ValueError, match="grad contains NaN"):
+        stepper.step(np.ones(2), np.array([1.0, np.nan]))
+    batch = _core.MinibatchParams()
+    batch.check()
+    for field, value, match in [("batch_size", 0, "batch_size must be >= 1"),
+                                ("epochs", 0, "epochs must be >= 1"),
+                                ("tol", np.nan, "tol must be a number"),
+                                ("gtol", -1.0, "gtol must be >= 0")]:
+        bad = _core.MinibatchParams()
+        setattr(bad, field, value)
+        with pytest.raises(ValueError, match=match):
+            bad.check()
+
+
+def test_rule_params_and_steppers_pickle():
+    from descend import _core
+
+    p = descend.optimizers.rule_params("adam", lr=[0.1, 0.2], betas=(0.8, 0.9))
+    q = pickle.loads(pickle.dumps(p))
+    assert (q.kind, q.lr.tolist(), q.beta1, q.beta2) == ("adam", [0.1, 0.2], 0.8, 0.9)
+    stepper = _core.Stepper(q)
+    w = np.ones(2)
+    stepper.step(w, np.ones(2))
+    again = pickle.loads(pickle.dumps(stepper))
+    assert again.state()["t"] == 1 and again.params().beta1 == 0.8
+    with pytest.raises(TypeError, match="no hyperparameter"):
+        descend.optimizers.rule_params("gd", momentum=0.5)

@@ -128,7 +128,9 @@ def test_result_fields_and_history():
     assert r.fun == r.history.loss[-1]
     assert r.method == "gd"
     assert "Result(" in repr(r) and "History(" in repr(r.history)
-    assert set(r.history.as_dict()) == {"iteration", "loss", "grad_norm", "lr", "time"}
+    # One name for the step-size column: "step" (lr stays as the same array, for old code).
+    assert set(r.history.as_dict()) == {"iteration", "loss", "grad_norm", "step", "time"}
+    assert r.history.lr is r.history.step
     assert (r.history.iteration == np.arange(r.nit + 1)).all()
 
 

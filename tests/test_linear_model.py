@@ -7,6 +7,7 @@ import pytest
 
 sklearn = pytest.importorskip("sklearn")
 
+import descend  # noqa: E402
 from descend import linear_model as dl  # noqa: E402
 from descend.objectives import LeastSquares, Logistic, Softmax  # noqa: E402
 from sklearn import datasets  # noqa: E402
@@ -250,3 +251,48 @@ def test_partial_fit_keeps_the_rule_state_between_calls():
     model.partial_fit(X[200:], y[200:])
     assert not np.array_equal(model._stepper.state()["dw"], velocity)  # ...and carries on
     assert model.n_iter_ == 2 and model.score(X, y) > 0.3
+
+
+# --- one path to the solvers, one unpacking of the coefficients ------------------------------
+
+def test_multinomial_coefficients_are_centred_by_every_classifier():
+    """LogisticRegression and SGDClassifier both report the multinomial coefficients centred
+    over the classes (columns summing to zero), the representative scikit-learn reports; the
+    probabilities are those of the uncentred parameters. (Plain SGD from zero keeps the sum
+    over the classes at zero by itself; an adaptive rule such as Adam does not.)"""
+    X, y = datasets.load_iris(return_X_y=True)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    for model in (dl.LogisticRegression(),
+                  dl.SGDClassifier(solver="adam", random_state=0, tol=None, max_iter=5)):
+        model.fit(X, y)
+        np.testing.assert_allclose(model.coef_.sum(axis=0), 0.0, atol=1e-12)
+        np.testing.assert_allclose(model.intercept_.sum(), 0.0, atol=1e-12)
+    online = dl.SGDClassifier(solver="adam", random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    np.testing.assert_allclose(online.coef_.sum(axis=0), 0.0, atol=1e-12)
+    f = Softmax(X, y, fit_intercept=True, n_classes=3)
+    assert np.abs(f.coef_matrix(online._params).sum(axis=0)).max() > 1e-3  # not by itself
+    f = Softmax(X, y, fit_intercept=True, n_classes=3)
+    scores = X @ f.coef_matrix(online._params)[:, :4].T + f.coef_matrix(online._params)[:, 4]
+    p = np.exp(scores - scores.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(online.predict_proba(X), p / p.sum(axis=1, keepdims=True),
+                               rtol=1e-12)
+
+
+def test_sgd_fit_and_partial_fit_build_the_same_rule():
+    """The estimators' rules come from the core's registry: fit and partial_fit agree on every
+    hyperparameter (AdaGrad's eps was 1e-8 in partial_fit and 1e-10 in fit)."""
+    X, y = datasets.load_diabetes(return_X_y=True)
+    model = dl.SGDRegressor(solver="adagrad", random_state=0).partial_fit(X, y / 100)
+    params = model._stepper.params()
+    assert params.kind == "adagrad"
+    assert params.eps == descend.optimizers.RULE_DEFAULTS["adagrad"]["eps"] == 1e-10
+    assert params.weight_decay == 0.0  # the penalty is the objective's, not the rule's
+
+
+def test_estimators_pickle_under_their_public_module():
+    X, y = datasets.load_diabetes(return_X_y=True)
+    for model in (dl.Ridge().fit(X, y),
+                  dl.SGDRegressor(random_state=0, tol=None, max_iter=3).fit(X, y)):
+        data = pickle.dumps(model)
+        assert b"descend.linear_model\n" in data or b"descend.linear_model\x94" in data
+        np.testing.assert_array_equal(pickle.loads(data).predict(X), model.predict(X))

@@ -299,15 +299,23 @@ def test_weights_that_are_all_zero_are_refused(model):
 # --- the warnings follow the run's status, whatever minimize's stopping rules --------------
 
 def _with_status(monkeypatch, status):
-    """Make the estimators see `status` from every run of minimize (the rest is real)."""
-    real = dl.minimize
+    """Make the estimators see `status` from every run (the rest is real): the full-batch
+    estimators' calls of minimize and the SGD estimators' calls of the solver layer."""
+    from descend.linear_model import _base, _sgd
+
+    real_minimize, real_run_rule = _base.minimize, _sgd.run_rule
 
     def minimize(*args, **kwargs):
-        result = real(*args, **kwargs)
+        result = real_minimize(*args, **kwargs)
         return dataclasses.replace(result, status=status,
                                    success=status in ("converged", "callback"))
 
-    monkeypatch.setattr(dl, "minimize", minimize)
+    def run_rule(*args, **kwargs):
+        raw = real_run_rule(*args, **kwargs)
+        return {**raw, "status": status, "success": status in ("converged", "callback")}
+
+    monkeypatch.setattr(_base, "minimize", minimize)
+    monkeypatch.setattr(_sgd, "run_rule", run_rule)
 
 
 @pytest.mark.parametrize("status, warns", [

@@ -1,6 +1,6 @@
-// The first-order family: schedules, the permutation the mini-batch loop walks, and the runs
-// of minimize's first-order methods (steppers: bind_stepper.cpp; projections:
-// bind_projection.cpp).
+// The first-order family: schedules, the mini-batch options, the permutation the mini-batch
+// loop walks, and the two loops of minimize's first-order methods (steppers:
+// bind_stepper.cpp; projections: bind_projection.cpp).
 
 #include <descend/batches.hpp>
 #include <descend/projections.hpp>
@@ -43,6 +43,11 @@ Projection to_projection(const py::object& constraint) {
   return p;
 }
 
+/// The stepper's base learning rate (what a Python schedule's rate is divided by).
+double base_rate(const Stepper& stepper) {
+  return std::visit([](const auto& r) { return r.lr.first(); }, stepper.rule);
+}
+
 }  // namespace
 
 void bind_first_order(py::module_& m) {
@@ -67,6 +72,23 @@ void bind_first_order(py::module_& m) {
       .def("check", &Schedule::check)
       .def("factor", &Schedule::factor, "t"_a);
 
+  py::class_<MinibatchParams>(m, "MinibatchParams")
+      .def(py::init<>())
+      .def_readwrite("batch_size", &MinibatchParams::batch_size)
+      .def_readwrite("epochs", &MinibatchParams::epochs)
+      .def_readwrite("shuffle", &MinibatchParams::shuffle)
+      .def_readwrite("seed", &MinibatchParams::seed)
+      .def_readwrite("drop_last", &MinibatchParams::drop_last)
+      .def_readwrite("tol", &MinibatchParams::tol)
+      .def_readwrite("tol_abs", &MinibatchParams::tol_abs)
+      .def_readwrite("n_iter_no_change", &MinibatchParams::n_iter_no_change)
+      .def_readwrite("gtol", &MinibatchParams::gtol)
+      .def_readwrite("gtol_abs", &MinibatchParams::gtol_abs)
+      .def_readwrite("divergence_patience", &MinibatchParams::divergence_patience)
+      .def_readwrite("full_loss", &MinibatchParams::full_loss)
+      .def_readwrite("keep_state", &MinibatchParams::keep_state)
+      .def("check", py::overload_cast<>(&MinibatchParams::check, py::const_));
+
   m.def(
       "permutation",
       [](Index n, std::uint64_t seed, std::uint64_t epoch) {
@@ -82,19 +104,20 @@ void bind_first_order(py::module_& m) {
       },
       "n"_a, "seed"_a, "epoch"_a);
 
+  // The two loops of minimize's first-order methods. The stepper's rule runs as a fresh copy
+  // (its state reset), or, for a mini-batch run with keep_state (partial_fit), in place.
   m.def(
-      "run_first_order",
-      [](const Objective& f, VecX x0, Stepper& stepper, const py::object& schedule,
+      "run_full_batch",
+      [](const Objective& f, VecX x0, const Stepper& stepper, const py::object& schedule,
          double tol, double tol_abs, double gtol, double gtol_abs, Index max_iter,
-         const py::object& batch, const py::object& callback, const py::object& constraint) {
+         const py::object& callback, const py::object& constraint) {
         const Projection projection = to_projection(constraint);
-        const double lr0 = std::visit([](const auto& r) { return r.lr.first(); }, stepper.rule);
-        const ScheduleFn factor = schedule_function(schedule, lr0);
+        const ScheduleFn factor = schedule_function(schedule, base_rate(stepper));
         const Callback cb = wrap_callback(callback);  // both destroyed after the GIL is back
         const InterruptPoller::Check interrupt = python_interrupt();
+        const StopCriteria stop = stop_criteria(tol, tol_abs, gtol, gtol_abs, max_iter);
         Result r;
-        if (batch.is_none()) {
-          const StopCriteria stop = stop_criteria(tol, tol_abs, gtol, gtol_abs, max_iter);
+        {
           py::gil_scoped_release unlocked;
           r = std::visit(
               [&](const auto& rule) {
@@ -102,38 +125,37 @@ void bind_first_order(py::module_& m) {
                                       interrupt);
               },
               stepper.rule);
-        } else {
-          const auto b = batch.cast<py::dict>();
-          MinibatchParams p;
-          p.batch_size = b["batch_size"].cast<Index>();
-          p.epochs = b["epochs"].cast<Index>();
-          p.shuffle = b["shuffle"].cast<bool>();
-          p.seed = b["seed"].cast<std::uint64_t>();
-          p.drop_last = b["drop_last"].cast<bool>();
-          p.tol = b["tol"].is_none() ? -1.0 : b["tol"].cast<double>();
-          p.tol_abs = tol_abs;
-          p.n_iter_no_change = b["n_iter_no_change"].cast<Index>();
-          p.full_loss = b["epoch_loss"].cast<std::string>() == "full";
-          p.keep_state = b.contains("keep_state") && b["keep_state"].cast<bool>();
-          p.gtol = gtol;
-          p.gtol_abs = gtol_abs;
-          // A fresh copy of the rule, or (keep_state, for partial_fit) the stepper's own.
-          AnyRule copy = stepper.rule;
-          AnyRule& rule_used = p.keep_state ? stepper.rule : copy;
+        }
+        return result_to_dict(r);
+      },
+      "objective"_a, "x0"_a, "stepper"_a, "schedule"_a, "tol"_a, "tol_abs"_a, "gtol"_a,
+      "gtol_abs"_a, "max_iter"_a, "callback"_a, "constraint"_a);
+
+  m.def(
+      "run_minibatch",
+      [](const Objective& f, VecX x0, Stepper& stepper, const py::object& schedule,
+         const MinibatchParams& batch, const py::object& callback,
+         const py::object& constraint) {
+        const Projection projection = to_projection(constraint);
+        const ScheduleFn factor = schedule_function(schedule, base_rate(stepper));
+        const Callback cb = wrap_callback(callback);  // both destroyed after the GIL is back
+        const InterruptPoller::Check interrupt = python_interrupt();
+        AnyRule copy = batch.keep_state ? AnyRule{} : stepper.rule;
+        AnyRule& rule_used = batch.keep_state ? stepper.rule : copy;
+        Result r;
+        {
           py::gil_scoped_release unlocked;
           r = std::visit(
               [&](auto& rule) {
-                return run_minibatch(f, std::move(x0), rule, factor, p, cb, projection,
+                return run_minibatch(f, std::move(x0), rule, factor, batch, cb, projection,
                                      interrupt);
               },
               rule_used);
         }
         return result_to_dict(r);
       },
-      "objective"_a, "x0"_a, "stepper"_a, "schedule"_a, "tol"_a, "tol_abs"_a, "gtol"_a,
-      "gtol_abs"_a, "max_iter"_a,
-      "batch"_a, "callback"_a, "constraint"_a);
-
+      "objective"_a, "x0"_a, "stepper"_a, "schedule"_a, "batch"_a, "callback"_a,
+      "constraint"_a);
 }
 
 }  // namespace descend::bindings

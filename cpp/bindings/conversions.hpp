@@ -22,11 +22,6 @@ void require_vector(const py::array& a, Index n, const char* name) {
     throw std::invalid_argument(std::string(name) + " must be 1-D with one entry per row of X");
 }
 
-/// An update rule with its state, for users' own loops and for minimize (bind_stepper.cpp).
-struct Stepper {
-  AnyRule rule;
-};
-
 /// A Result as a dict of Python values and numpy arrays (the Python layer builds its Result).
 py::dict result_to_dict(const Result& r);
 

@@ -15,7 +15,7 @@ from ._minimize import Method, Option, non_negative, positive_int, register_meth
 from ._second_order import gd_line_search_options, run_steepest_descent
 from ._validation import check_bool, check_int, check_seed
 from .constraints import as_constraint
-from .optimizers import as_lr, unit
+from .optimizers import HYPERPARAMETERS, RULE_DEFAULTS, make_stepper
 from .schedules import as_schedule, cosine
 
 
@@ -33,15 +33,6 @@ def optional_batch(value, name):
     return None if value is None else check_int(value, name, low=1)
 
 
-def betas(value, name):
-    """A pair (beta1, beta2), each in [0, 1)."""
-    try:
-        b1, b2 = value
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a pair (beta1, beta2)") from None
-    return (unit(b1, f"{name}[0]"), unit(b2, f"{name}[1]"))
-
-
 def seed(value, name):
     """A seed: an integer in [0, 2**64 - 1] (not None: runs are reproducible)."""
     if value is None:
@@ -52,11 +43,6 @@ def seed(value, name):
 def flag(value, name):
     """True or False."""
     return check_bool(value, name)
-
-
-def learning_rate(value, name):
-    """A rate > 0 or an array of per-coordinate rates > 0."""
-    return as_lr(value, name)
 
 
 COMMON = {
@@ -93,21 +79,28 @@ COMMON = {
     "max_iter": Option(1000, positive_int, "full batch: at most this many iterations"),
 }
 
-#: Each rule: its defaults (torch.optim's) and the options it adds to COMMON.
-RULES = {
-    "gd": (0.1, {}),
-    "momentum": (0.01, {"momentum": Option(0.9, unit, "momentum mu, in [0, 1)")}),
-    "nesterov": (0.01, {"momentum": Option(0.9, unit, "momentum mu, in [0, 1)")}),
-    "adagrad": (0.01, {"lr_decay": Option(0.0, non_negative, "AdaGrad's rate decay"),
-                       "eps": Option(1e-10, lambda v, n: _positive(v, n), "added to sqrt(sum)"),
-                       "initial_accumulator_value": Option(0.0, non_negative, "start of sum")}),
-    "rmsprop": (0.01, {"alpha": Option(0.99, unit, "smoothing constant, in [0, 1)"),
-                       "eps": Option(1e-8, lambda v, n: _positive(v, n), "added to sqrt(v)")}),
-    "adam": (0.001, {"betas": Option((0.9, 0.999), betas, "moment decay rates"),
-                     "eps": Option(1e-8, lambda v, n: _positive(v, n), "added to sqrt(v)")}),
-    "adamw": (0.001, {"betas": Option((0.9, 0.999), betas, "moment decay rates"),
-                      "eps": Option(1e-8, lambda v, n: _positive(v, n), "added to sqrt(v)")}),
-}
+#: Where minimize's defaults differ from the rules' own (RULE_DEFAULTS, the core's registry):
+#: gradient descent starts at the lectures' lr 0.1, and no method decays weights unless asked
+#: (COMMON's weight_decay 0, AdamW's too).
+MINIMIZE_LR = {"gd": 0.1}
+
+
+def _rule_options(kind):
+    """The options rule `kind` adds to COMMON: its learning rate and hyperparameters, with the
+    validators and defaults of :mod:`descend.optimizers`."""
+    options = {}
+    for name, default in RULE_DEFAULTS[kind].items():
+        if name == "weight_decay":
+            continue  # in COMMON
+        if name == "lr":
+            default = MINIMIZE_LR.get(kind, default)
+        check, doc = HYPERPARAMETERS[name]
+        options[name] = Option(default, check, doc)
+    return options
+
+
+#: Each update rule's options for minimize (what it adds to COMMON), by rule name.
+RULE_OPTIONS = {kind: _rule_options(kind) for kind in RULE_DEFAULTS}
 
 
 def _schedule_option(value, name):
@@ -133,50 +126,95 @@ def _choice(value, name, choices):
     return value
 
 
-def _positive(value, name):
-    from ._minimize import positive
+def stepper_for(kind, options):
+    """The compiled stepper of rule `kind` from a method's validated options."""
+    return make_stepper(kind, **{name: options[name] for name in RULE_DEFAULTS[kind]})
 
-    return positive(value, name)
+
+def minibatch_params(options, keep_state=False):
+    """The core's :class:`_core.MinibatchParams` from a method's validated options."""
+    p = _core.MinibatchParams()
+    p.batch_size = options["batch_size"]
+    p.epochs = options["epochs"]
+    p.shuffle = options["shuffle"]
+    p.seed = options["seed"]
+    p.drop_last = options["drop_last"]
+    p.tol = _off(options["tol"])
+    p.tol_abs = _off(options["tol_abs"])
+    p.n_iter_no_change = options["n_iter_no_change"]
+    p.gtol = options["gtol"]
+    p.gtol_abs = options["gtol_abs"]
+    p.full_loss = options["epoch_loss"] == "full"
+    p.keep_state = keep_state
+    return p
 
 
-def _stepper(kind, o):
-    b1, b2 = o.get("betas", (0.9, 0.999))
-    return _core.Stepper("sgd" if kind == "gd" else kind, o["lr"], o.get("momentum", 0.0),
-                         o["weight_decay"], o.get("lr_decay", 0.0), o.get("eps", 1e-8),
-                         o.get("alpha", 0.99), b1, b2, o.get("initial_accumulator_value", 0.0))
+def run_rule(objective, x0, stepper, options, callback=None, *, keep_state=False):
+    """Run an update rule: the one path from Python to the first-order loops.
+
+    :func:`descend.minimize` (every first-order method) and the SGD estimators' ``fit`` and
+    ``partial_fit`` call this.
+
+    Parameters
+    ----------
+    objective : descend.Objective
+    x0 : ndarray, shape (n_params,)
+        The start (float64; copied by the core).
+    stepper : _core.Stepper
+        The rule (:func:`stepper_for`). It runs as a fresh copy, its own state untouched,
+        unless `keep_state`.
+    options : dict
+        A first-order method's validated options (``Method.parse``): the keys of COMMON.
+    callback : callable, optional
+    keep_state : bool, default False
+        Mini-batch runs only: continue the stepper's state and leave it where the run ended
+        (``partial_fit``).
+
+    Returns
+    -------
+    dict
+        The core's result (``Result._from_core`` makes it a :class:`descend.Result`).
+
+    Examples
+    --------
+    >>> import numpy as np, descend
+    >>> from descend._first_order import run_rule, stepper_for
+    >>> options = descend._minimize._METHODS["gd"].parse({"lr": 0.5})
+    >>> raw = run_rule(descend.problems.bowl(), np.zeros(2), stepper_for("gd", options), options)
+    >>> raw["status"]
+    'converged'
+    """
+    constraint = options["constraint"]
+    if constraint is not None and hasattr(constraint, "_core_projection"):
+        constraint = constraint._core_projection()
+    if options["batch_size"] is None:
+        schedule = _schedule_for_run(options["schedule"], options["max_iter"])
+        return _core.run_full_batch(objective, x0, stepper, schedule, _full_tol(options),
+                                    _off(options["tol_abs"]), options["gtol"],
+                                    options["gtol_abs"], options["max_iter"], callback,
+                                    constraint)
+    if objective.n_samples == 0:
+        raise ValueError("batch_size needs an objective that is a sum over samples "
+                         "(LeastSquares, Logistic, Softmax)")
+    schedule = _schedule_for_run(options["schedule"], options["epochs"])
+    return _core.run_minibatch(objective, x0, stepper, schedule,
+                               minibatch_params(options, keep_state), callback, constraint)
 
 
 def _runner(kind, name):
-    def run(objective, x0, o, callback):
-        if len(o["lr"]) not in (1, len(x0)):
-            raise ValueError(f"lr must be a scalar or have one rate per parameter "
-                             f"({len(x0)}), got {len(o['lr'])}")
-        constraint = o["constraint"]
-        if constraint is not None and hasattr(constraint, "_core_projection"):
-            constraint = constraint._core_projection()
-        if kind == "gd" and o.get("line_search") is not None:
-            if o["constraint"] is not None:
+    def run(objective, x0, options, callback):
+        if kind == "gd" and options.get("line_search") is not None:
+            if options["constraint"] is not None:
                 raise ValueError("line_search cannot be combined with a constraint")
-            if o["batch_size"] is not None:
+            if options["batch_size"] is not None:
                 raise ValueError("line_search works on the full batch: use batch_size=None")
-            return run_steepest_descent(objective, x0, {**o, "lr": float(o["lr"][0])},
-                                        callback)
-        batch = None
-        if o["batch_size"] is not None:
-            n = objective.n_samples
-            if n == 0:
-                raise ValueError("batch_size needs an objective that is a sum over samples "
-                                 "(LeastSquares, Logistic, Softmax)")
-            if o["batch_size"] > n:
-                raise ValueError(f"batch_size must be <= n_samples ({n}), got {o['batch_size']}")
-            batch = {key: o[key] for key in ("batch_size", "epochs", "shuffle", "seed",
-                                             "drop_last", "tol", "n_iter_no_change", "epoch_loss")}
-        schedule = _schedule_for_run(o["schedule"],
-                                     o["max_iter"] if batch is None else o["epochs"])
-        raw = _core.run_first_order(objective, x0, _stepper(kind, o), schedule, _full_tol(o),
-                                    _off(o["tol_abs"]), o["gtol"], o["gtol_abs"], o["max_iter"],
-                                    batch, callback, constraint)
-        if batch is not None and raw["status"] == "max_iter":
+            if len(options["lr"]) != 1:  # the core checks lr's length for the rules
+                raise ValueError(f"lr must be a scalar with a line search (its first trial "
+                                 f"step), got {len(options['lr'])} rates")
+            return run_steepest_descent(objective, x0,
+                                        {**options, "lr": float(options["lr"][0])}, callback)
+        raw = run_rule(objective, x0, stepper_for(kind, options), options, callback)
+        if options["batch_size"] is not None and raw["status"] == "max_iter":
             # Only a run that was asked to meet a tolerance (tol or tol_abs) and did not.
             warnings.warn(f"{name}: {raw['message']}; raise epochs, or loosen tol",
                           ConvergenceWarning, stacklevel=4)
@@ -190,8 +228,8 @@ def _runner(kind, name):
 FULL_BATCH_TOL = 1e-15
 
 
-def _full_tol(o):
-    return FULL_BATCH_TOL if o["tol"] is None else o["tol"]
+def _full_tol(options):
+    return FULL_BATCH_TOL if options["tol"] is None else options["tol"]
 
 
 def _off(value):
@@ -200,10 +238,7 @@ def _off(value):
 
 
 def _register(kind, summary, batch_default=None, name=None):
-    lr_default, extra = RULES[kind]
-    options = {"lr": Option(lr_default, learning_rate, "learning rate, > 0 (or one per "
-                                                       "coordinate)"),
-               **COMMON, **extra}
+    options = {**COMMON, **RULE_OPTIONS[kind]}
     if batch_default is not None:
         options["batch_size"] = Option(batch_default, optional_batch, "mini-batch size")
     if kind == "gd" and name is None:

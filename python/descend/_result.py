@@ -20,8 +20,10 @@ class History:
         The objective at each iterate.
     grad_norm : ndarray
         The Euclidean norm of the gradient at each iterate.
-    lr : ndarray
-        The step size (learning rate) that produced each iterate; NaN for the start.
+    step : ndarray
+        The step size that produced each iterate: the learning rate times the schedule's
+        factor for the first-order rules, the accepted step length for line searches; NaN
+        for the start. ``lr`` is the same array under its former name.
     time : ndarray
         Seconds since the start of the run when each iterate was evaluated.
     damping : ndarray or None
@@ -42,7 +44,7 @@ class History:
 
     loss: np.ndarray
     grad_norm: np.ndarray
-    lr: np.ndarray
+    step: np.ndarray
     time: np.ndarray
     damping: Optional[np.ndarray] = None
     iteration: Optional[np.ndarray] = None
@@ -50,9 +52,15 @@ class History:
     def __len__(self):
         return len(self.loss)
 
+    @property
+    def lr(self):
+        """The step sizes, :attr:`step` under its former name (kept for compatibility)."""
+        return self.step
+
     def as_dict(self):
         """Return the history as a dict of numpy arrays (e.g. for ``pandas.DataFrame``)."""
-        out = {"loss": self.loss, "grad_norm": self.grad_norm, "lr": self.lr, "time": self.time}
+        out = {"loss": self.loss, "grad_norm": self.grad_norm, "step": self.step,
+               "time": self.time}
         if self.iteration is not None:
             out["iteration"] = self.iteration
         if self.damping is not None:
@@ -60,7 +68,7 @@ class History:
         return out
 
     def __repr__(self):
-        return f"History({len(self)} iterates: loss, grad_norm, lr, time)"
+        return f"History({len(self)} iterates: loss, grad_norm, step, time)"
 
 
 @dataclass(frozen=True, repr=False)
@@ -130,7 +138,10 @@ class Result:
 
     @classmethod
     def _from_core(cls, raw, method, path=None):
-        history = History(**raw.pop("history"))
+        history = raw.pop("history")
+        if "lr" in history:  # the bindings' former name of the step column
+            history["step"] = history.pop("lr")
+        history = History(**history)
         return cls(history=history, method=method, path=path, **raw)
 
     def __repr__(self):

@@ -20,8 +20,8 @@ def line_search_option(value, name):
     return value.lower()
 
 
-def unit_interval(value, name):
-    """Validate a constant strictly between 0 and 1."""
+def in_open_unit_interval(value, name):
+    """Validate a constant in (0, 1), both ends excluded (the line-search constants)."""
     from ._validation import check_real
 
     return check_real(value, name, low=0.0, high=1.0, low_open=True, high_open=True)
@@ -47,8 +47,9 @@ def stopping(gtol, max_iter):
 
 
 SEARCH = {
-    "c1": Option(1e-4, unit_interval, "sufficient-decrease constant of the line search"),
-    "c2": Option(0.9, unit_interval, "curvature constant of the Wolfe line search"),
+    "c1": Option(1e-4, in_open_unit_interval, "sufficient-decrease constant of the line "
+                                              "search"),
+    "c2": Option(0.9, in_open_unit_interval, "curvature constant of the Wolfe line search"),
     "max_evals": Option(50, positive_int, "evaluations allowed per line search"),
 }
 
@@ -60,19 +61,19 @@ def newton_options(max_iter):
             **SEARCH, **stopping(1e-8, max_iter)}
 
 
-def run_descent(direction, objective, x0, o, callback):
-    """Call the compiled descent loop with the validated options `o`."""
+def run_descent(direction, objective, x0, options, callback):
+    """Call the compiled descent loop with the validated `options`."""
     if objective.l1_penalty > 0:
         raise ValueError("an L1 penalty is not differentiable: use a first-order method "
                          "(gd, sgd, momentum, ...), which handles it by a proximal step")
-    if o["line_search"] == "exact" and not objective.has_hessian:
+    if options["line_search"] == "exact" and not objective.has_hessian:
         raise ValueError("line_search='exact' needs the objective's Hessian (hvp)")
-    if o["c1"] >= o["c2"]:
-        raise ValueError(f"c1 must be smaller than c2, got c1={o['c1']}, c2={o['c2']}")
+    if options["c1"] >= options["c2"]:
+        raise ValueError(f"c1 must be smaller than c2, got c1={options['c1']}, c2={options['c2']}")
     return _core.descent(
-        objective, x0, direction, o["line_search"] or "none", o.get("lr", 1.0), o.get("m", 10),
-        o["c1"], o["c2"], o["max_evals"], 1e-15 if o["tol"] is None else o["tol"],
-        -1.0 if o["tol_abs"] is None else o["tol_abs"], o["gtol"], o["gtol_abs"], o["max_iter"],
+        objective, x0, direction, options["line_search"] or "none", options.get("lr", 1.0), options.get("m", 10),
+        options["c1"], options["c2"], options["max_evals"], 1e-15 if options["tol"] is None else options["tol"],
+        -1.0 if options["tol_abs"] is None else options["tol_abs"], options["gtol"], options["gtol_abs"], options["max_iter"],
         callback,
     )
 
@@ -82,7 +83,7 @@ register_method(Method(
     summary="Newton's method: Cholesky solves of H p = -g, damped when H is not positive "
             "definite, with a line search",
     options=newton_options(max_iter=100),
-    run=lambda f, x0, o, cb: run_descent("newton", f, x0, o, cb),
+    run=lambda f, x0, options, cb: run_descent("newton", f, x0, options, cb),
     needs_hessian=True,
 ))
 
@@ -91,7 +92,7 @@ register_method(Method(
     summary="truncated Newton: conjugate gradients on H p = -g with Hessian-vector products "
             "only (no dense Hessian), with a line search",
     options=newton_options(max_iter=200),
-    run=lambda f, x0, o, cb: run_descent("newton-cg", f, x0, o, cb),
+    run=lambda f, x0, options, cb: run_descent("newton-cg", f, x0, options, cb),
     needs_hessian=True,
 ))
 
@@ -101,7 +102,7 @@ register_method(Method(
             "strong Wolfe line search",
     options={"line_search": Option("wolfe", line_search_option, "wolfe, armijo, grid, ..."),
              **SEARCH, **stopping(1e-8, 1000)},
-    run=lambda f, x0, o, cb: run_descent("bfgs", f, x0, o, cb),
+    run=lambda f, x0, options, cb: run_descent("bfgs", f, x0, options, cb),
 ))
 
 register_method(Method(
@@ -111,7 +112,7 @@ register_method(Method(
     options={"m": Option(10, positive_int, "number of curvature pairs kept"),
              "line_search": Option("wolfe", line_search_option, "wolfe, armijo, grid, ..."),
              **SEARCH, **stopping(1e-8, 1000)},
-    run=lambda f, x0, o, cb: run_descent("lbfgs", f, x0, o, cb),
+    run=lambda f, x0, options, cb: run_descent("lbfgs", f, x0, options, cb),
 ))
 
 
@@ -121,6 +122,6 @@ def gd_line_search_options():
                                   "None (fixed lr), armijo, wolfe, grid or exact"), **SEARCH}
 
 
-def run_steepest_descent(objective, x0, o, callback):
+def run_steepest_descent(objective, x0, options, callback):
     """Gradient descent with a line search along -g."""
-    return run_descent("steepest", objective, x0, o, callback)
+    return run_descent("steepest", objective, x0, options, callback)

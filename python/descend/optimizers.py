@@ -4,6 +4,10 @@ Each optimizer holds its state (momentum buffer, moment estimates, ...) between 
 also trains online on a stream of batches: build an objective on each incoming batch, compute
 its gradient, and call ``step``. Keyword arguments and formulas follow torch.optim's.
 
+Each rule's hyperparameters and their defaults are those of the compiled core's rule registry
+(:data:`RULE_DEFAULTS`), which also checks their ranges; the classes' signatures state the same
+defaults.
+
 Examples
 --------
 >>> import numpy as np, descend
@@ -26,7 +30,25 @@ __all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW"]
 
 
 def as_lr(value, name="lr"):
-    """A learning rate: a number > 0, or an array of per-coordinate rates > 0."""
+    """A learning rate: a number > 0, or an array of per-coordinate rates > 0.
+
+    Parameters
+    ----------
+    value : float or array_like
+    name : str, default "lr"
+        The name errors give.
+
+    Returns
+    -------
+    ndarray
+        The rates, 1-D (length 1 for a number).
+
+    Examples
+    --------
+    >>> from descend.optimizers import as_lr
+    >>> as_lr(0.1).tolist(), as_lr([0.1, 0.2]).tolist()
+    ([0.1], [0.1, 0.2])
+    """
     if isinstance(value, (list, tuple, np.ndarray)):
         rates = as_real_array(value, name).ravel()
         if rates.size == 0 or not np.isfinite(rates).all() or (rates <= 0).any():
@@ -35,23 +57,146 @@ def as_lr(value, name="lr"):
     return np.array([check_real(value, name, low=0.0, low_open=True)])
 
 
-def _betas(value):
-    """Adam's (beta1, beta2): a pair of numbers (each checked in [0, 1) when the rule is built)."""
+def as_betas(value, name="betas"):
+    """Adam's (beta1, beta2): a pair of numbers, each in [0, 1).
+
+    Parameters
+    ----------
+    value : pair of float
+    name : str, default "betas"
+        The name errors give.
+
+    Returns
+    -------
+    tuple of float
+
+    Raises
+    ------
+    TypeError
+        If `value` is not a pair of numbers.
+    ValueError
+        If it has another length, or a beta is outside [0, 1).
+
+    Examples
+    --------
+    >>> from descend.optimizers import as_betas
+    >>> as_betas([0.9, 0.99])
+    (0.9, 0.99)
+    """
     if isinstance(value, (str, bytes)):
-        raise TypeError("betas must be a pair of numbers (beta1, beta2)")
+        raise TypeError(f"{name} must be a pair of numbers (beta1, beta2)")
     try:
         pair = tuple(value)
     except TypeError:
-        raise TypeError(f"betas must be a pair of numbers (beta1, beta2), got "
+        raise TypeError(f"{name} must be a pair of numbers (beta1, beta2), got "
                         f"{type(value).__name__}") from None
     if len(pair) != 2:
-        raise ValueError(f"betas must be a pair (beta1, beta2), got {len(pair)} values")
-    return pair
+        raise ValueError(f"{name} must be a pair (beta1, beta2), got {len(pair)} values")
+    return (in_unit_interval_closed_open(pair[0], f"{name}[0]"),
+            in_unit_interval_closed_open(pair[1], f"{name}[1]"))
 
 
-def unit(value, name):
-    """A constant in [0, 1)."""
+def in_unit_interval_closed_open(value, name):
+    """Validate a constant in [0, 1), 0 included and 1 excluded (momentum, alpha, betas).
+
+    Parameters
+    ----------
+    value : float
+    name : str
+        The name errors give.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> from descend.optimizers import in_unit_interval_closed_open
+    >>> in_unit_interval_closed_open(0.0, "momentum")
+    0.0
+    """
     return check_real(value, name, low=0.0, high=1.0, high_open=True)
+
+
+def _positive(value, name):
+    return check_real(value, name, low=0.0, low_open=True)
+
+
+def _non_negative(value, name):
+    return check_real(value, name, low=0.0)
+
+
+#: Every rule hyperparameter, by its Python name: (validator, doc line). The validators give
+#: the named errors; the core checks the same ranges again (RuleParams::check).
+HYPERPARAMETERS = {
+    "lr": (as_lr, "learning rate, > 0 (or one per coordinate)"),
+    "weight_decay": (_non_negative, "L2 penalty added to the gradient"),
+    "momentum": (in_unit_interval_closed_open, "momentum mu, in [0, 1)"),
+    "lr_decay": (_non_negative, "AdaGrad's rate decay"),
+    "initial_accumulator_value": (_non_negative, "AdaGrad's start of the sum of squares"),
+    "alpha": (in_unit_interval_closed_open, "smoothing constant, in [0, 1)"),
+    "betas": (as_betas, "moment decay rates (beta1, beta2), each in [0, 1)"),
+    "eps": (_positive, "added to the root in the denominator"),
+}
+
+
+def _defaults_of(kind):
+    """A rule's hyperparameters and defaults from the core's registry, by Python name."""
+    core = _core.rule_defaults(kind)
+    out = {"lr": float(core.lr[0])}
+    for name in _core.rule_hyperparameters(kind):
+        if name == "beta1":
+            out["betas"] = (core.beta1, core.beta2)
+        elif name != "beta2":
+            out[name] = getattr(core, name)
+    out["weight_decay"] = core.weight_decay
+    return out
+
+
+#: Each rule's hyperparameters with their defaults (torch.optim's), read once from the core's
+#: rule registry (``cpp/include/descend/rules.hpp``), the one place they are defined:
+#: ``RULE_DEFAULTS["adam"] == {"lr": 0.001, "betas": (0.9, 0.999), "eps": 1e-08,
+#: "weight_decay": 0.0}``.
+RULE_DEFAULTS = {kind: _defaults_of(kind) for kind in _core.rule_kinds()}
+
+
+def rule_params(kind, **hyper):
+    """The core's :class:`RuleParams` for rule `kind`, from validated hyperparameters.
+
+    Hyperparameters left out take the rule's defaults (:data:`RULE_DEFAULTS`); ones the rule
+    does not have are refused.
+
+    Examples
+    --------
+    >>> from descend.optimizers import rule_params
+    >>> p = rule_params("adam", lr=0.1)
+    >>> p.kind, p.lr.tolist(), p.beta1, p.eps
+    ('adam', [0.1], 0.9, 1e-08)
+    """
+    defaults = RULE_DEFAULTS[kind]
+    unknown = set(hyper) - set(defaults)
+    if unknown:
+        raise TypeError(f"rule {kind!r} has no hyperparameter(s) {', '.join(sorted(unknown))}")
+    p = _core.rule_defaults(kind)
+    for name, value in hyper.items():
+        value = HYPERPARAMETERS[name][0](value, name)
+        if name == "betas":
+            p.beta1, p.beta2 = value
+        else:
+            setattr(p, name, value)
+    return p
+
+
+def make_stepper(kind, **hyper):
+    """A compiled stepper (``_core.Stepper``) for rule `kind`, as :func:`rule_params` builds it.
+
+    Examples
+    --------
+    >>> from descend.optimizers import make_stepper
+    >>> make_stepper("momentum", lr=0.1).kind
+    'momentum'
+    """
+    return _core.Stepper(rule_params(kind, **hyper))
 
 
 class _Optimizer:
@@ -64,17 +209,7 @@ class _Optimizer:
         self._stepper = self._build(hyper)
 
     def _build(self, h):
-        return _core.Stepper(
-            self._kind, as_lr(h["lr"]), unit(h.get("momentum", 0.0), "momentum"),
-            check_real(h.get("weight_decay", 0.0), "weight_decay", low=0.0),
-            check_real(h.get("lr_decay", 0.0), "lr_decay", low=0.0),
-            check_real(h.get("eps", 1e-8), "eps", low=0.0, low_open=True),
-            unit(h.get("alpha", 0.99), "alpha"),
-            unit(h.get("betas", (0.9, 0.999))[0], "betas[0]"),
-            unit(h.get("betas", (0.9, 0.999))[1], "betas[1]"),
-            check_real(h.get("initial_accumulator_value", 0.0), "initial_accumulator_value",
-                       low=0.0),
-        )
+        return make_stepper(self._kind, **h)
 
     def step(self, params, grad):
         """Update ``params`` in place from ``grad``.
@@ -196,11 +331,11 @@ class SGD(_Optimizer):
     def __new__(cls, lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False):
         if cls is SGD and check_bool(nesterov, "nesterov"):
             return Nesterov(lr=lr, momentum=momentum, weight_decay=weight_decay)
-        if cls is SGD and unit(momentum, "momentum") > 0:
+        if cls is SGD and in_unit_interval_closed_open(momentum, "momentum") > 0:
             return Momentum(lr=lr, momentum=momentum, weight_decay=weight_decay)
         return super().__new__(cls)
 
-    _kind = "sgd"
+    _kind = "gd"
 
     def __init__(self, lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False):
         super().__init__(lr=lr, weight_decay=weight_decay)
@@ -340,7 +475,7 @@ class Adam(_Optimizer):
     _kind = "adam"
 
     def __init__(self, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(lr=lr, betas=_betas(betas), eps=eps, weight_decay=weight_decay)
+        super().__init__(lr=lr, betas=as_betas(betas), eps=eps, weight_decay=weight_decay)
 
 
 class AdamW(Adam):

@@ -12,6 +12,7 @@
 #include <string>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 #include "types.hpp"
 
@@ -21,16 +22,41 @@ namespace descend {
 struct LearningRate {
   VecX rates = VecX::Constant(1, 0.1);  ///< length 1 (broadcast) or n, all > 0
 
-  void check(Index n) const {
+  /// The one check of the rates' length against the n parameters they move.
+  void check_length(Index n) const {
     if (rates.size() != 1 && rates.size() != n)
-      throw std::invalid_argument("lr must be a scalar or have one rate per parameter");
+      throw std::invalid_argument("lr must be a scalar or have one rate per parameter (" +
+                                  std::to_string(n) + "), got " +
+                                  std::to_string(rates.size()));
+  }
+  void check_values() const {
+    if (rates.size() < 1) throw std::invalid_argument("lr must hold at least one rate");
     for (Index i = 0; i < rates.size(); ++i)
       if (!(rates(i) > 0.0) || !std::isfinite(rates(i)))
         throw std::invalid_argument("lr must be > 0 and finite");
   }
+  void check(Index n) const {
+    check_values();
+    check_length(n);
+  }
   bool scalar() const { return rates.size() == 1; }
   double first() const { return rates(0); }
 };
+
+/// The range checks of the hyperparameters, one function per range, with the message naming
+/// the hyperparameter: the rules' check() and RuleParams::check() both use them.
+inline void require_unit(double v, const char* name) {  // [0, 1)
+  if (!(v >= 0.0 && v < 1.0))
+    throw std::invalid_argument(std::string(name) + " must be in [0, 1)");
+}
+inline void require_non_negative(double v, const char* name) {
+  if (!(v >= 0.0) || !std::isfinite(v))
+    throw std::invalid_argument(std::string(name) + " must be >= 0 and finite");
+}
+inline void require_positive(double v, const char* name) {
+  if (!(v > 0.0) || !std::isfinite(v))
+    throw std::invalid_argument(std::string(name) + " must be > 0 and finite");
+}
 
 /// x <- x - scale * lr * step, for a scalar or per-coordinate lr.
 template <class Target, class Step>
@@ -54,7 +80,10 @@ struct GradientStep {
   LearningRate lr;
   double weight_decay = 0.0;
 
-  void check(Index n) const { lr.check(n); }
+  void check(Index n) const {
+    lr.check(n);
+    require_non_negative(weight_decay, "weight_decay");
+  }
   void reset(Index) {}
   template <class Visitor>
   void state(Visitor&&) {}
@@ -76,7 +105,8 @@ struct Momentum {
 
   void check(Index n) const {
     lr.check(n);
-    if (!(mu >= 0.0 && mu < 1.0)) throw std::invalid_argument("momentum must be in [0, 1)");
+    require_unit(mu, "momentum");
+    require_non_negative(weight_decay, "weight_decay");
   }
   void reset(Index n) { dw = VecX::Zero(n); }
   template <class Visitor>
@@ -105,7 +135,8 @@ struct Nesterov {
 
   void check(Index n) const {
     lr.check(n);
-    if (!(mu >= 0.0 && mu < 1.0)) throw std::invalid_argument("momentum must be in [0, 1)");
+    require_unit(mu, "momentum");
+    require_non_negative(weight_decay, "weight_decay");
   }
   void reset(Index n) {
     buf = VecX::Zero(n);
@@ -142,10 +173,10 @@ struct AdaGrad {
 
   void check(Index n) const {
     lr.check(n);
-    if (!(eps > 0.0)) throw std::invalid_argument("eps must be > 0");
-    if (!(lr_decay >= 0.0)) throw std::invalid_argument("lr_decay must be >= 0");
-    if (!(initial_accumulator >= 0.0))
-      throw std::invalid_argument("initial_accumulator_value must be >= 0");
+    require_positive(eps, "eps");
+    require_non_negative(lr_decay, "lr_decay");
+    require_non_negative(initial_accumulator, "initial_accumulator_value");
+    require_non_negative(weight_decay, "weight_decay");
   }
   void reset(Index n) {
     sum = VecX::Constant(n, initial_accumulator);
@@ -178,8 +209,9 @@ struct RMSProp {
 
   void check(Index n) const {
     lr.check(n);
-    if (!(alpha >= 0.0 && alpha < 1.0)) throw std::invalid_argument("alpha must be in [0, 1)");
-    if (!(eps > 0.0)) throw std::invalid_argument("eps must be > 0");
+    require_unit(alpha, "alpha");
+    require_positive(eps, "eps");
+    require_non_negative(weight_decay, "weight_decay");
   }
   void reset(Index n) { v = VecX::Zero(n); }
   template <class Visitor>
@@ -210,10 +242,10 @@ struct Adam {
 
   void check(Index n) const {
     lr.check(n);
-    if (!(beta1 >= 0.0 && beta1 < 1.0) || !(beta2 >= 0.0 && beta2 < 1.0))
-      throw std::invalid_argument("betas must be in [0, 1)");
-    if (!(eps > 0.0)) throw std::invalid_argument("eps must be > 0");
-    if (!(weight_decay >= 0.0)) throw std::invalid_argument("weight_decay must be >= 0");
+    require_unit(beta1, "betas[0]");
+    require_unit(beta2, "betas[1]");
+    require_positive(eps, "eps");
+    require_non_negative(weight_decay, "weight_decay");
   }
   void reset(Index n) {
     m = VecX::Zero(n);
@@ -248,46 +280,107 @@ struct Adam {
 /// Any rule, chosen at run time (the loops are instantiated once per alternative).
 using AnyRule = std::variant<GradientStep, Momentum, Nesterov, AdaGrad, RMSProp, Adam>;
 
-/// Every rule's hyperparameters in one struct, with torch.optim's defaults; a rule uses the
-/// ones it has. make_rule() is the one registry of rules: adding a rule is a struct above,
-/// one alternative in AnyRule and one line in make_rule and rule_params.
+/// Every rule's hyperparameters in one struct; a rule uses the ones it has. The member
+/// initialisers are the defaults the rules share (torch.optim's); rule_registry() sets the
+/// ones that differ from rule to rule. check() refuses values outside each rule's invariants.
 struct RuleParams {
-  std::string kind = "sgd";  ///< sgd, momentum, nesterov, adagrad, rmsprop, adam or adamw
-  VecX lr = VecX::Constant(1, 0.1);
+  std::string kind = "gd";  ///< gd, momentum, nesterov, adagrad, rmsprop, adam or adamw
+  VecX lr = VecX::Constant(1, 0.01);
   double momentum = 0.9;
   double weight_decay = 0.0;
   double lr_decay = 0.0;
   double eps = 1e-8;
   double alpha = 0.99;
   double beta1 = 0.9, beta2 = 0.999;
-  double initial_accumulator = 0.0;
+  double initial_accumulator_value = 0.0;
+
+  /// Every hyperparameter in its range (also those the rule `kind` does not read).
+  void check() const {
+    LearningRate{lr}.check_values();
+    require_non_negative(weight_decay, "weight_decay");
+    require_unit(momentum, "momentum");
+    require_non_negative(lr_decay, "lr_decay");
+    require_positive(eps, "eps");
+    require_unit(alpha, "alpha");
+    require_unit(beta1, "betas[0]");
+    require_unit(beta2, "betas[1]");
+    require_non_negative(initial_accumulator_value, "initial_accumulator_value");
+  }
 };
 
-inline AnyRule make_rule(const RuleParams& p) {
-  const LearningRate rate{p.lr};
-  AnyRule rule;
-  if (p.kind == "sgd") rule = GradientStep{rate, p.weight_decay};
-  else if (p.kind == "momentum") rule = Momentum{rate, p.momentum, p.weight_decay, {}};
-  else if (p.kind == "nesterov") rule = Nesterov{rate, p.momentum, p.weight_decay, {}, {}, false};
-  else if (p.kind == "adagrad")
-    rule = AdaGrad{rate, p.lr_decay, p.eps, p.weight_decay, p.initial_accumulator, {}, {}, 0};
-  else if (p.kind == "rmsprop") rule = RMSProp{rate, p.alpha, p.eps, p.weight_decay, {}, {}};
-  else if (p.kind == "adam" || p.kind == "adamw")
-    rule = Adam{rate, p.beta1, p.beta2, p.eps, p.weight_decay, p.kind == "adamw", {}, {}, {}, 0};
-  else
-    throw std::invalid_argument("unknown update rule '" + p.kind + "'");
-  if (!(p.weight_decay >= 0.0) || !std::isfinite(p.weight_decay))
-    throw std::invalid_argument("weight_decay must be >= 0");
-  std::visit([&](auto& r) { r.check(p.lr.size()); }, rule);
-  return rule;
+/// One entry of the rule registry: the name, the hyperparameters the rule reads besides lr
+/// and weight_decay (RuleParams' field names), and its defaults.
+struct RuleSpec {
+  std::string kind;
+  std::vector<std::string> hyperparameters;
+  RuleParams defaults;
+};
+
+/// The one registry of rules. Adding a rule is a struct above, one alternative in AnyRule,
+/// one entry here and one line in make_rule and rule_params.
+inline const std::vector<RuleSpec>& rule_registry() {
+  static const std::vector<RuleSpec> registry = [] {
+    auto spec = [](const char* kind, double lr, std::vector<std::string> names) {
+      RuleSpec s{kind, std::move(names), RuleParams{}};
+      s.defaults.kind = kind;
+      s.defaults.lr = VecX::Constant(1, lr);
+      return s;
+    };
+    std::vector<RuleSpec> r;
+    r.push_back(spec("gd", 0.01, {}));
+    r.push_back(spec("momentum", 0.01, {"momentum"}));
+    r.push_back(spec("nesterov", 0.01, {"momentum"}));
+    r.push_back(spec("adagrad", 0.01, {"lr_decay", "initial_accumulator_value", "eps"}));
+    r.back().defaults.eps = 1e-10;
+    r.push_back(spec("rmsprop", 0.01, {"alpha", "eps"}));
+    r.push_back(spec("adam", 0.001, {"beta1", "beta2", "eps"}));
+    r.push_back(spec("adamw", 0.001, {"beta1", "beta2", "eps"}));
+    r.back().defaults.weight_decay = 0.01;
+    return r;
+  }();
+  return registry;
 }
 
-inline const char* rule_name(const AnyRule& rule);
+/// The registry entry of `kind`; std::invalid_argument naming the rules for another name.
+inline const RuleSpec& rule_spec(const std::string& kind) {
+  std::string names;
+  for (const RuleSpec& s : rule_registry()) {
+    if (s.kind == kind) return s;
+    names += (names.empty() ? "" : ", ") + s.kind;
+  }
+  throw std::invalid_argument("unknown update rule '" + kind + "'; the rules are " + names);
+}
+
+/// The rule `p` describes, after checking every hyperparameter (p.check()).
+inline AnyRule make_rule(const RuleParams& p) {
+  rule_spec(p.kind);  // refuses an unknown name
+  p.check();
+  const LearningRate rate{p.lr};
+  const std::string& k = p.kind;
+  if (k == "gd") return GradientStep{rate, p.weight_decay};
+  if (k == "momentum") return Momentum{rate, p.momentum, p.weight_decay, {}};
+  if (k == "nesterov") return Nesterov{rate, p.momentum, p.weight_decay, {}, {}, false};
+  if (k == "adagrad")
+    return AdaGrad{rate, p.lr_decay, p.eps, p.weight_decay, p.initial_accumulator_value,
+                   {}, {}, 0};
+  if (k == "rmsprop") return RMSProp{rate, p.alpha, p.eps, p.weight_decay, {}, {}};
+  return Adam{rate, p.beta1, p.beta2, p.eps, p.weight_decay, k == "adamw", {}, {}, {}, 0};
+}
+
+inline const char* rule_name(const AnyRule& rule) {
+  switch (rule.index()) {
+    case 0: return "gd";
+    case 1: return "momentum";
+    case 2: return "nesterov";
+    case 3: return "adagrad";
+    case 4: return "rmsprop";
+    default: return std::get<Adam>(rule).decoupled ? "adamw" : "adam";
+  }
+}
 
 /// The hyperparameters a rule was made from (make_rule's inverse, for pickling).
 inline RuleParams rule_params(const AnyRule& rule) {
-  RuleParams p;
-  p.kind = rule_name(rule);
+  RuleParams p = rule_spec(rule_name(rule)).defaults;
   std::visit(
       [&](const auto& r) {
         using R = std::decay_t<decltype(r)>;
@@ -298,7 +391,7 @@ inline RuleParams rule_params(const AnyRule& rule) {
         if constexpr (std::is_same_v<R, AdaGrad>) {
           p.lr_decay = r.lr_decay;
           p.eps = r.eps;
-          p.initial_accumulator = r.initial_accumulator;
+          p.initial_accumulator_value = r.initial_accumulator;
         }
         if constexpr (std::is_same_v<R, RMSProp>) {
           p.alpha = r.alpha;
@@ -314,15 +407,26 @@ inline RuleParams rule_params(const AnyRule& rule) {
   return p;
 }
 
-inline const char* rule_name(const AnyRule& rule) {
-  switch (rule.index()) {
-    case 0: return "sgd";
-    case 1: return "momentum";
-    case 2: return "nesterov";
-    case 3: return "adagrad";
-    case 4: return "rmsprop";
-    default: return std::get<Adam>(rule).decoupled ? "adamw" : "adam";
-  }
+/// One step of any rule: x <- rule(x, g) with the learning rate times `scale`, after the
+/// checks a step needs (the rule writes x in place, so nothing may be half done): g of x's
+/// length and finite (a NaN would spoil x and the rule's state for good), a finite scale
+/// > 0, and the learning rate's length. Returns the rate used.
+inline double step_rule(AnyRule& rule, Eigen::Ref<VecX> x, const CVecRef& g, double scale) {
+  if (g.size() != x.size()) throw std::invalid_argument("grad must have the length of params");
+  if (!std::isfinite(scale) || !(scale > 0.0))
+    throw std::invalid_argument("scale must be a finite number > 0");
+  if (!g.allFinite()) throw std::invalid_argument("grad contains NaN or infinity");
+  return std::visit(
+      [&](auto& r) {
+        r.lr.check_length(x.size());
+        return r.apply(x, g, scale);
+      },
+      rule);
 }
+
+/// An update rule with its state, for users' own loops and for minimize.
+struct Stepper {
+  AnyRule rule;
+};
 
 }  // namespace descend

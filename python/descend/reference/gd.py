@@ -73,11 +73,11 @@ def gradient_descent(objective, x0, lr=0.1, tol=1e-15, gtol=1e-6, max_iter=1000,
     starting value means "diverged"; ``t >= max_iter`` means "max_iter". (The compiled loop
     then applies the second-derivative test to a "converged" run.)
 
-    Returns a dict with x, fun, grad_norm, nit, status and history (loss, grad_norm, lr).
+    Returns a dict with x, fun, grad_norm, nit, status and history (loss, grad_norm, step).
     """
     x = np.array(x0, dtype=np.float64)
     f, g = objective.value_and_gradient(x)
-    history = {"loss": [f], "grad_norm": [np.linalg.norm(g)], "lr": [np.nan]}
+    history = {"loss": [f], "grad_norm": [np.linalg.norm(g)], "step": [np.nan]}
     rules = StopRules(tol, gtol, max_iter, divergence_patience, tol_abs=tol_abs,
                       gtol_abs=gtol_abs)
     t = 0
@@ -87,7 +87,7 @@ def gradient_descent(objective, x0, lr=0.1, tol=1e-15, gtol=1e-6, max_iter=1000,
         f, g = objective.value_and_gradient(x)
         history["loss"].append(f)
         history["grad_norm"].append(np.linalg.norm(g))
-        history["lr"].append(lr)
+        history["step"].append(lr)
     return {
         "x": x,
         "fun": f,

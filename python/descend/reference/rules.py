@@ -8,17 +8,34 @@ import numpy as np
 
 
 class Rule:
-    """An update rule in plain numpy, with torch.optim's formulas (momentum: the lectures')."""
+    """An update rule in plain numpy, with torch.optim's formulas (momentum: the lectures').
 
-    def __init__(self, kind, lr, momentum=0.9, weight_decay=0.0, lr_decay=0.0, eps=None,
-                 alpha=0.99, betas=(0.9, 0.999), initial_accumulator_value=0.0):
+    The twin holds no defaults of its own: pass every hyperparameter the rule reads (the
+    library's defaults are ``descend.optimizers.RULE_DEFAULTS[kind]``, which come from the
+    compiled core's registry; this module imports numpy only). ``weight_decay`` is 0 unless
+    given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Rule("momentum", 0.1, momentum=0.5).step(np.zeros(1), np.array([-1.0])).tolist()
+    [0.1]
+    """
+
+    def __init__(self, kind, lr, momentum=None, weight_decay=0.0, lr_decay=None, eps=None,
+                 alpha=None, betas=None, initial_accumulator_value=None):
         self.kind = kind
         self.lr = np.asarray(lr, dtype=np.float64)
         self.mu, self.wd, self.lr_decay = momentum, weight_decay, lr_decay
-        self.eps = eps if eps is not None else (1e-10 if kind == "adagrad" else 1e-8)
-        self.alpha, self.betas, self.init = alpha, betas, initial_accumulator_value
+        self.eps, self.alpha, self.betas = eps, alpha, betas
+        self.init = initial_accumulator_value
         self.state = None
         self.t = 0
+
+    def _need(self, value, name):
+        if value is None:
+            raise TypeError(f"reference.Rule({self.kind!r}) needs {name}")
+        return value
 
     def step(self, x, g, scale=1.0):
         """Return the new x; the state advances."""
@@ -26,34 +43,40 @@ class Rule:
         if self.state is None:
             self.state = {"a": np.zeros_like(x), "b": np.zeros_like(x)}
             if self.kind == "adagrad":
-                self.state["a"] = np.full_like(x, self.init)
+                self.state["a"] = np.full_like(x, self._need(self.init,
+                                                             "initial_accumulator_value"))
         a, b = self.state["a"], self.state["b"]
         self.t += 1
         if self.kind == "adamw" and self.wd:
             x = x * (1 - lr * self.wd)
         elif self.wd:
             g = g + self.wd * x
-        if self.kind in ("gd", "sgd"):
+        if self.kind == "gd":
             return x - lr * g
         if self.kind == "momentum":  # dw = -lr g + mu dw; w += dw
-            a[:] = -lr * g + self.mu * a
+            a[:] = -lr * g + self._need(self.mu, "momentum") * a
             return x + a
         if self.kind == "nesterov":  # b = mu b + g (b = g at first); w -= lr (g + mu b)
-            a[:] = g if self.t == 1 else self.mu * a + g
-            return x - lr * (g + self.mu * a)
+            mu = self._need(self.mu, "momentum")
+            a[:] = g if self.t == 1 else mu * a + g
+            return x - lr * (g + mu * a)
+        eps = self._need(self.eps, "eps")
         if self.kind == "adagrad":
-            clr = lr / (1 + (self.t - 1) * self.lr_decay)
+            clr = lr / (1 + (self.t - 1) * self._need(self.lr_decay, "lr_decay"))
             a += g * g
-            return x - clr * g / (np.sqrt(a) + self.eps)
+            return x - clr * g / (np.sqrt(a) + eps)
         if self.kind == "rmsprop":
-            a[:] = self.alpha * a + (1 - self.alpha) * g * g
-            return x - lr * g / (np.sqrt(a) + self.eps)
-        b1, b2 = self.betas  # adam, adamw
+            alpha = self._need(self.alpha, "alpha")
+            a[:] = alpha * a + (1 - alpha) * g * g
+            return x - lr * g / (np.sqrt(a) + eps)
+        if self.kind not in ("adam", "adamw"):
+            raise ValueError(f"unknown rule {self.kind!r}")
+        b1, b2 = self._need(self.betas, "betas")
         a[:] = b1 * a + (1 - b1) * g
         b[:] = b2 * b + (1 - b2) * g * g
         m_hat = a / (1 - b1 ** self.t)
         v_hat = b / (1 - b2 ** self.t)
-        return x - lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        return x - lr * m_hat / (np.sqrt(v_hat) + eps)
 
 
 def schedule_factor(kind, t, gamma=0.1, step_size=10, decay=1.0, power=1.0, period=100,

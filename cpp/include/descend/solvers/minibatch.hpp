@@ -16,49 +16,9 @@
 
 #include "../batches.hpp"
 #include "full_batch.hpp"
+#include "minibatch_params.hpp"
 
 namespace descend {
-
-struct MinibatchParams {
-  Index batch_size = 32;        ///< in [1, n]
-  Index epochs = 10;            ///< >= 1
-  bool shuffle = true;
-  std::uint64_t seed = 0;
-  bool drop_last = false;
-  double tol = -1.0;            ///< relative loss rule (stopping.hpp); < 0: off
-  double tol_abs = -1.0;        ///< absolute loss rule (scikit-learn's tol); < 0: off
-  Index n_iter_no_change = 5;   ///< >= 1
-  double gtol = 1e-6;           ///< relative to the full gradient at x0, >= 0
-  double gtol_abs = 0.0;        ///< >= 0
-  Index divergence_patience = 5;
-  bool full_loss = true;         ///< the epoch loss on the full data, or the running batch mean
-  bool keep_state = false;       ///< continue the rule's state (partial_fit) instead of resetting
-
-  void check(Index n) const {
-    if (batch_size < 1 || batch_size > n)
-      throw std::invalid_argument("batch_size must be in [1, n_samples]");
-    if (epochs < 1) throw std::invalid_argument("epochs must be >= 1");
-    if (n_iter_no_change < 1) throw std::invalid_argument("n_iter_no_change must be >= 1");
-    if (!(gtol >= 0.0)) throw std::invalid_argument("gtol must be >= 0");
-    if (!(gtol_abs >= 0.0)) throw std::invalid_argument("gtol_abs must be >= 0");
-  }
-
-  bool has_tol() const { return tol >= 0.0 || tol_abs >= 0.0; }
-
-  StopCriteria criteria() const {
-    StopCriteria c;
-    c.gtol = gtol;
-    c.gtol_abs = gtol_abs;
-    c.tol = tol;
-    c.tol_abs = tol_abs;
-    c.max_iter = epochs;
-    c.n_iter_no_change = n_iter_no_change;
-    c.divergence_patience = divergence_patience;
-    c.improvement = true;
-    c.gradient_known = full_loss;
-    return c;
-  }
-};
 
 template <class Obj, class Rule>
 Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedule,

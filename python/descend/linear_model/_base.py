@@ -1,0 +1,205 @@
+"""What the linear estimators share: the scikit-learn import, sample weights, the one
+unpacking of a fitted parameter vector into ``coef_`` and ``intercept_``, the full-batch solver
+call and the linear classifiers' predictions."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+import numpy as np
+
+try:
+    from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.utils import check_random_state
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+except ImportError as exc:  # pragma: no cover - exercised only without scikit-learn
+    raise ImportError(
+        "descend.linear_model needs scikit-learn >= 1.6: pip install 'descend[sklearn]'"
+    ) from exc
+
+from .._first_order import ConvergenceWarning as _DescendConvergenceWarning
+from .._minimize import _METHODS, minimize
+from .._validation import check_bool, check_int, check_real
+from ..objectives import Softmax
+
+#: The least relative tolerance for float32 data: ten times its rounding error.
+_FLOAT32_TOL = 10 * float(np.finfo(np.float32).eps)
+
+
+def _sample_weights(sample_weight, X):
+    """Return the validated weights divided by their maximum, and that maximum.
+
+    The objectives are weighted *means*, which do not change when every weight is divided by
+    the same number; dividing by the largest keeps extreme but finite weights (1e307) from
+    overflowing the sums. Returns ``(None, 1.0)`` without weights.
+    """
+    if sample_weight is None:
+        return None, 1.0
+    sw = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+    top = float(sw.max())
+    if not top > 0:
+        raise ValueError("sample_weight must have a positive sum: all the weights are zero")
+    return sw / top, top
+
+
+def _choice(value, name, choices):
+    if not any(value is c or (isinstance(value, str) and value == c) for c in choices):
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
+                         f"got {value!r}")
+    return value
+
+
+
+
+def _coefficients(objective, x, fit_intercept):
+    """Unpack the fitted parameters `x` of `objective` into ``(coef, intercept)``: the one
+    place every estimator does it.
+
+    Returns ``coef`` of shape (k, n_features) and ``intercept`` of shape (k,), with k = 1 for
+    least squares and the binary logistic loss, and k = n_classes for the multinomial
+    (softmax) loss. Softmax probabilities do not change when the same vector is added to every
+    class's parameters, so the unpenalised intercepts (and, without a penalty, the weights)
+    are fixed only up to that shift: the multinomial coefficients are reported *centred*, the
+    representative whose columns sum to zero over the classes (as scikit-learn's
+    LogisticRegression does), by every estimator (LogisticRegression and SGDClassifier).
+    """
+    W = objective.coef_matrix(x) if isinstance(objective, Softmax) else x[None, :]
+    if len(W) > 1:
+        W = W - W.mean(axis=0)
+    d = W.shape[1] - (1 if fit_intercept else 0)
+    return W[:, :d].copy(), (W[:, d].copy() if fit_intercept else np.zeros(len(W)))
+
+
+class _DescendLinearModel(BaseEstimator):
+    """What the full-batch estimators share: solver choice, the call to minimize, warnings.
+
+    ``_newton_max_params`` is the largest parameter count for which "auto" picks Newton's
+    method (its dense Hessian has that many squared entries, and each iteration a Cholesky
+    factorisation of it); larger problems go to L-BFGS.
+    """
+
+    _newton_max_params = 1000
+
+    def _solver(self, n_params):
+        if isinstance(self.solver, str) and self.solver == "auto":
+            return "newton" if n_params <= self._newton_max_params else "lbfgs"
+        if not isinstance(self.solver, str) or self.solver.lower() not in _METHODS:
+            raise ValueError(f"solver must be 'auto' or one of {sorted(_METHODS)}, "
+                             f"got {self.solver!r}")
+        return self.solver.lower()
+
+    def _minimize(self, objective):
+        """Minimise `objective` from zero; warn (once) when the user's tol was not met."""
+        solver = self._solver(objective.n_params)
+        accepted = _METHODS[solver].options
+        options = {}
+        # Relative to the gradient norm at the start; float32 data cannot resolve gradients
+        # much below its rounding error, so there tol is at least _FLOAT32_TOL.
+        tol = self._tol
+        if objective.X.dtype == np.float32:
+            tol = max(tol, _FLOAT32_TOL)
+        if "gtol" in accepted:
+            options["gtol"] = tol
+        if "max_iter" in accepted:
+            options["max_iter"] = int(self.max_iter)
+        x0 = np.zeros(objective.n_params)
+        with warnings.catch_warnings():
+            # The estimator reports on the run itself, once, in its own terms.
+            warnings.simplefilter("ignore", _DescendConvergenceWarning)
+            result = minimize(objective, x0, method=solver,
+                              verbose=bool(self.verbose), **options)
+        name = f"{type(self).__name__}(solver={self.solver!r})"
+        if result.status == "diverged":
+            raise RuntimeError(f"{name} diverged: the loss or its gradient became non-finite "
+                               f"or kept rising (method {solver!r}, status 'diverged')")
+        if not result.success:
+            start = float(result.history.grad_norm[0]) if len(result.history) else np.nan
+            start = start if start > 0 else np.nan
+            warnings.warn(
+                f"{name} did not converge: method {solver!r} stopped with status "
+                f"{result.status!r} after {int(result.nit)} iterations, its gradient norm "
+                f"{result.grad_norm:.3g} still {result.grad_norm / start:.3g} times its "
+                f"starting value, above tol={tol!r}; increase max_iter "
+                f"(now {self.max_iter!r}) or tol, or scale the data",
+                ConvergenceWarning, stacklevel=3)
+        self.solver_ = solver
+        self.n_iter_ = max(int(result.nit), 1)
+        return result
+
+    def _check_common_params(self):
+        self._tol = check_real(self.tol, "tol", low=0.0)
+        check_int(self.max_iter, "max_iter", low=1)
+        check_bool(self.fit_intercept, "fit_intercept")
+        check_bool(self.verbose, "verbose")
+
+
+
+class _LinearClassifier:
+    """Prediction for the linear classifiers, from ``coef_``, ``intercept_``, ``classes_``."""
+
+    def decision_function(self, X):
+        """Scores ``X @ coef_.T + intercept_`` (shape (n_samples,) for two classes).
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        scores = X @ self.coef_.T + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes), in the order of ``classes_``.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            p = 0.5 * (1.0 + np.tanh(0.5 * scores))  # a sigmoid that cannot overflow
+            return np.column_stack([1.0 - p, p])
+        scores = scores - scores.max(axis=1, keepdims=True)
+        e = np.exp(scores)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict_log_proba(self, X):
+        """Logarithms of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray
+        """
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predict the most probable class of each row.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray, shape (n_samples,)
+        """
+        scores = self.decision_function(X)
+        index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
+        return self.classes_[index]

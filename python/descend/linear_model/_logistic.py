@@ -1,0 +1,132 @@
+"""Logistic regression, binary or multinomial, by the full-batch solvers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..objectives import Logistic, Softmax
+from .._validation import check_real
+from ._base import (
+    ClassifierMixin,
+    _choice,
+    _coefficients,
+    _DescendLinearModel,
+    _LinearClassifier,
+    _sample_weights,
+    check_classification_targets,
+    validate_data,
+)
+
+
+class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel):
+    """Logistic regression (binary, or multinomial for more than two classes).
+
+    Minimises ``C sum_i s_i logloss_i + ||w||^2 / 2`` as ``sklearn.linear_model.
+    LogisticRegression`` does; descend's objective is that divided by ``C S``, i.e.
+    ``Logistic(l2=1 / (C S))`` (or ``Softmax`` for K > 2 classes).
+
+    Parameters
+    ----------
+    penalty : {"l2", None}, default "l2"
+        The penalty on the weights (never on the intercept).
+    C : float, default 1.0
+        Inverse penalty strength, > 0.
+    fit_intercept : bool, default True
+        Fit the intercept(s).
+    solver : str, default "auto"
+        A method of :func:`descend.minimize`, or "auto", which chooses by the size of the
+        Hessian: Newton's method (a dense Hessian and a Cholesky solve per iteration) when
+        the model has at most 1000 parameters (``K (n_features + 1)`` for K > 2 classes,
+        ``n_features + 1`` for two, without the ``+ 1`` when ``fit_intercept=False``),
+        L-BFGS (gradients only) beyond.
+    tol : float, default 1e-8
+        Stop when the gradient norm is at most ``tol`` times its value at the start (at
+        least about 1.2e-6 for float32 data).
+    max_iter : int, default 1000
+        Iteration limit of the solver.
+    verbose : bool, default False
+        Progress of the solver: a tqdm bar for fits longer than a second, logging otherwise.
+
+    Attributes
+    ----------
+    classes_ : ndarray, shape (n_classes,)
+    coef_ : ndarray, shape (1, n_features) or (n_classes, n_features)
+        For more than two classes, centred over the classes (each column sums to zero), as
+        scikit-learn reports it and as :class:`SGDClassifier` does.
+    intercept_ : ndarray, shape (1,) or (n_classes,)
+    n_iter_ : ndarray, shape (1,)
+    n_features_in_ : int
+    solver_ : str
+        The method that fitted the model (what "auto" chose).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.linear_model import LogisticRegression
+    >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+    >>> LogisticRegression().fit(X, ["no", "no", "yes", "yes"]).predict([[3.0]]).tolist()
+    ['yes']
+    """
+
+    def __init__(self, penalty="l2", *, C=1.0, fit_intercept=True, solver="auto", tol=1e-8,
+                 max_iter=1000, verbose=False):
+        self.verbose = verbose
+        self.penalty = penalty
+        self.C = C
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+            Training data.
+        y : array_like, shape (n_samples,)
+            Class labels (any hashable values; at least two classes).
+        sample_weight : array_like, shape (n_samples,), optional
+            Non-negative weights, not all zero.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        ValueError
+            For a bad parameter, fewer than two classes, or weights that are negative or all
+            zero.
+        RuntimeError
+            If the solver diverged.
+        """
+        self._check_common_params()
+        _choice(self.penalty, "penalty", ("l2", None))
+        C = check_real(self.C, "C", low=0.0, low_open=True)
+        if self.penalty is not None and not np.isfinite(1.0 / C):
+            raise ValueError(f"C is too small: the penalty strength 1 / C overflows, got {C}")
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
+        check_classification_targets(y)
+        self.classes_, encoded = np.unique(y, return_inverse=True)
+        if len(self.classes_) < 2:
+            raise ValueError("This solver needs samples of at least 2 classes in the data, "
+                             f"but the data contains only one class: {self.classes_[0]!r}")
+        sw, top = _sample_weights(sample_weight, X)
+        total = float(X.shape[0] if sw is None else sw.sum())
+        # C sum_i s_i loss_i + ||w||^2 / 2 is C S times the weighted mean loss + l2 ||w||^2 / 2
+        # with l2 = 1 / (C S), S the sum of the weights (top times that of the scaled ones).
+        l2 = 0.0 if self.penalty is None else 1.0 / C / total / top
+        fit_intercept = bool(self.fit_intercept)
+        if len(self.classes_) == 2:
+            objective = Logistic(X, encoded, l2=l2, fit_intercept=fit_intercept,
+                                 sample_weight=sw)
+        else:
+            objective = Softmax(X, encoded, l2=l2, fit_intercept=fit_intercept,
+                                sample_weight=sw, n_classes=len(self.classes_))
+        # Multinomial coefficients come out centred over the classes (see _coefficients).
+        self.coef_, self.intercept_ = _coefficients(objective, self._minimize(objective).x,
+                                                    fit_intercept)
+        self.n_iter_ = np.array([self.n_iter_])
+        return self

@@ -1,0 +1,523 @@
+"""SGDRegressor and SGDClassifier: the update rules on mini-batches, for ``fit`` (epochs from
+zero) and ``partial_fit`` (one epoch, continuing the rule's state), through one path:
+``_SGDModel._train`` and the solver layer's ``run_rule``."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import numbers
+import warnings
+
+import numpy as np
+
+from .. import schedules as _schedules
+from .._first_order import run_rule
+from .._minimize import _METHODS
+from .._progress import ProgressReporter
+from .._result import Result
+from .._validation import check_bool, check_int, check_real
+from ..objectives import LeastSquares, Logistic, Softmax
+from ..optimizers import make_stepper
+from ._base import (
+    BaseEstimator,
+    ClassifierMixin,
+    ConvergenceWarning,
+    RegressorMixin,
+    _choice,
+    _coefficients,
+    _LinearClassifier,
+    _sample_weights,
+    check_classification_targets,
+    check_is_fitted,
+    check_random_state,
+    validate_data,
+)
+
+#: The estimators' ``solver`` names and the update rule of minimize each one is: "sgd" (the
+#: estimators' and scikit-learn's name) is the plain gradient step, the rule "gd".
+SOLVERS = {"sgd": "gd", "momentum": "momentum", "nesterov": "nesterov", "adagrad": "adagrad",
+           "rmsprop": "rmsprop", "adam": "adam", "adamw": "adamw"}
+
+
+
+
+@functools.lru_cache(maxsize=64)
+def _epoch_options(rule, lr, batch_size, shuffle):
+    """minimize's validated options for one partial_fit epoch of `rule` (the seed aside)."""
+    return _METHODS[rule].parse({"lr": lr, "batch_size": batch_size, "shuffle": shuffle,
+                                 "epoch_loss": "running", "epochs": 1, "tol": None,
+                                 "n_iter_no_change": 1})
+
+
+class _SGDModel(BaseEstimator):
+    """Stochastic gradient descent on mini-batches for the linear models (shared parts)."""
+
+    def __init__(self, *, penalty="l2", alpha=1e-4, fit_intercept=True, max_iter=1000, tol=1e-3,
+                 shuffle=True, random_state=None, learning_rate="constant", eta0="auto",
+                 power_t=0.25, n_iter_no_change=5, batch_size=1, solver="sgd", momentum=0.9,
+                 verbose=False):
+        self.verbose = verbose
+        self.penalty = penalty
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.max_iter = max_iter
+        self.tol = tol
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.learning_rate = learning_rate
+        self.eta0 = eta0
+        self.power_t = power_t
+        self.n_iter_no_change = n_iter_no_change
+        self.batch_size = batch_size
+        self.solver = solver
+        self.momentum = momentum
+
+    def _check_sgd_params(self):
+        _choice(self.penalty, "penalty", ("l2", "l1", None))
+        check_real(self.alpha, "alpha", low=0.0)
+        check_bool(self.fit_intercept, "fit_intercept")
+        check_int(self.max_iter, "max_iter", low=1)
+        if self.tol is not None:
+            check_real(self.tol, "tol", low=0.0)
+        check_bool(self.shuffle, "shuffle")
+        _choice(self.learning_rate, "learning_rate", ("constant", "invscaling", "cosine"))
+        if not (isinstance(self.eta0, str) and self.eta0 == "auto"):
+            if not isinstance(self.eta0, numbers.Real) or isinstance(self.eta0, (bool, np.bool_)):
+                raise ValueError(f"eta0 must be 'auto' or a number > 0, got {self.eta0!r}")
+            check_real(self.eta0, "eta0", low=0.0, low_open=True)
+        if self.learning_rate == "invscaling":
+            check_real(self.power_t, "power_t", low=0.0, low_open=True)
+        else:
+            check_real(self.power_t, "power_t")
+        check_int(self.n_iter_no_change, "n_iter_no_change", low=1)
+        check_int(self.batch_size, "batch_size", low=1)
+        if not (isinstance(self.solver, str) and self.solver in SOLVERS):
+            raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, got {self.solver!r}")
+        check_real(self.momentum, "momentum", low=0.0, high=1.0, high_open=True)
+        check_bool(self.verbose, "verbose")
+
+    def _penalties(self):
+        alpha = float(self.alpha)
+        return {"l2": (alpha, 0.0), "l1": (0.0, alpha), None: (0.0, 0.0)}[self.penalty]
+
+    def _schedule(self):
+        if self.learning_rate == "invscaling":
+            return _schedules.inverse(1.0, float(self.power_t))
+        if self.learning_rate == "cosine":
+            return _schedules.cosine(int(self.max_iter))
+        return None
+
+    def _set_eta0(self, X, *, reset):
+        """Set ``eta0_``; with eta0='auto', ``1 / (c max ||x_i||^2 + alpha)`` over every row seen.
+
+        That step is stable for any sample or batch (``c`` bounds the loss's curvature). With
+        ``reset=False`` (partial_fit) the maximum runs over all the calls so far, so a later,
+        larger row lowers the rate; the rule's state (momentum, moments) is kept.
+        """
+        if not (isinstance(self.eta0, str) and self.eta0 == "auto"):
+            self.eta0_ = float(self.eta0)
+            return
+        rows = np.einsum("ij,ij->i", X, X, dtype=np.float64) + (1.0 if self.fit_intercept else 0.0)
+        largest = float(rows.max())
+        if not reset and largest <= self._max_row_norm2:
+            return
+        self._max_row_norm2 = largest if reset else max(largest, self._max_row_norm2)
+        self.eta0_ = 1.0 / (self._curvature_bound * self._max_row_norm2 + float(self.alpha))
+        if getattr(self, "_stepper", None) is not None:
+            self._stepper = self._new_stepper(self._stepper.state())
+
+    def _new_stepper(self, state=None):
+        """Build the compiled update rule at the current ``eta0_``, with `state` (a dict)."""
+        rule = SOLVERS[self.solver]
+        hyper = {"lr": self.eta0_, "weight_decay": 0.0}  # the penalty is the objective's
+        if rule in ("momentum", "nesterov"):
+            hyper["momentum"] = float(self.momentum)
+        stepper = make_stepper(rule, **hyper)
+        if state:
+            stepper.set_state(dict(state))
+        return stepper
+
+    def _train(self, objective, *, partial):
+        """Run the rule from ``_params``: the one path of fit and partial_fit.
+
+        ``fit`` (``partial=False``) runs up to ``max_iter`` epochs with the tol rule and the
+        schedule, on a fresh copy of the rule; ``partial_fit`` one epoch at the constant rate,
+        continuing the rule's state (``keep_state``) and leaving it where the epoch ended.
+        Returns the :class:`descend.Result`; raises RuntimeError when the run diverged.
+        """
+        if getattr(self, "_stepper", None) is None:
+            self._stepper = self._new_stepper()
+        rule = SOLVERS[self.solver]
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        batch = min(int(self.batch_size), objective.n_samples)
+        if partial:
+            # The same validated options on every call but the seed (partial_fit runs in
+            # tight loops: they are parsed once per rate, batch size and shuffle flag).
+            options = {**_epoch_options(rule, self.eta0_, batch, bool(self.shuffle)),
+                       "seed": (seed + getattr(self, "n_iter_", 0)) % (2**31)}
+        else:
+            options = _METHODS[rule].parse({
+                "lr": self.eta0_, "batch_size": batch, "shuffle": bool(self.shuffle),
+                "epoch_loss": "running", "epochs": int(self.max_iter), "seed": seed,
+                "tol": self.tol, "n_iter_no_change": int(self.n_iter_no_change),
+                "schedule": self._schedule()})
+        reporter = None
+        if self.verbose and not partial:
+            reporter = ProgressReporter(rule, options["epochs"])
+        raw = run_rule(objective, self._params, self._stepper, options, reporter,
+                       keep_state=partial)
+        result = Result._from_core(raw, rule)
+        if reporter is not None:
+            reporter.close(result)
+        if not partial and result.status == "diverged":
+            raise RuntimeError(
+                f"{type(self).__name__}(solver={self.solver!r}) diverged in epoch "
+                f"{int(result.nit)}: the loss became non-finite or kept rising; lower eta0 "
+                f"(the rate was {self.eta0_:.3g})")
+        return result
+
+    #: coef_ of shape (n_features,) (a regressor) instead of (k, n_features).
+    _coef_1d = False
+
+    def _set_coef(self, objective, x):
+        """coef_ and intercept_ from the parameters x (_coefficients: multinomial ones centred)."""
+        coef, self.intercept_ = _coefficients(objective, x, bool(self.fit_intercept))
+        self.coef_ = coef[0] if self._coef_1d else coef
+
+    def _fit(self, X, objective):
+        """fit: from zero, up to max_iter epochs."""
+        self._start(X, objective.n_params)
+        result = self._train(objective, partial=False)
+        # With a tol, running every epoch means the tol rule never fired (when it fires the
+        # status is "stalled", or "converged" from a gradient test: scikit-learn's normal
+        # stop, no warning); with tol=None, running every epoch is what was asked for.
+        if self.tol is not None and result.status in ("max_iter", "completed"):
+            warnings.warn(
+                f"{type(self).__name__}(solver={self.solver!r}): Maximum number of iterations "
+                f"reached before convergence: the epoch loss was still improving by more than "
+                f"tol={self.tol!r} after max_iter={self.max_iter!r} epochs; consider increasing "
+                f"max_iter or tol", ConvergenceWarning, stacklevel=3)
+        self.n_iter_ = int(result.nit)
+        batch = min(int(self.batch_size), objective.n_samples)
+        self.t_ = float(result.nit * -(-objective.n_samples // batch))
+        self._params = result.x
+        return self._params
+
+    #: partial_fit reports divergence when the loss on the incoming batches (summed over
+    #: all the calls) exceeds this multiple of what the zero model's loss on them would be.
+    _divergence_ratio = 1e4
+
+    @contextlib.contextmanager
+    def _unchanged_on_error(self):
+        """Leave the model as it was before a partial_fit call that raised (or was stopped)."""
+        saved = dict(self.__dict__)
+        stepper = saved.get("_stepper")
+        rule_state = None if stepper is None else stepper.state()  # it changes in place
+        try:
+            yield
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved)
+            if rule_state is not None:
+                self._stepper = self._new_stepper(rule_state)
+            raise
+
+    def _partial_fit(self, X, objective, first):
+        """One epoch on `objective`: from zero on the first call, else where the last ended.
+
+        Raises RuntimeError when the run diverged: a non-finite loss or parameters, or the
+        loss on the batches seen so far (each measured before its step) above
+        ``_divergence_ratio`` times that of the zero model.
+        """
+        if first:
+            self._start(X, objective.n_params)
+        else:
+            self._set_eta0(X, reset=False)
+        result = self._train(objective, partial=True)
+        n = objective.n_samples
+        loss = getattr(self, "_stream_loss", 0.0) + n * float(result.fun)
+        null = getattr(self, "_stream_null_loss", 0.0) + n * float(
+            objective.value(np.zeros(objective.n_params)))
+        if (result.status == "diverged" or not np.isfinite(result.x).all()
+                or not np.isfinite(loss) or loss > self._divergence_ratio * null):
+            raise RuntimeError(
+                f"{type(self).__name__}.partial_fit diverged (solver={self.solver!r}): the "
+                f"loss on the batches seen so far is {loss / null if null > 0 else np.inf:.3g} "
+                f"times that of the zero model; lower eta0 (the rate was {self.eta0_:.3g}). "
+                "The model is left as it was before this call.")
+        self._stream_loss, self._stream_null_loss = loss, null
+        self._params = result.x
+        self.n_iter_ = getattr(self, "n_iter_", 0) + 1
+        return self._params
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        stepper = state.get("_stepper")
+        if stepper is not None:  # the compiled rule: keep its state, rebuild it on load
+            state["_stepper"] = {k: np.array(v) if isinstance(v, np.ndarray) else v
+                                 for k, v in stepper.state().items()}
+        return state
+
+    def __setstate__(self, state):
+        rule_state = state.get("_stepper")
+        super().__setstate__({**state, "_stepper": None})
+        if rule_state is not None:
+            self._stepper = self._new_stepper(rule_state)
+
+    def _start(self, X, n_params):
+        """Forget any previous training: zero parameters, a fresh rule, a new rate."""
+        self._set_eta0(X, reset=True)
+        self._params = np.zeros(n_params)
+        self._stepper = None
+        self._stream_loss = self._stream_null_loss = 0.0
+
+_SGD_DOC = """
+    Parameters
+    ----------
+    penalty : {{"l2", "l1", None}}, default "l2"
+        "l1" is handled by a proximal step (exact zeros).
+    alpha : float, default 1e-4
+        Penalty strength: the objective is the mean loss + alpha ||w||^2 / 2 (l2) or
+        alpha ||w||_1 (l1), as scikit-learn's.
+    fit_intercept : bool, default True
+    max_iter : int, default 1000
+        Epochs (passes over the data).
+    tol : float or None, default 1e-3
+        Stop when the epoch loss (the mean of its batch losses) improved by less than tol for
+        n_iter_no_change epochs; None runs every epoch.
+    shuffle : bool, default True
+    random_state : int, RandomState or None
+        Seeds the shuffling.
+    learning_rate : {{"constant", "invscaling", "cosine"}}, default "constant"
+        eta0, eta0 / (1 + epoch)^power_t, or cosine annealing over max_iter epochs.
+    eta0 : float or "auto", default "auto"
+        The learning rate; "auto" takes 1 / (c max_i ||x_i||^2 + alpha), with c the loss's
+        curvature bound (1 for squared error, 1/4 for the log-loss): a step no single sample
+        or batch can make unstable. In ``partial_fit`` the maximum runs over every row seen
+        so far, so a later batch with larger rows lowers the rate (the rule's state is
+        kept).
+    power_t : float, default 0.25
+    n_iter_no_change : int, default 5
+    batch_size : int, default 1
+        Mini-batch size (1: the classic per-sample SGD).
+    solver : str, default "sgd"
+        The update rule: {rules}.
+    momentum : float, default 0.9
+        For solver "momentum" and "nesterov".
+    verbose : bool, default False
+        Progress: a tqdm bar for fits longer than a second, logging otherwise.
+
+    Attributes
+    ----------
+    coef_, intercept_, n_iter_, t_, eta0_, n_features_in_{extra}
+
+    Notes
+    -----
+    ``fit`` warns (``sklearn.exceptions.ConvergenceWarning``, once) when ``tol`` was given and
+    the epoch loss was still improving by more than ``tol`` after ``max_iter`` epochs, and
+    raises ``RuntimeError`` when the run diverged. ``partial_fit`` raises ``RuntimeError``,
+    leaving the model as it was, when the loss on the batches seen so far (each measured
+    before its step) is non-finite or more than 1e4 times that of the zero model. A fitted
+    model pickles and deep-copies with the rule's state, so ``partial_fit`` continues where
+    it left off.
+    """
+
+
+class SGDRegressor(RegressorMixin, _SGDModel):
+    _curvature_bound = 1.0
+    _coef_1d = True
+
+    __doc__ = ("""Linear regression (squared error) by mini-batch stochastic gradient descent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.linear_model import SGDRegressor
+    >>> X = np.random.default_rng(0).normal(size=(500, 2))
+    >>> model = SGDRegressor(random_state=0).fit(X, X @ [2.0, -1.0] + 0.5)
+    >>> model.coef_.round(2).tolist(), round(float(model.intercept_[0]), 2)
+    ([2.0, -1.0], 0.5)
+    """ + _SGD_DOC.format(rules=", ".join(SOLVERS), extra=""))
+
+    def _objective(self, X, y, sample_weight):
+        l2, l1 = self._penalties()
+        sw = _sample_weights(sample_weight, X)[0]  # a weighted mean: the scale cancels
+        return LeastSquares(X, y, l2=l2, l1=l1, fit_intercept=bool(self.fit_intercept),
+                            sample_weight=sw)
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit by mini-batch SGD from zero.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        y : array_like, shape (n_samples,)
+        sample_weight : array_like, optional
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        RuntimeError
+            If the training diverged (lower ``eta0``).
+        """
+        self._check_sgd_params()
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
+                             order="C")
+        objective = self._objective(X, y, sample_weight)
+        self._set_coef(objective, self._fit(X, objective))
+        return self
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch of SGD on the given data, continuing from the current state.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        y : array_like, shape (n_samples,)
+        sample_weight : array_like, optional
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        RuntimeError
+            If the training diverged (see Notes). Whatever the error, the model is left as
+            it was before the call.
+        """
+        first = not hasattr(self, "_params")
+        if first:
+            self._check_sgd_params()
+        with self._unchanged_on_error():
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
+                                 order="C", reset=first)
+            objective = self._objective(X, y, sample_weight)
+            self._set_coef(objective, self._partial_fit(X, objective, first))
+        return self
+
+    def predict(self, X):
+        """Predict ``X @ coef_ + intercept_``.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray, shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        return X @ self.coef_ + self.intercept_[0]
+
+
+class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
+    _curvature_bound = 0.25
+
+    __doc__ = ("""Logistic regression by mini-batch stochastic gradient descent.
+
+    Two classes use the logistic loss; more use the multinomial (softmax) loss, trained jointly
+    (scikit-learn's SGDClassifier trains one-versus-rest instead). The multinomial ``coef_``
+    and ``intercept_`` are reported centred over the classes (each column sums to zero), as
+    :class:`LogisticRegression` reports them: the same probabilities, one representative.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from descend.linear_model import SGDClassifier
+    >>> X = np.random.default_rng(0).normal(size=(400, 2))
+    >>> y = np.where(X[:, 0] + X[:, 1] > 0, "yes", "no")
+    >>> SGDClassifier(random_state=0).fit(X, y).score(X, y) > 0.95
+    True
+    """ + _SGD_DOC.format(rules=", ".join(SOLVERS), extra=", classes_"))
+
+    def _objective(self, X, encoded, sample_weight):
+        l2, l1 = self._penalties()
+        sw = _sample_weights(sample_weight, X)[0]  # a weighted mean: the scale cancels
+        if len(self.classes_) == 2:
+            return Logistic(X, encoded, l2=l2, l1=l1, fit_intercept=bool(self.fit_intercept),
+                            sample_weight=sw)
+        if l1 > 0:
+            raise ValueError("penalty='l1' is supported for two classes only")
+        return Softmax(X, encoded, l2=l2, fit_intercept=bool(self.fit_intercept),
+                       sample_weight=sw, n_classes=len(self.classes_))
+
+    def _encode(self, y):
+        index = np.searchsorted(self.classes_, y)
+        if (index >= len(self.classes_)).any() or (self.classes_[np.minimum(
+                index, len(self.classes_) - 1)] != y).any():
+            raise ValueError("y holds a class that is not in classes")
+        return index
+
+    def fit(self, X, y, sample_weight=None):
+        """Fit by mini-batch SGD from zero.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        y : array_like, shape (n_samples,)
+        sample_weight : array_like, optional
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        RuntimeError
+            If the training diverged (lower ``eta0``).
+        """
+        self._check_sgd_params()
+        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError("The data contains only one class: "
+                             f"{self.classes_[0]!r}; at least 2 classes are needed")
+        objective = self._objective(X, self._encode(y), sample_weight)
+        self._set_coef(objective, self._fit(X, objective))
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """One epoch of SGD on the given data, continuing from the current state.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+        y : array_like, shape (n_samples,)
+        classes : array_like, optional
+            All the classes; required on the first call.
+        sample_weight : array_like, optional
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        RuntimeError
+            If the training diverged (see Notes). Whatever the error, the model is left as
+            it was before the call.
+        """
+        first = not hasattr(self, "_params")
+        if first:
+            self._check_sgd_params()
+            if classes is None:
+                raise ValueError("classes must be given on the first call to partial_fit")
+        with self._unchanged_on_error():
+            if first:
+                self.classes_ = np.unique(classes)
+                if len(self.classes_) < 2:
+                    raise ValueError("classes must hold at least 2 classes")
+            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C",
+                                 reset=first)
+            check_classification_targets(y)
+            objective = self._objective(X, self._encode(y), sample_weight)
+            self._set_coef(objective, self._partial_fit(X, objective, first))
+        return self
+

@@ -118,3 +118,13 @@ def test_the_core_refuses_l1_with_a_line_search_method():
     with pytest.raises(ValueError, match="L1 penalty is not differentiable"):
         _core.descent(f, np.zeros(3), "newton", "armijo", 1.0, 10, 1e-4, 0.9, 20, 1e-15, -1.0,
                       1e-8, 0.0, 100, None)
+
+
+def test_softmax_proximal_steps_match_the_twin():
+    X, y = _softmax_data(n=120)
+    f = descend.Softmax(X, y, l1=0.03, fit_intercept=True)
+    twin = reference.Softmax(X, y, l1=0.03, fit_intercept=True)
+    r = descend.minimize(f, np.zeros(f.n_params), lr=0.5, max_iter=30, tol=0.0, gtol=0.0)
+    x, losses = reference.run_full_batch(twin, np.zeros(f.n_params), reference.Rule("gd", 0.5), 30)
+    assert_close(r.x, x)
+    assert_close(r.history.loss, losses)

@@ -42,7 +42,7 @@ py::dict result_to_dict(const Result& r) {
   h["iteration"] = to_numpy(r.history.iteration);
   h["loss"] = to_numpy(r.history.loss);
   h["grad_norm"] = to_numpy(r.history.grad_norm);
-  h["lr"] = to_numpy(r.history.step);
+  h["step"] = to_numpy(r.history.step);
   h["time"] = to_numpy(r.history.time);
   if (!r.history.damping.empty()) h["damping"] = to_numpy(r.history.damping);
   d["history"] = h;

@@ -185,29 +185,51 @@ class Projection:
     def upper(self, value: ArrayLike) -> None: ...
     def project(self, x: ArrayLike) -> _Float64Array: ...
 
+class RuleParams:
+    def __init__(self) -> None: ...
+    kind: str
+    @property
+    def lr(self) -> _Float64Array: ...
+    @lr.setter
+    def lr(self, value: ArrayLike) -> None: ...
+    momentum: float
+    weight_decay: float
+    lr_decay: float
+    eps: float
+    alpha: float
+    beta1: float
+    beta2: float
+    initial_accumulator_value: float
+    def check(self) -> None: ...
+    def __getstate__(self) -> tuple[Any, ...]: ...
+    def __setstate__(self, state: tuple[Any, ...], /) -> None: ...
+
+class MinibatchParams:
+    def __init__(self) -> None: ...
+    batch_size: int
+    epochs: int
+    n_iter_no_change: int
+    divergence_patience: int
+    seed: int
+    shuffle: bool
+    drop_last: bool
+    full_loss: bool
+    keep_state: bool
+    tol: float
+    tol_abs: float
+    gtol: float
+    gtol_abs: float
+    def check(self) -> None: ...
+
 class Stepper:
-    def __init__(
-        self,
-        kind: str,
-        lr: ArrayLike,
-        momentum: float,
-        weight_decay: float,
-        lr_decay: float,
-        eps: float,
-        alpha: float,
-        beta1: float,
-        beta2: float,
-        initial_accumulator: float,
-    ) -> None: ...
+    def __init__(self, params: RuleParams) -> None: ...
     @property
     def kind(self) -> str: ...
     def step(self, params: _Float64Array, grad: _Float64Array, scale: float = 1.0) -> None: ...
     def zero_state(self) -> None: ...
     def state(self) -> dict[str, Any]: ...
     def set_state(self, state: dict[str, Any], /) -> None: ...
-    def params(
-        self,
-    ) -> tuple[str, _Float64Array, float, float, float, float, float, float, float, float]: ...
+    def params(self) -> RuleParams: ...
     def __getstate__(self) -> tuple[tuple[Any, ...], dict[str, Any]]: ...
     def __setstate__(self, state: tuple[Any, ...], /) -> None: ...
 
@@ -230,7 +252,7 @@ def descent(
 ) -> dict[str, Any]: ...
 def classify_curvature(low: float, high: float, rtol: float = 1e-08) -> str: ...
 def permutation(n: int, seed: int, epoch: int) -> NDArray[np.int64]: ...
-def run_first_order(
+def run_full_batch(
     objective: Objective,
     x0: ArrayLike,
     stepper: Stepper,
@@ -240,7 +262,18 @@ def run_first_order(
     gtol: float,
     gtol_abs: float,
     max_iter: int,
-    batch: dict[str, Any] | None,
     callback: _Callback | None,
     constraint: Projection | Callable[[_Float64Array], ArrayLike] | None,
 ) -> dict[str, Any]: ...
+def run_minibatch(
+    objective: Objective,
+    x0: ArrayLike,
+    stepper: Stepper,
+    schedule: Schedule | Callable[[int], SupportsFloat],
+    batch: MinibatchParams,
+    callback: _Callback | None,
+    constraint: Projection | Callable[[_Float64Array], ArrayLike] | None,
+) -> dict[str, Any]: ...
+def rule_kinds() -> list[str]: ...
+def rule_defaults(kind: str) -> RuleParams: ...
+def rule_hyperparameters(kind: str) -> list[str]: ...

@@ -139,8 +139,6 @@ class Result:
     @classmethod
     def _from_core(cls, raw, method, path=None):
         history = raw.pop("history")
-        if "lr" in history:  # the bindings' former name of the step column
-            history["step"] = history.pop("lr")
         history = History(**history)
         return cls(history=history, method=method, path=path, **raw)
 

@@ -9,6 +9,7 @@ and as a peer) say so and carry on without it.
 from __future__ import annotations
 
 import time
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -167,7 +168,7 @@ def logistic_regression(figures):
                 "adam": {"lr": 0.05}, "newton": {}, "bfgs": {}, "lbfgs": {}}
     rows, runs = [], {}
     for name in settings:
-        options = {"max_iter": 5000, **settings[name]}
+        options: dict[str, Any] = {"max_iter": 5000, **settings[name]}
         if "gtol" in _METHODS[name].options:
             options["gtol"] = 1e-6
         start = time.perf_counter()
@@ -260,7 +261,7 @@ def run(out=None):
         "Below lr_th every step shrinks the error by |1 - lr*l|; past lr* the iterate jumps "
         "across the minimum each step; past lr_th it jumps further each time.",
     ))
-    figures = []
+    figures: list[Any] = []
     table, note = method_comparison(figures)
     sections.append(("Four methods on two 2-D problems", table, note))
     table, note = logistic_regression(figures)

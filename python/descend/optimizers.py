@@ -143,7 +143,7 @@ HYPERPARAMETERS = {
 def _defaults_of(kind):
     """A rule's hyperparameters and defaults from the core's registry, by Python name."""
     core = _core.rule_defaults(kind)
-    out = {"lr": float(core.lr[0])}
+    out: dict[str, float | tuple[float, float]] = {"lr": float(core.lr[0])}
     for name in _core.rule_hyperparameters(kind):
         if name == "beta1":
             out["betas"] = (core.beta1, core.beta2)

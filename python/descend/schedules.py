@@ -102,7 +102,7 @@ class Schedule(_core.Schedule):
             return NotImplemented
         return all(getattr(self, n) == getattr(other, n) for n in _FIELDS)
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value: unhashable
 
     def __repr__(self):
         fields = self._fields()

@@ -141,6 +141,11 @@ class _DescendLinearModel(BaseEstimator):
 class _LinearClassifier:
     """Prediction for the linear classifiers, from ``coef_``, ``intercept_``, ``classes_``."""
 
+    # Set by fit (declared for type checkers).
+    coef_: np.ndarray
+    intercept_: np.ndarray
+    classes_: np.ndarray
+
     def decision_function(self, X):
         """Scores ``X @ coef_.T + intercept_`` (shape (n_samples,) for two classes).
 

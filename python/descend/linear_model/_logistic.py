@@ -128,5 +128,5 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
         # Multinomial coefficients come out centred over the classes (see _coefficients).
         self.coef_, self.intercept_ = _coefficients(objective, self._minimize(objective).x,
                                                     fit_intercept)
-        self.n_iter_ = np.array([self.n_iter_])
+        self.n_iter_ = np.array([self.n_iter_])  # type: ignore[assignment]  # sklearn's shape (1,)
         return self

@@ -8,6 +8,7 @@ import contextlib
 import functools
 import numbers
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -52,6 +53,11 @@ def _epoch_options(rule, lr, batch_size, shuffle):
 
 class _SGDModel(BaseEstimator):
     """Stochastic gradient descent on mini-batches for the linear models (shared parts)."""
+
+    # The training state partial_fit carries between calls (declared for type checkers).
+    _max_row_norm2: float
+    _stepper: Any
+    _params: np.ndarray
 
     def __init__(self, *, penalty="l2", alpha=1e-4, fit_intercept=True, max_iter=1000, tol=1e-3,
                  shuffle=True, random_state=None, learning_rate="constant", eta0="auto",

@@ -225,7 +225,7 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
     x = np.array(x0, dtype=np.float64)
     f, g = objective.value_and_gradient(x)
     g = np.asarray(g, dtype=np.float64)
-    history = {"loss": [f], "grad_norm": [np.linalg.norm(g)], "lr": [np.nan], "damping": [np.nan]}
+    history = {"loss": [f], "grad_norm": [np.linalg.norm(g)], "step": [np.nan], "damping": [np.nan]}
     n = len(x)
     Hinv, first = np.eye(n), True
     pairs: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=m)
@@ -284,7 +284,7 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
         t += 1
         history["loss"].append(f)
         history["grad_norm"].append(np.linalg.norm(g))
-        history["lr"].append(phi.step)
+        history["step"].append(phi.step)
         history["damping"].append(damping)
     newton_certified = (direction == "newton" and t > 0 and history["damping"][-1] == 0.0
                         and s @ y > 0)

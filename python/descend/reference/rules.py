@@ -106,9 +106,9 @@ def soft_threshold(x, t):
 def _prox(objective, x, step):
     l1 = getattr(objective, "l1", 0.0)
     if l1 > 0:
-        k = objective.X.shape[1]
+        mask = objective.l1_mask()  # the penalised parameters: weights, never intercepts
         x = x.copy()
-        x[:k] = soft_threshold(x[:k], step * l1)
+        x[mask] = soft_threshold(x[mask], step * l1)
     return x
 
 

@@ -16,7 +16,14 @@ Limits, each refused with a ValueError naming the argument:
   the stored copy is divided by the largest weight, which leaves the weighted mean unchanged;
 - :class:`Softmax`: labels integers in ``[0, n_classes)`` and ``n_classes * p`` at most
   ``2**31`` parameters (:data:`MAX_SOFTMAX_PARAMS`);
-- ``n_threads`` at most 1024.
+- ``n_threads`` at most 1024;
+- a scipy.sparse X: CSR with indices in range, ``indptr`` non-decreasing from 0 to the number
+  of stored entries, finite values, at least one row and one column (duplicate entries add up,
+  as in scipy; unsorted indices are fine).
+
+The data objectives also give the unnormalised sums over a range of rows (``loss_sum``,
+``weight_sum``, ``hessian_sum``, ``hvp_sum``; see :data:`EmpiricalRisk`), which
+add up across objectives built on chunks of the rows.
 """
 
 from __future__ import annotations
@@ -34,10 +41,14 @@ from ._validation import (
     check_vector,
 )
 
-__all__ = ["Objective", "LeastSquares", "Logistic", "Quadratic", "Softmax", "MAX_SOFTMAX_PARAMS"]
+__all__ = ["Objective", "EmpiricalRisk", "LeastSquares", "Logistic", "Quadratic", "Softmax", "MAX_SOFTMAX_PARAMS"]
 
 #: The base class of every compiled objective (useful for ``isinstance`` checks).
 Objective = _core.Objective
+
+#: The base class of the objectives over a data matrix X (LeastSquares, Logistic, Softmax),
+#: with the unnormalised sums over rows (loss_sum, weight_sum, hessian_sum, hvp_sum).
+EmpiricalRisk = _core.EmpiricalRisk
 
 #: The most parameters (``n_classes * p``) a :class:`Softmax` objective may have: 2**31, one
 #: gradient of 16 GiB. A label such as 1e10 would otherwise ask for 1e10 classes.
@@ -219,11 +230,16 @@ class LeastSquares(_DataObjective):
 
     Parameters
     ----------
-    X : array_like, shape (n_samples, n_features)
+    X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
         float64 or float32, C- or Fortran-ordered: used in place, without a copy (so do not
         change it while the objective is in use). Any other dtype or a non-contiguous view is
         copied once into a contiguous float64 array. Entries up to about 1.3e150 in magnitude
-        (float64; 1.8e15 for float32), see the module notes.
+        (float64; 1.8e15 for float32), see the module notes. A scipy.sparse CSR matrix or
+        array (float32/float64 values, int32/int64 indices) is borrowed the same way: its
+        ``data``, ``indices`` and ``indptr`` are read in place, so a change of the stored
+        values is seen, while restructuring X in place (writing into ``indices`` or
+        ``indptr``) is not supported: build a new objective. Other sparse formats, and
+        integer or boolean values, are converted to a float64 CSR copy once.
     y : array_like, shape (n_samples,)
         Targets; converted to X's dtype (a copy of y, not of X, when the dtypes differ).
     l2 : float, default 0.0
@@ -282,8 +298,9 @@ class Logistic(_DataObjective):
 
     Parameters
     ----------
-    X : array_like, shape (n_samples, n_features)
-        float64 or float32, C- or Fortran-ordered: used in place, without a copy.
+    X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+        float64 or float32, dense (C or Fortran order) or sparse, used in place as in
+        :class:`LeastSquares`.
     y : array_like, shape (n_samples,)
         Binary labels, {0, 1} or {-1, +1}.
     l2 : float, default 0.0
@@ -338,8 +355,9 @@ class Softmax(_DataArguments, _core.Softmax):
 
     Parameters
     ----------
-    X : array_like, shape (n_samples, n_features)
-        float64 or float32, C- or Fortran-ordered: used in place, without a copy.
+    X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+        float64 or float32, dense (C or Fortran order) or sparse, used in place as in
+        :class:`LeastSquares`.
     y : array_like of int, shape (n_samples,)
         Class labels 0, 1, ..., K-1 (stored as int64; copied if given in another type).
     l2 : float, default 0.0

@@ -51,12 +51,7 @@ struct MinibatchParams {
   bool has_tol() const { return tol >= 0.0 || tol_abs >= 0.0; }
 
   StopCriteria criteria() const {
-    StopCriteria c;
-    c.gtol = gtol;
-    c.gtol_abs = gtol_abs;
-    c.tol = tol;
-    c.tol_abs = tol_abs;
-    c.max_iter = epochs;
+    StopCriteria c = stop_criteria(tol, tol_abs, gtol, gtol_abs, epochs);
     c.n_iter_no_change = n_iter_no_change;
     c.divergence_patience = divergence_patience;
     c.improvement = true;

@@ -205,3 +205,16 @@ def test_import_descend_does_not_import_scipy():
     code = "import sys, descend; print('scipy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_dense_hessian_too_large_for_memory_is_refused_with_the_way_out():
+    # p = 2**18 features: a dense p x p Hessian would take 550 GB.
+    X = sparse.random(100, 2**18, density=1e-4, format="csr", random_state=0)
+    f = descend.Logistic(X, np.arange(100) % 2)
+    with pytest.raises(ValueError, match="use hvp\\(w, v\\) instead"):
+        f.hessian(np.zeros(f.n_params))
+    for method in ["newton", "bfgs"]:
+        with pytest.raises(ValueError, match="more than half of this machine's memory.*newton-cg"):
+            descend.minimize(f, np.zeros(f.n_params), method=method)
+    r = descend.minimize(f, np.zeros(f.n_params), method="lbfgs", max_iter=5)
+    assert r.nit <= 5  # the matrix-free methods run

@@ -73,6 +73,9 @@ void require_hessian(const Objective& f) {
 
 /// The p x p matrix hessian() fills; a MemoryError saying so when it cannot be allocated.
 MatX dense_hessian(Index p) {
+  require_dense_matrices_fit(p, 2.0, "the dense Hessian",
+                             "use hvp(w, v) instead, or a method that needs only products "
+                             "(newton-cg, lbfgs)");
   try {
     return MatX(p, p);
   } catch (const std::bad_alloc&) {

@@ -27,6 +27,10 @@
 
 #include "types.hpp"
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
+
 namespace descend {
 
 /// Which parameters a penalty covers: the first `length` of each of `blocks` consecutive
@@ -85,6 +89,31 @@ class Objective {
 
   virtual std::string name() const = 0;
 };
+
+/// The machine's physical memory in bytes (0 when unknown).
+inline double physical_memory_bytes() {
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+  const long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+  if (pages > 0 && size > 0) return double(pages) * double(size);
+#endif
+  return 0.0;
+}
+
+/// Refuses a computation that needs `copies` dense p x p matrices of doubles when they would
+/// take more than half the machine's memory: the allocation might succeed (memory is
+/// overcommitted) and the process be killed when it is filled, instead of a clear error.
+/// `what` names the computation; `instead` says what to use.
+inline void require_dense_matrices_fit(Index p, double copies, const std::string& what,
+                                       const std::string& instead) {
+  const double bytes = copies * double(p) * double(p) * 8.0, memory = physical_memory_bytes();
+  if (memory > 0.0 && bytes > 0.5 * memory) {
+    const auto gb = [](double b) { return std::to_string(static_cast<long long>(b / 1e9 + 0.5)); };
+    throw std::invalid_argument(what + " needs dense " + std::to_string(p) + " x " +
+                                std::to_string(p) + " matrices, about " + gb(bytes) +
+                                " GB, more than half of this machine's memory (" + gb(memory) +
+                                " GB): " + instead);
+  }
+}
 
 /// Writes the dense Hessian of f at w into H, assembled column by column from p
 /// Hessian-vector products H e_j and symmetrised ((H + H') / 2), for objectives that give

@@ -138,6 +138,12 @@ Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& cal
         "an L1 penalty is not differentiable: use a first-order method (gd, sgd, momentum, "
         "...), which handles it by a proximal step");
   const Index n = f.n_params();
+  const std::string matrix_free =
+      "use method='newton-cg' (Hessian-vector products only) or 'lbfgs' (m vector pairs)";
+  if (p.direction == DirectionKind::Newton)  // H, its damped copy and the factor
+    require_dense_matrices_fit(n, 3.0, "newton", matrix_free);
+  if (p.direction == DirectionKind::Bfgs)  // the inverse-Hessian approximation and its update
+    require_dense_matrices_fit(n, 2.0, "bfgs", matrix_free);
   switch (p.direction) {
     case DirectionKind::Steepest:
       return descent_with(f, std::move(x), SteepestDirection{}, p, callback, interrupt);

@@ -13,6 +13,7 @@ pytest.importorskip("sklearn")
 sp = pytest.importorskip("scipy.sparse")
 
 from descend import linear_model as dl  # noqa: E402
+from descend.objectives import LeastSquares, Logistic  # noqa: E402
 from descend.linear_model._sgd import _max_row_norm2  # noqa: E402
 from sklearn.utils import get_tags  # noqa: E402
 
@@ -296,8 +297,9 @@ def test_max_row_norm_of_sparse_x():
 
 
 def test_a_wide_sparse_problem_fits_without_a_dense_hessian():
-    """p = 50,000 features: "auto" picks L-BFGS (a dense Hessian would be 20 GB); the fit
-    and predictions never form a p x p or n x p matrix."""
+    """p = 50,000 features: "auto" picks Newton-CG on sparse X (a dense Hessian would be
+    20 GB; on dense X it picks L-BFGS); the fit and predictions never form a p x p or n x p
+    matrix, and reach the objective value of L-BFGS."""
     rng = np.random.default_rng(0)
     n, p = 400, 50_000
     X = sp.random(n, p, density=20 / p, format="csr", random_state=0)
@@ -305,7 +307,21 @@ def test_a_wide_sparse_problem_fits_without_a_dense_hessian():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         model = dl.LogisticRegression(C=10.0).fit(X, y)
-    assert model.solver_ == "lbfgs" and model.coef_.shape == (1, p)
+    assert model.solver_ == "newton-cg" and model.coef_.shape == (1, p)
     assert model.score(X, y) > 0.9
+    f = Logistic(X, y, l2=1 / (10.0 * n), fit_intercept=True)
+    other = dl.LogisticRegression(C=10.0, solver="lbfgs").fit(X, y)
+    assert f.value(_flat(model)) <= f.value(_flat(other)) + 1e-9
     ridge = dl.Ridge(alpha=1.0).fit(X, y.astype(float))
-    assert ridge.solver_ == "lbfgs"
+    assert ridge.solver_ == "newton-cg"
+    g = LeastSquares(X, y.astype(float), l2=1.0 / n, fit_intercept=True)
+    other = dl.Ridge(alpha=1.0, solver="lbfgs").fit(X, y.astype(float))
+    assert g.value(_flat(ridge)) <= g.value(_flat(other)) + 1e-9
+    # Dense X keeps L-BFGS beyond the threshold.
+    Xd = X[:, :1500].toarray()
+    assert dl.LogisticRegression().fit(Xd, y).solver_ == "lbfgs"
+
+
+def _flat(model):
+    coef = np.atleast_2d(model.coef_)
+    return np.hstack([coef, np.reshape(model.intercept_, (len(coef), 1))]).ravel()

@@ -7,7 +7,8 @@ an optional dependency: ``pip install descend[sklearn]``; importing this module 
 
 Each estimator builds a descend objective on the validated data (borrowed, not copied) and
 minimises it with :func:`descend.minimize`; ``solver`` picks the method. "auto" chooses by
-the size of the Hessian: Newton's method while the dense Hessian is small, L-BFGS beyond;
+the size of the Hessian: Newton's method while the dense Hessian is small, L-BFGS beyond
+(Newton-CG beyond on sparse X);
 an underdetermined least-squares problem gets its minimum-norm solution by a direct solve
 (by LSQR when X is sparse).
 

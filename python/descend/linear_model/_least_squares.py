@@ -200,8 +200,9 @@ class LinearRegression(_LeastSquaresRegressor):
         A method of :func:`descend.minimize`, or "auto": the minimum-norm solution for an
         underdetermined problem (a direct solve, or LSQR for sparse X), otherwise Newton's
         method (one Cholesky solve for least squares; for sparse X its dense Hessian is
-        accumulated from the sparse rows) up to 2000 parameters and L-BFGS beyond (gradients
-        only: no dense p x p Hessian, whether X is dense or sparse).
+        accumulated from the sparse rows) up to 2000 parameters, beyond that L-BFGS on dense
+        X and Newton-CG (conjugate gradients on Hessian-vector products) on sparse X: no
+        dense p x p Hessian.
     tol : float, default 1e-10
         Stop when the gradient norm of the mean loss is at most ``tol`` times its value at
         the start (a relative test: it does not depend on the scale of ``X`` or ``y``). For
@@ -260,7 +261,8 @@ class Ridge(_LeastSquaresRegressor):
     solver : str, default "auto"
         A method of :func:`descend.minimize`, or "auto": Newton's method up to 2000
         parameters (one Cholesky solve; for sparse X the dense Hessian is accumulated from
-        the sparse rows), L-BFGS beyond (no dense p x p Hessian); with ``alpha=0``, as
+        the sparse rows), beyond that L-BFGS on dense X and Newton-CG on sparse X (no dense
+        p x p Hessian); with ``alpha=0``, as
         :class:`LinearRegression`, the minimum-norm solution for an underdetermined problem
         (a direct solve, LSQR for sparse X).
     tol : float, default 1e-10

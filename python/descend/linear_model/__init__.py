@@ -7,8 +7,18 @@ an optional dependency: ``pip install descend[sklearn]``; importing this module 
 
 Each estimator builds a descend objective on the validated data (borrowed, not copied) and
 minimises it with :func:`descend.minimize`; ``solver`` picks the method. "auto" chooses by
-the size of the Hessian: Newton's method while the dense Hessian is small, L-BFGS beyond;
-an underdetermined least-squares problem gets its minimum-norm solution by a direct solve.
+the size of the Hessian: Newton's method while the dense Hessian is small, L-BFGS beyond
+(Newton-CG beyond on sparse X);
+an underdetermined least-squares problem gets its minimum-norm solution by a direct solve
+(by LSQR when X is sparse).
+
+X may be dense or a scipy.sparse matrix or array, in ``fit``, ``partial_fit``, ``predict``,
+``decision_function``, ``predict_proba`` and ``score`` (the tags say so, and
+``check_estimator`` runs its sparse checks): CSR of float64 or float32 is borrowed (its data,
+indices and indptr), any other format is converted to CSR once by scikit-learn's
+``validate_data(accept_sparse="csr")``. X is never densified and never centred: intercepts
+are parameters of the objective. y and sample_weight must be dense (a sparse one is refused
+with a TypeError).
 ``tol`` is relative (the gradient norm at the end over that at the start), so fits do not
 depend on the scale of the data or the weights. A fit that did not meet ``tol`` warns once,
 with a ``sklearn.exceptions.ConvergenceWarning`` in the estimator's own terms; one that

@@ -1,19 +1,24 @@
-"""Least squares: LinearRegression and Ridge (full-batch solvers, or the minimum-norm direct
-solve for an underdetermined problem)."""
+"""Least squares: LinearRegression and Ridge (full-batch solvers, or the minimum-norm solution
+of an underdetermined problem: a direct solve on dense X, LSQR on sparse X)."""
 
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
 from ..objectives import LeastSquares
 from .._validation import check_real
 from ._base import (
+    ConvergenceWarning,
     RegressorMixin,
+    _check_X,
+    _check_Xy,
     _coefficients,
     _DescendLinearModel,
     _sample_weights,
     check_is_fitted,
-    validate_data,
+    is_sparse,
 )
 
 
@@ -28,8 +33,11 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
-            Training data (float64 or float32 is used without a copy).
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+            Training data. float64 or float32 is used without a copy: a C-ordered array, or
+            a CSR matrix or array (its data, indices and indptr are borrowed). Other sparse
+            formats are converted to CSR once (a copy of the stored entries); X is never
+            densified.
         y : array_like, shape (n_samples,)
             Targets (copied once, divided by their largest magnitude: the solution is linear
             in ``y``, so this changes nothing but keeps every scale of ``y`` in range).
@@ -49,8 +57,7 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
         """
         self._check_common_params()
         alpha = self._alpha()
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
-                             order="C")
+        X, y = _check_Xy(self, X, y, reset=True, y_numeric=True)
         sw, top = _sample_weights(sample_weight, X)
         fit_intercept = bool(self.fit_intercept)
         scale = float(np.max(np.abs(y)))
@@ -59,7 +66,11 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
         n_rows = X.shape[0] if sw is None else int(np.count_nonzero(sw))
         d = X.shape[1]
         auto = isinstance(self.solver, str) and self.solver == "auto"
-        if auto and alpha == 0.0 and n_rows <= d:
+        if auto and alpha == 0.0 and n_rows <= d and is_sparse(X):
+            # Underdetermined and sparse: the least-norm minimiser by LSQR (no densification).
+            coef, intercept, n_iter = self._min_norm_lsqr(X, y, sw, fit_intercept)
+            self.solver_, self.n_iter_ = "lsqr", n_iter
+        elif auto and alpha == 0.0 and n_rows <= d:
             # Underdetermined: many minimisers; return the one of least norm, exactly.
             coef, intercept = _min_norm_least_squares(X, y, sw, fit_intercept)
             self.solver_, self.n_iter_ = "min-norm", 1
@@ -81,15 +92,61 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+            Dense, or sparse in any format (CSR used as it is, others converted once).
 
         Returns
         -------
         ndarray, shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = _check_X(self, X, reset=False)
         return X @ self.coef_ + self.intercept_
+
+    def _min_norm_lsqr(self, X, y, sw, fit_intercept):
+        """The least-norm least-squares solution for a sparse X, by scipy's LSQR.
+
+        The sparse counterpart of :func:`_min_norm_least_squares` (as scikit-learn's
+        LinearRegression does on sparse data): LSQR started from zero stays in the row space
+        of the operator, so it converges to the solution of least norm. The centring for the
+        intercept and the square roots of the weights are applied inside a
+        ``scipy.sparse.linalg.LinearOperator`` (``x -> r * (X x - m.x)`` and its
+        transpose), so X is neither centred nor copied: each iteration costs two passes over
+        its non-zeros. LSQR stops at the relative tolerance ``tol`` (its ``atol`` and
+        ``btol``), when its estimate of the condition number exceeds
+        ``1 / (max(X.shape) eps)`` (its ``conlim``: the cutoff on singular values of the
+        dense solve), or after ``max_iter`` iterations (with a ConvergenceWarning). Returns
+        ``(coef, intercept, iterations)``.
+        """
+        from scipy.sparse.linalg import LinearOperator, lsqr
+
+        root = np.ones(X.shape[0]) if sw is None else np.sqrt(sw)
+        s2 = root * root
+        mean = (X.T @ s2) / s2.sum() if fit_intercept else np.zeros(X.shape[1])
+        y_mean = float(s2 @ y / s2.sum()) if fit_intercept else 0.0
+
+        def matvec(v):
+            v = np.ravel(v)
+            return root * (X @ v - mean @ v)
+
+        def rmatvec(u):
+            u = root * np.ravel(u)
+            return X.T @ u - mean * u.sum()
+
+        operator = LinearOperator(X.shape, matvec=matvec, rmatvec=rmatvec, dtype=np.float64)
+        tol = max(float(self._tol), float(np.finfo(np.float64).eps))
+        conlim = 1.0 / (max(X.shape) * np.finfo(np.float64).eps)
+        result = lsqr(operator, root * (y - y_mean), atol=tol, btol=tol, conlim=conlim,
+                      iter_lim=int(self.max_iter))
+        coef, stop, n_iter = np.asarray(result[0], dtype=np.float64), result[1], result[2]
+        if int(stop) == 7:
+            warnings.warn(
+                f"{type(self).__name__}(solver={self.solver!r}) did not converge: LSQR (the "
+                f"minimum-norm solve for sparse X) stopped after max_iter={self.max_iter!r} "
+                f"iterations above tol={self.tol!r}; increase max_iter or tol, or scale the "
+                f"data", ConvergenceWarning, stacklevel=3)
+        intercept = (y_mean - float(mean @ coef)) if fit_intercept else 0.0
+        return coef, intercept, max(int(n_iter), 1)
 
 
 def _min_norm_least_squares(X, y, sw, fit_intercept):
@@ -127,23 +184,33 @@ class LinearRegression(_LeastSquaresRegressor):
     (no more rows with a positive weight than features) it has many minimisers, and
     ``solver="auto"`` returns the one of least norm ``||w||``, as ``numpy.linalg.lstsq`` and
     scikit-learn do, by a direct solve (a singular value decomposition of the centred,
-    weighted rows). Explicit solvers return the minimiser they reach.
+    weighted rows); for a sparse X by LSQR on the implicitly centred rows (X is not
+    densified, centred or copied; ``tol`` and ``max_iter`` are LSQR's). Explicit solvers
+    return the minimiser they reach.
+
+    X may be a scipy.sparse matrix or array in any format, in ``fit``, ``predict`` and
+    ``score``: CSR of float64 or float32 is borrowed, other formats are converted to CSR once.
+    The intercept is fitted as a parameter of the objective (never by centring X).
 
     Parameters
     ----------
     fit_intercept : bool, default True
         Fit the intercept ``b``.
     solver : str, default "auto"
-        A method of :func:`descend.minimize`, or "auto": the minimum-norm direct solve for an
-        underdetermined problem, otherwise Newton's method (one Cholesky solve for least
-        squares) up to 2000 parameters and L-BFGS beyond (no dense Hessian).
+        A method of :func:`descend.minimize`, or "auto": the minimum-norm solution for an
+        underdetermined problem (a direct solve, or LSQR for sparse X), otherwise Newton's
+        method (one Cholesky solve for least squares; for sparse X its dense Hessian is
+        accumulated from the sparse rows) up to 2000 parameters, beyond that L-BFGS on dense
+        X and Newton-CG (conjugate gradients on Hessian-vector products) on sparse X: no
+        dense p x p Hessian.
     tol : float, default 1e-10
         Stop when the gradient norm of the mean loss is at most ``tol`` times its value at
         the start (a relative test: it does not depend on the scale of ``X`` or ``y``). For
         float32 data it is at least ``10 * finfo(float32).eps`` (about 1.2e-6), what float32
-        arithmetic can resolve.
+        arithmetic can resolve. For LSQR (the minimum-norm solve on sparse X) its ``atol``
+        and ``btol``.
     max_iter : int, default 1000
-        Iteration limit of the solver.
+        Iteration limit of the solver (LSQR's too).
     verbose : bool, default False
         Progress of the solver: a tqdm bar for fits longer than a second, logging otherwise.
 
@@ -155,7 +222,7 @@ class LinearRegression(_LeastSquaresRegressor):
     n_features_in_ : int
     solver_ : str
         The method that fitted the model (what "auto" chose; "min-norm" for the direct
-        solve).
+        solve, "lsqr" for the minimum-norm solve on sparse X).
 
     Examples
     --------
@@ -181,6 +248,10 @@ class Ridge(_LeastSquaresRegressor):
     Minimises ``sum_i s_i (x_i.w + b - y_i)^2 + alpha ||w||^2``; descend's objective is that
     divided by ``2 S`` (S the sum of weights), i.e. ``LeastSquares(l2=alpha / S)``.
 
+    X may be a scipy.sparse matrix or array in any format, in ``fit``, ``predict`` and
+    ``score``: CSR of float64 or float32 is borrowed, other formats are converted to CSR once;
+    X is never densified, and the intercept is fitted as a parameter (X is not centred).
+
     Parameters
     ----------
     alpha : float, default 1.0
@@ -189,9 +260,11 @@ class Ridge(_LeastSquaresRegressor):
         Fit an unpenalised intercept.
     solver : str, default "auto"
         A method of :func:`descend.minimize`, or "auto": Newton's method up to 2000
-        parameters (one Cholesky solve), L-BFGS beyond; with ``alpha=0``, as
-        :class:`LinearRegression`, the minimum-norm direct solve for an underdetermined
-        problem.
+        parameters (one Cholesky solve; for sparse X the dense Hessian is accumulated from
+        the sparse rows), beyond that L-BFGS on dense X and Newton-CG on sparse X (no dense
+        p x p Hessian); with ``alpha=0``, as
+        :class:`LinearRegression`, the minimum-norm solution for an underdetermined problem
+        (a direct solve, LSQR for sparse X).
     tol : float, default 1e-10
         Stop when the gradient norm is at most ``tol`` times its value at the start (at
         least about 1.2e-6 for float32 data).

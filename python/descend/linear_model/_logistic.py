@@ -12,9 +12,9 @@ from ._base import (
     _coefficients,
     _DescendLinearModel,
     _LinearClassifier,
+    _check_Xy,
     _sample_weights,
     check_classification_targets,
-    validate_data,
 )
 
 
@@ -24,6 +24,11 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
     Minimises ``C sum_i s_i logloss_i + ||w||^2 / 2`` as ``sklearn.linear_model.
     LogisticRegression`` does; descend's objective is that divided by ``C S``, i.e.
     ``Logistic(l2=1 / (C S))`` (or ``Softmax`` for K > 2 classes).
+
+    X may be a scipy.sparse matrix or array in any format, in ``fit``, ``predict``,
+    ``predict_proba``, ``decision_function`` and ``score``: CSR of float64 or float32 is
+    borrowed, other formats are converted to CSR once; X is never densified (the intercept
+    is a parameter of the objective, not obtained by centring X).
 
     Parameters
     ----------
@@ -38,7 +43,10 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
         Hessian: Newton's method (a dense Hessian and a Cholesky solve per iteration) when
         the model has at most 1000 parameters (``K (n_features + 1)`` for K > 2 classes,
         ``n_features + 1`` for two, without the ``+ 1`` when ``fit_intercept=False``),
-        L-BFGS (gradients only) beyond.
+        L-BFGS (gradients only) beyond. For sparse X: Newton's method below the same
+        threshold (its dense Hessian accumulated from the sparse rows), Newton-CG above it
+        (Hessian-vector products, one pass over the non-zeros each; never a p x p matrix),
+        which on wide text-like data reached L-BFGS's objective value 2 to 5 times faster.
     tol : float, default 1e-8
         Stop when the gradient norm is at most ``tol`` times its value at the start (at
         least about 1.2e-6 for float32 data).
@@ -83,8 +91,11 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
-            Training data.
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+            Training data. float64 or float32 is used without a copy: a C-ordered array, or
+            a CSR matrix or array (its data, indices and indptr are borrowed). Other sparse
+            formats are converted to CSR once (a copy of the stored entries); X is never
+            densified.
         y : array_like, shape (n_samples,)
             Class labels (any hashable values; at least two classes).
         sample_weight : array_like, shape (n_samples,), optional
@@ -107,7 +118,7 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
         C = check_real(self.C, "C", low=0.0, low_open=True)
         if self.penalty is not None and not np.isfinite(1.0 / C):
             raise ValueError(f"C is too small: the penalty strength 1 / C overflows, got {C}")
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
+        X, y = _check_Xy(self, X, y, reset=True)
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:

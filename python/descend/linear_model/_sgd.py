@@ -27,12 +27,15 @@ from ._base import (
     RegressorMixin,
     _choice,
     _coefficients,
+    _check_X,
+    _check_Xy,
     _LinearClassifier,
     _sample_weights,
+    _sparse_input_tags,
     check_classification_targets,
     check_is_fitted,
     check_random_state,
-    validate_data,
+    is_sparse,
 )
 
 #: The estimators' ``solver`` names and the update rule of minimize each one is: "sgd" (the
@@ -41,6 +44,25 @@ SOLVERS = {"sgd": "gd", "momentum": "momentum", "nesterov": "nesterov", "adagrad
            "rmsprop": "rmsprop", "adam": "adam", "adamw": "adamw"}
 
 
+def _max_row_norm2(X):
+    """The largest squared row norm ``max_i ||x_i||^2`` of a dense or sparse X, in float64.
+
+    Dense X: one pass (einsum, no n x d temporary). Sparse X (CSR): from the stored values,
+    O(nnz) with one temporary of their squares, never a densified X; a non-canonical CSR
+    (duplicate entries, which stand for their sum) is first summed into a canonical copy.
+    """
+    if not is_sparse(X):
+        return float(np.einsum("ij,ij->i", X, X, dtype=np.float64).max())
+    if not X.has_canonical_format:
+        X = X.copy()
+        X.sum_duplicates()
+    if X.nnz == 0:
+        return 0.0
+    indptr = np.asarray(X.indptr)
+    starts, stored = indptr[:-1], np.diff(indptr) > 0
+    squares = np.square(X.data, dtype=np.float64)
+    # reduceat sums each row's squares; rows without entries are skipped (they have norm 0).
+    return float(np.add.reduceat(squares, starts[stored]).max())
 
 
 @functools.lru_cache(maxsize=64)
@@ -58,6 +80,9 @@ class _SGDModel(BaseEstimator):
     _max_row_norm2: float
     _stepper: Any
     _params: np.ndarray
+
+    def __sklearn_tags__(self):
+        return _sparse_input_tags(super().__sklearn_tags__())
 
     def __init__(self, *, penalty="l2", alpha=1e-4, fit_intercept=True, max_iter=1000, tol=1e-3,
                  shuffle=True, random_state=None, learning_rate="constant", eta0="auto",
@@ -124,8 +149,7 @@ class _SGDModel(BaseEstimator):
         if not (isinstance(self.eta0, str) and self.eta0 == "auto"):
             self.eta0_ = float(self.eta0)
             return
-        rows = np.einsum("ij,ij->i", X, X, dtype=np.float64) + (1.0 if self.fit_intercept else 0.0)
-        largest = float(rows.max())
+        largest = _max_row_norm2(X) + (1.0 if self.fit_intercept else 0.0)
         if not reset and largest <= self._max_row_norm2:
             return
         self._max_row_norm2 = largest if reset else max(largest, self._max_row_norm2)
@@ -279,6 +303,13 @@ class _SGDModel(BaseEstimator):
         self._stream_loss = self._stream_null_loss = 0.0
 
 _SGD_DOC = """
+    X may be a scipy.sparse matrix or array in any format, in ``fit``, ``partial_fit``,
+    ``predict``, ``decision_function`` and ``score``: CSR of float64 or float32 is borrowed,
+    other formats are converted to CSR once; X is never densified (the intercept is a
+    parameter, X is not centred; ``eta0="auto"`` reads the row norms from the stored
+    values). On sparse X each step of the update rule still costs O(n_features), as on dense
+    X (the gradient of a batch costs O(its non-zeros)).
+
     Parameters
     ----------
     penalty : {{"l2", "l1", None}}, default "l2"
@@ -357,7 +388,9 @@ class SGDRegressor(RegressorMixin, _SGDModel):
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+            float64 or float32 used without a copy (C-ordered, or CSR whose data, indices
+            and indptr are borrowed); other sparse formats converted to CSR once.
         y : array_like, shape (n_samples,)
         sample_weight : array_like, optional
 
@@ -371,8 +404,7 @@ class SGDRegressor(RegressorMixin, _SGDModel):
             If the training diverged (lower ``eta0``).
         """
         self._check_sgd_params()
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
-                             order="C")
+        X, y = _check_Xy(self, X, y, reset=True, y_numeric=True)
         objective = self._objective(X, y, sample_weight)
         self._set_coef(objective, self._fit(X, objective))
         return self
@@ -382,7 +414,9 @@ class SGDRegressor(RegressorMixin, _SGDModel):
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+            float64 or float32 used without a copy (C-ordered, or CSR whose data, indices
+            and indptr are borrowed); other sparse formats converted to CSR once.
         y : array_like, shape (n_samples,)
         sample_weight : array_like, optional
 
@@ -400,8 +434,7 @@ class SGDRegressor(RegressorMixin, _SGDModel):
         if first:
             self._check_sgd_params()
         with self._unchanged_on_error():
-            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], y_numeric=True,
-                                 order="C", reset=first)
+            X, y = _check_Xy(self, X, y, reset=first, y_numeric=True)
             objective = self._objective(X, y, sample_weight)
             self._set_coef(objective, self._partial_fit(X, objective, first))
         return self
@@ -411,14 +444,14 @@ class SGDRegressor(RegressorMixin, _SGDModel):
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
 
         Returns
         -------
         ndarray, shape (n_samples,)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, dtype=[np.float64, np.float32], reset=False)
+        X = _check_X(self, X, reset=False)
         return X @ self.coef_ + self.intercept_[0]
 
 
@@ -465,7 +498,9 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+            float64 or float32 used without a copy (C-ordered, or CSR whose data, indices
+            and indptr are borrowed); other sparse formats converted to CSR once.
         y : array_like, shape (n_samples,)
         sample_weight : array_like, optional
 
@@ -479,7 +514,7 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
             If the training diverged (lower ``eta0``).
         """
         self._check_sgd_params()
-        X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C")
+        X, y = _check_Xy(self, X, y, reset=True)
         check_classification_targets(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
@@ -494,7 +529,9 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
 
         Parameters
         ----------
-        X : array_like, shape (n_samples, n_features)
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+            float64 or float32 used without a copy (C-ordered, or CSR whose data, indices
+            and indptr are borrowed); other sparse formats converted to CSR once.
         y : array_like, shape (n_samples,)
         classes : array_like, optional
             All the classes; required on the first call.
@@ -520,8 +557,7 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
                 self.classes_ = np.unique(classes)
                 if len(self.classes_) < 2:
                     raise ValueError("classes must hold at least 2 classes")
-            X, y = validate_data(self, X, y, dtype=[np.float64, np.float32], order="C",
-                                 reset=first)
+            X, y = _check_Xy(self, X, y, reset=first)
             check_classification_targets(y)
             objective = self._objective(X, self._encode(y), sample_weight)
             self._set_coef(objective, self._partial_fit(X, objective, first))

@@ -9,6 +9,8 @@ its answer (gradients to 1e-10, objective values to 1e-6), so a fast wrong answe
 scipy and scikit-learn are optional: the file (or the row) skips when they are missing.
 """
 
+import os
+
 import numpy as np
 import pytest
 
@@ -16,7 +18,10 @@ import descend
 
 sparse = pytest.importorskip("scipy.sparse")
 
-N, P, NNZ = 200_000, 2**18, 40
+# CI's smoke run (DESCEND_BENCH_SMOKE=1, benchmarks disabled) checks the code on a tenth of the
+# rows; the figures of bench/README.md are from the full size.
+N = 20_000 if os.environ.get("DESCEND_BENCH_SMOKE") else 200_000
+P, NNZ = 2**18, 40
 C = 1.0                       # scikit-learn's LogisticRegression(C=1); descend's l2 = 1 / (C n)
 ALPHA = 1e-5                  # SGDClassifier(alpha=1e-5); descend's l2 = alpha
 # Per-sample SGD steps cost O(p) today (about 1 ms at p = 2**18 and 75 ms at p = 2**22 on the

@@ -128,3 +128,22 @@ def test_softmax_proximal_steps_match_the_twin():
     x, losses = reference.run_full_batch(twin, np.zeros(f.n_params), reference.Rule("gd", 0.5), 30)
     assert_close(r.x, x)
     assert_close(r.history.loss, losses)
+
+
+def test_softmax_data_gradient_sums_to_zero_over_the_classes_and_newton_holds_on_float32():
+    X, y = _softmax_data(n=120, d=6)
+    f = descend.Softmax(X.astype(np.float32), y, l2=1.0 / 120, fit_intercept=True)
+    w = np.random.default_rng(0).normal(size=f.n_params)
+    G = descend.Softmax(X.astype(np.float32), y, fit_intercept=True).gradient(w).reshape(4, 7)
+    np.testing.assert_allclose(G.sum(axis=0), 0.0, atol=1e-15)  # centred: only rounding left
+    # The common shift of the classes has zero curvature; the gradient's rounding along it
+    # used to walk the intercepts to 1e6 (Newton then stalled at 8% of ||g0||).
+    r = descend.minimize(f, np.zeros(f.n_params), method="newton")
+    assert r.success and np.abs(r.x).max() < 10
+
+
+def test_a_line_search_that_shrinks_to_nothing_is_a_failure_not_divergence():
+    X, y = _softmax_data(n=120, d=6)
+    f = descend.Softmax(X.astype(np.float32), y, l2=1.0 / 120, fit_intercept=True)
+    r = descend.minimize(f, np.zeros(f.n_params), method="lbfgs", gtol=1e-12)
+    assert r.status in ("line_search_failed", "converged", "stalled") and r.status != "diverged"

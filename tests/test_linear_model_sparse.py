@@ -206,11 +206,16 @@ def test_float32_sparse_x_is_used_as_float32(make, classes):
     assert model.score(X32, y) == pytest.approx(dense.score(X32.toarray(), y), abs=1e-4)
 
 
-@pytest.mark.xfail(strict=True, reason="newton and lbfgs stall or diverge on a float32 Softmax "
-                   "objective, dense X as sparse (not a sparse issue; minimize's float32 "
-                   "multinomial path)")
+# newton and lbfgs used to stall or diverge here: the gradient's rounding along the shift
+# common to all classes (zero curvature) walked the intercepts to 1e6, where float32 scores lose
+# every digit. Softmax now centres its data gradient over the classes (exact: it sums to zero).
 @pytest.mark.parametrize("dense", [True, False])
-@pytest.mark.parametrize("solver", ["auto", "lbfgs"])
+@pytest.mark.parametrize("solver", [
+    "auto",
+    pytest.param("lbfgs", marks=pytest.mark.xfail(
+        strict=True, reason="lbfgs's line search meets the float32 loss's rounding before the "
+        "default gtol: it ends line_search_failed (an honest failure, no longer 'diverged')")),
+])
 def test_float32_multinomial_newton_and_lbfgs(solver, dense):
     X, y = _data(classes=3)
     X32 = X.astype(np.float32)

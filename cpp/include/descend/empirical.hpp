@@ -130,6 +130,7 @@ class EmpiricalRisk final : public EmpiricalObjective {
       }
       loss = model_.gradient_block(Xg, yg.data(), sw_ ? sg.data() : nullptr, P, true, &acc, work);
     }
+    model_.finish_gradient(acc);
     g = acc / weights;
     return loss / weights + add_penalty(w, g);
   }
@@ -295,7 +296,11 @@ class EmpiricalRisk final : public EmpiricalObjective {
                                            want_value, acc, work);
       }
     });
-    if (g) *g = sum_parts(parts);
+    if (g) {
+      VecX total = sum_parts(parts);
+      model_.finish_gradient(total);
+      *g = total;
+    }
     return sum_parts(losses);
   }
 

@@ -35,6 +35,9 @@ class LinearModel {
   Index params_per_output() const { return d_ + (fit_intercept_ ? 1 : 0); }
   void check_targets(const Target* /*y*/, Index /*n*/) const {}
 
+  /// The data gradient needs no correction (see SoftmaxModel::finish_gradient).
+  void finish_gradient(VecX& /*g*/) const {}
+
   /// Rows per cached block. Row-major blocks stay in L1 (the second pass over the block is
   /// then nearly free); column-major blocks are taller so each column is read in long
   /// contiguous runs.

@@ -90,13 +90,15 @@ Result descent_with(const Obj& f, VecX x, Direction dir, const DescentParams& p,
     }
     // Step size: the line search leaves the accepted point in the probe.
     LineProbe<Obj> probe(f, x, d, r.nfev);
-    const bool found = line_search(probe, fx, slope, dir.first_step(f, x, g, t, p.lr, r.nhev),
-                                   r.nhev);
+    const double first_trial = dir.first_step(f, x, g, t, p.lr, r.nhev);
+    const bool found = line_search(probe, fx, slope, first_trial, r.nhev);
     r.njev = r.nfev;  // every evaluation computed the loss and the gradient together
-    if (!found && std::isfinite(probe.f_trial) &&
+    if (!found && std::isfinite(probe.f_trial) && probe.step > first_trial &&
         probe.f_trial <= fx + p.search.c1 * probe.step * slope) {
-      // The last trial decreased the loss enough and still failed: the search kept finding
-      // lower losses at ever longer steps and never bracketed a minimum along d.
+      // The last trial, longer than the first, decreased the loss enough and still failed:
+      // the search kept finding lower losses at ever longer steps and never bracketed a
+      // minimum along d. (A search that shrank its step to nothing instead met rounding
+      // noise in the loss: that is a failed search, not an unbounded objective.)
       run.fail(Status::Diverged,
                "the loss kept decreasing along the search direction up to a step of " +
                    format_g(probe.step) + " at iteration " + std::to_string(t) +

@@ -220,8 +220,10 @@ std::unique_ptr<EmpiricalObjective> make_data_objective(const py::object& X, Ris
   const py::array values = values_of(X);
   const bool float32 = py::isinstance<py::array_t<float>>(values);
   const Index n = rows_of(X);
-  spec.sample_weight = float32 ? static_cast<const void*>(optional_weights<float>(sample_weight, n))
-                               : static_cast<const void*>(optional_weights<double>(sample_weight, n));
+  if (float32)
+    spec.sample_weight = optional_weights<float>(sample_weight, n);
+  else
+    spec.sample_weight = optional_weights<double>(sample_weight, n);
   if (is_csr(X)) {
     const CsrArrays a = as_csr(X);
     return make_csr_risk(spec, a.data.data(), a.indices.data(), a.indptr.data(), a.n, a.d,
@@ -404,7 +406,8 @@ Examples
 --------
 >>> import numpy as np, descend
 >>> X, y = np.array([[1.0], [2.0], [3.0]]), np.array([1.0, 2.0, 2.0])
->>> f, a, b = descend.LeastSquares(X, y), descend.LeastSquares(X[:1], y[:1]), descend.LeastSquares(X[1:], y[1:])
+>>> f = descend.LeastSquares(X, y)
+>>> a, b = descend.LeastSquares(X[:1], y[:1]), descend.LeastSquares(X[1:], y[1:])
 >>> w = np.array([0.5])
 >>> total = a.loss_sum(w)[0] + b.loss_sum(w)[0]
 >>> bool(np.isclose(total / (a.weight_sum() + b.weight_sum()), f.value(w)))

@@ -15,8 +15,9 @@ std::unique_ptr<EmpiricalObjective> csr(const RiskSpec& spec, const void* values
                                         bool int64) {
   const auto* v = static_cast<const T*>(values);
   if (int64)
-    return make_risk(spec, CsrRows<T, std::int64_t>(v, static_cast<const std::int64_t*>(indices),
-                                                    static_cast<const std::int64_t*>(indptr), n, d));
+    return make_risk(spec,
+                     CsrRows<T, std::int64_t>(v, static_cast<const std::int64_t*>(indices),
+                                              static_cast<const std::int64_t*>(indptr), n, d));
   return make_risk(spec, CsrRows<T, std::int32_t>(v, static_cast<const std::int32_t*>(indices),
                                                   static_cast<const std::int32_t*>(indptr), n, d));
 }

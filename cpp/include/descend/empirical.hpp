@@ -73,7 +73,8 @@ class EmpiricalRisk final : public EmpiricalObjective {
       : data_(std::move(data)), model_(std::move(model)), y_(y), n_(data_.rows()),
         d_(data_.cols()), K_(model_.outputs()), p_(model_.params_per_output()), l2_(l2),
         l1_(l1), n_threads_(resolve_threads(n_threads)) {
-    if (n_ < 1 || d_ < 1) throw std::invalid_argument("X must have at least one row and one column");
+    if (n_ < 1 || d_ < 1)
+      throw std::invalid_argument("X must have at least one row and one column");
     if (!(l2 >= 0.0) || !std::isfinite(l2)) throw std::invalid_argument("l2 must be >= 0");
     if (!(l1 >= 0.0) || !std::isfinite(l1)) throw std::invalid_argument("l1 must be >= 0");
     model_.check_targets(y_, n_);
@@ -277,7 +278,8 @@ class EmpiricalRisk final : public EmpiricalObjective {
     if (g) check_size(*g, "gradient");
     const Point P = model_.point(w);
     const Index rows = end - begin;
-    const int chunks = chunks_for(double(rows) * model_.work_per_row(), n_threads_);
+    const double work = double(rows) * model_.work_per_row(data_.entries_per_row());
+    const int chunks = chunks_for(work, n_threads_);
     std::vector<double> losses(chunks, 0.0);
     std::vector<VecX> parts(g ? chunks : 0, VecX::Zero(K_ * p_));
     parallel_chunks(rows, chunks, [&](int c, Index first, Index last) {
@@ -311,7 +313,8 @@ class EmpiricalRisk final : public EmpiricalObjective {
     const Point P = model_.point(w);
     const Index rows = end - begin;
     const Index block = model_.hessian_block_rows(block_rows_);
-    const int chunks = chunks_for(double(rows) * model_.hessian_work_per_row(), n_threads_);
+    const double work = double(rows) * model_.hessian_work_per_row(data_.entries_per_row());
+    const int chunks = chunks_for(work, n_threads_);
     std::vector<MatX> parts(chunks, MatX::Zero(K_ * p_, K_ * p_));
     parallel_chunks(rows, chunks, [&](int c, Index first, Index last) {
       Work work;
@@ -332,7 +335,8 @@ class EmpiricalRisk final : public EmpiricalObjective {
     const Point P = model_.point(w);
     const Point V = model_.point(v);
     const Index rows = end - begin;
-    const int chunks = chunks_for(double(rows) * model_.work_per_row(), n_threads_);
+    const double work = double(rows) * model_.work_per_row(data_.entries_per_row());
+    const int chunks = chunks_for(work, n_threads_);
     std::vector<VecX> parts(chunks, VecX::Zero(K_ * p_));
     parallel_chunks(rows, chunks, [&](int c, Index first, Index last) {
       Work work;

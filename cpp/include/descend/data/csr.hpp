@@ -40,6 +40,9 @@ class CsrRows {
     return std::max<Index>(Index(per_row * double(sizeof(T) + sizeof(I))), 1);
   }
 
+  /// The non-zeros an average row stores, for the threads' work estimates.
+  double entries_per_row() const { return double(X_.nonZeros()) / double(X_.rows()); }
+
   auto block(Index begin, Index m) const { return X_.middleRows(begin, m); }
 
   void gather(const Index* rows, Index m, Gathered& out) const {

@@ -4,6 +4,7 @@
 ///
 /// A data policy gives the empirical-risk skeleton (empirical.hpp) what it needs of X:
 ///   rows(), cols(), row_bytes()      the shape, and the bytes one row takes
+///   entries_per_row()                the values an average row stores (work estimates)
 ///   block(begin, m)                  rows [begin, begin + m) as an Eigen expression the models
 ///                                    multiply with (X_b w, X_b' z)
 ///   gather(rows, m, out)             the listed rows copied into a row-major block
@@ -32,6 +33,8 @@ class DenseRows {
   Index rows() const { return X_.rows(); }
   Index cols() const { return X_.cols(); }
   Index row_bytes() const { return X_.cols() * Index(sizeof(T)); }
+  /// The values a row stores (all d of them), for the threads' work estimates.
+  double entries_per_row() const { return double(X_.cols()); }
 
   auto block(Index begin, Index m) const { return X_.middleRows(begin, m); }
 

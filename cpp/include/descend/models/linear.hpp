@@ -48,9 +48,10 @@ class LinearModel {
   /// Taller blocks for the Hessian: each rank-m update then does enough work per read and
   /// write of H to run near the multiply-add peak.
   Index hessian_block_rows(Index /*block_rows*/) const { return 256; }
-  /// Multiply-adds per row of one pass and of one Hessian, to decide how many threads to use.
-  double work_per_row() const { return double(d_); }
-  double hessian_work_per_row() const { return double(d_) * double(d_) / 8.0; }
+  /// Multiply-adds per row of one pass and of one Hessian, for rows of `entries` stored
+  /// values (d dense, the non-zeros sparse), to decide how many threads to use.
+  double work_per_row(double entries) const { return entries; }
+  double hessian_work_per_row(double entries) const { return entries * entries / 8.0; }
 
   /// A parameter vector (or a direction) in T: the weights and the intercept.
   struct Point {
@@ -82,14 +83,16 @@ class LinearModel {
   }
 
   /// The fused gradient kernel on m rows of a row-major X read in place (row_of(i) is the
-  /// index of the i-th row; row k starts at X + k d), four rows at a time: their margins, then the four derivatives,
-  /// then g += sum_k c_k x_k in one sweep, while the rows are still in L1 cache. y and s are
-  /// indexed by row index. Returns sum_i s_i loss_i; adds the gradient sum to acc.
+  /// index of the i-th row; row k starts at X + k d), four rows at a time: their margins,
+  /// then the four derivatives, then g += sum_k c_k x_k in one sweep, while the rows are
+  /// still in L1 cache. y and s are indexed by row index. Returns sum_i s_i loss_i; adds the
+  /// gradient sum to acc.
   /// (flatten: everything it calls is inlined into it, Eigen's dot products included; GCC
   /// otherwise keeps them out of line in some builds, which costs a quarter of the pass.)
   template <class RowOf>
-  DESCEND_FLATTEN double gradient_rows(const T* X, RowOf row_of, Index m, const T* y, const T* s, const Point& P,
-                       bool want_value, VecX& acc, Work& work) const {
+  DESCEND_FLATTEN double gradient_rows(const T* X, RowOf row_of, Index m, const T* y,
+                                       const T* s, const Point& P, bool want_value, VecX& acc,
+                                       Work& work) const {
     using Row = Eigen::Map<const VecT<T>>;
     const VecT<T>& wt = P.w;
     const T b = P.b;

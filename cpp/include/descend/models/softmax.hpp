@@ -63,8 +63,10 @@ class SoftmaxModel {
     return std::clamp<Index>(Index(65536) / row_bytes, 16, 2048);
   }
   Index hessian_block_rows(Index block_rows) const { return block_rows; }
-  double work_per_row() const { return double(d_) * double(K_); }
-  double hessian_work_per_row() const { return double(d_) * double(d_ * K_ * K_) / 16.0; }
+  double work_per_row(double entries) const { return entries * double(K_); }
+  double hessian_work_per_row(double entries) const {
+    return entries * entries * double(K_ * K_) / 16.0;
+  }
 
   /// Parameters (or a direction) in T: the weights (K x d) and the intercepts (K, zero when
   /// not fitted).

@@ -113,7 +113,8 @@ class EmpiricalRisk final : public EmpiricalObjective {
     thread_local typename Data::Gathered Xg;
     thread_local std::vector<Target> yg;
     thread_local std::vector<T> sg;
-    const Point P = model_.point(w);
+    thread_local Point P;
+    model_.point_into(w, P);
     acc.setZero(K_ * p_);
     double loss;
     if constexpr (Data::kRowsInPlace && Model::kFusedRows) {

@@ -59,7 +59,14 @@ class LinearModel {
     T b;
   };
   Point point(const CVecRef& w) const {
-    return {w.head(d_).template cast<T>(), fit_intercept_ ? static_cast<T>(w(d_)) : T(0)};
+    Point P;
+    point_into(w, P);
+    return P;
+  }
+  /// The same into P, reusing its storage (a mini-batch step then allocates nothing).
+  void point_into(const CVecRef& w, Point& P) const {
+    P.w = w.head(d_).template cast<T>();
+    P.b = fit_intercept_ ? static_cast<T>(w(d_)) : T(0);
   }
 
   /// Buffers one thread reuses from block to block.

@@ -75,11 +75,18 @@ class SoftmaxModel {
     VecT<T> bias;
   };
   Point point(const CVecRef& w) const {
-    const Eigen::Map<const RowMatX> all(w.data(), K_, p_);
     Point P;
-    P.W = all.leftCols(d_).template cast<T>();
-    P.bias = fit_intercept_ ? VecT<T>(all.col(d_).template cast<T>()) : VecT<T>::Zero(K_);
+    point_into(w, P);
     return P;
+  }
+  /// The same into P, reusing its storage (a mini-batch step then allocates nothing).
+  void point_into(const CVecRef& w, Point& P) const {
+    const Eigen::Map<const RowMatX> all(w.data(), K_, p_);
+    P.W = all.leftCols(d_).template cast<T>();
+    if (fit_intercept_)
+      P.bias = all.col(d_).template cast<T>();
+    else
+      P.bias.setZero(K_);
   }
 
   struct Work {

@@ -57,8 +57,7 @@ class DenseRows {
       const Index bytes = row_bytes();
       for (Index k = 0; k < m; ++k) {
         if (rows[k] < 0 || rows[k] >= X_.rows()) continue;
-        const char* start = reinterpret_cast<const char*>(row(rows[k]));
-        for (Index offset = 0; offset < bytes; offset += 64) __builtin_prefetch(start + offset);
+        prefetch_range(row(rows[k]), bytes);
       }
     }
   }

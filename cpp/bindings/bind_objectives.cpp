@@ -111,6 +111,15 @@ class DataObjective : public EmpiricalObjective {
     return impl_->batch_value_and_gradient(w, rows, m, g);
   }
   void prefetch_rows(const Index* rows, Index m) const override { impl_->prefetch_rows(rows, m); }
+  double l2() const override { return impl_->l2(); }
+  bool has_sparse_batches() const override { return impl_->has_sparse_batches(); }
+  void batch_columns(const Index* rows, Index m, std::vector<Index>& columns) const override {
+    impl_->batch_columns(rows, m, columns);
+  }
+  double batch_data_gradient(const CVecRef& w, const Index* rows, Index m,
+                             VecRef g) const override {
+    return impl_->batch_data_gradient(w, rows, m, g);
+  }
   double l1() const override { return impl_->l1(); }
   PenaltyLayout l1_layout() const override { return impl_->l1_layout(); }
   std::string name() const override { return impl_->name(); }

@@ -139,6 +139,31 @@ class EmpiricalRisk final : public EmpiricalObjective {
 
   void prefetch_rows(const Index* rows, Index m) const override { data_.prefetch(rows, m); }
 
+  // ---- sparse batches (lazy steps, solvers/lazy_steps.hpp) ----
+  static constexpr bool kSparseBatches = Data::kSparse && Model::kSparseSteps;
+  double l2() const override { return l2_; }
+  bool has_sparse_batches() const override { return kSparseBatches; }
+  void batch_columns(const Index* rows, Index m, std::vector<Index>& columns) const override {
+    if constexpr (kSparseBatches) {
+      for (Index k = 0; k < m; ++k)
+        data_.for_each_in_row(rows[k], [&](Index j, T) { columns.push_back(j); });
+    } else {
+      EmpiricalObjective::batch_columns(rows, m, columns);
+    }
+  }
+  double batch_data_gradient(const CVecRef& w, const Index* rows, Index m,
+                             VecRef g) const override {
+    if constexpr (kSparseBatches) {
+      check_size(w, "w");
+      check_size(g, "gradient");
+      const double weights = batch_weight(rows, m);
+      if (!(weights > 0.0)) return 0.0;
+      return model_.add_row_gradients(data_, rows, m, y_, sw_, w, 1.0 / weights, g) / weights;
+    } else {
+      return EmpiricalObjective::batch_data_gradient(w, rows, m, g);
+    }
+  }
+
   void hessian(const CVecRef& w, Eigen::Ref<MatX> H) const override {
     hessian_sum_scaled(w, 0, n_, H);
     H /= weight_sum_;

@@ -83,6 +83,27 @@ class Objective {
   virtual double l1() const { return 0.0; }
   virtual PenaltyLayout l1_layout() const { return {}; }
 
+  /// The L2 penalty's weight, on the same parameters as the L1 penalty (0 when none).
+  virtual double l2() const { return 0.0; }
+
+  /// Sparse batches, for the lazy mini-batch steps of solvers/lazy_steps.hpp that cost
+  /// O(non-zeros) instead of O(n_params): objectives on sparse rows say true and provide
+  /// batch_columns and batch_data_gradient.
+  virtual bool has_sparse_batches() const { return false; }
+  /// Appends the stored columns of rows[0..m) to `columns` (repeats included).
+  virtual void batch_columns(const Index* /*rows*/, Index /*m*/,
+                             std::vector<Index>& /*columns*/) const {
+    throw std::logic_error(name() + " has no sparse batches");
+  }
+  /// The data term of a batch, without the penalties: returns (1/W) sum_i s_i loss_i at w and
+  /// adds (1/W) sum_i s_i dloss_i/dw to g, writing only the entries of the rows' stored columns
+  /// and the intercepts (W: the batch's total weight; a batch of zero weight adds nothing and
+  /// returns 0).
+  virtual double batch_data_gradient(const CVecRef& /*w*/, const Index* /*rows*/, Index /*m*/,
+                                     VecRef /*g*/) const {
+    throw std::logic_error(name() + " has no sparse batches");
+  }
+
   /// A hint that rows[0..m) will be read soon (mini-batch loops pass the next batch):
   /// objectives that read rows from memory may start loading them. Never required.
   virtual void prefetch_rows(const Index* /*rows*/, Index /*m*/) const {}

@@ -31,6 +31,7 @@ class Rule:
         self.init = initial_accumulator_value
         self.state = None
         self.t = 0
+        self.rate = float(np.ravel(self.lr)[0])
 
     def _need(self, value, name):
         if value is None:
@@ -38,8 +39,11 @@ class Rule:
         return value
 
     def step(self, x, g, scale=1.0):
-        """Return the new x; the state advances."""
+        """Return the new x; the state advances. ``self.rate`` is then the step's scalar rate
+        (the first rate, times adagrad's decay): the L1 proximal step's threshold is
+        ``rate * l1``."""
         lr = scale * self.lr
+        self.rate = float(np.ravel(lr)[0])
         if self.state is None:
             self.state = {"a": np.zeros_like(x), "b": np.zeros_like(x)}
             if self.kind == "adagrad":
@@ -63,6 +67,7 @@ class Rule:
         eps = self._need(self.eps, "eps")
         if self.kind == "adagrad":
             clr = lr / (1 + (self.t - 1) * self._need(self.lr_decay, "lr_decay"))
+            self.rate = float(np.ravel(clr)[0])
             a += g * g
             return x - clr * g / (np.sqrt(a) + eps)
         if self.kind == "rmsprop":
@@ -120,7 +125,7 @@ def run_full_batch(objective, x0, rule, max_iter, factor=lambda t: 1.0):
     for t in range(max_iter):
         _, g = objective.value_and_gradient(x)
         x = rule.step(x, np.asarray(g), factor(t))
-        x = _prox(objective, x, factor(t) * float(np.ravel(rule.lr)[0]))
+        x = _prox(objective, x, rule.rate)
         losses.append(objective.value(x))
     return x, np.array(losses)
 
@@ -144,7 +149,7 @@ def run_minibatch(objective, x0, rule, batch_size, epochs, orders, drop_last=Fal
                 break
             _, g = objective.batch_value_and_gradient(x, rows)
             x = rule.step(x, np.asarray(g), factor(epoch))
-            x = _prox(objective, x, factor(epoch) * float(np.ravel(rule.lr)[0]))
+            x = _prox(objective, x, rule.rate)
         losses.append(objective.value(x))
     return x, np.array(losses)
 

@@ -27,6 +27,8 @@ class CsrRows {
   using Matrix = Eigen::SparseMatrix<T, Eigen::RowMajor, I>;
   using Gathered = Matrix;
   static constexpr bool kRowsInPlace = false;
+  /// Whether rows are read entry by entry (for_each_in_row), as the lazy sparse steps need.
+  static constexpr bool kSparse = true;
 
   /// values, columns: nnz = row_start[n] entries; row_start: n + 1 row pointers.
   CsrRows(const T* values, const I* columns, const I* row_start, Index n, Index d)
@@ -63,7 +65,25 @@ class CsrRows {
     out_start[m] = I(at);
   }
 
-  void prefetch(const Index* /*rows*/, Index /*m*/) const {}
+  /// Calls f(column, value) on each stored entry of row i, in storage order.
+  template <class F>
+  void for_each_in_row(Index i, F&& f) const {
+    const I* start = X_.outerIndexPtr();
+    const I* columns = X_.innerIndexPtr();
+    const T* values = X_.valuePtr();
+    for (I e = start[i]; e < start[i + 1]; ++e) f(Index(columns[e]), values[e]);
+  }
+
+  /// A hint that the listed rows will be read soon: their values and column indices.
+  void prefetch(const Index* rows, Index m) const {
+    const I* start = X_.outerIndexPtr();
+    for (Index k = 0; k < m; ++k) {
+      if (rows[k] < 0 || rows[k] >= X_.rows()) continue;
+      const Index first = Index(start[rows[k]]), count = Index(start[rows[k] + 1]) - first;
+      prefetch_range(X_.valuePtr() + first, count * Index(sizeof(T)));
+      prefetch_range(X_.innerIndexPtr() + first, count * Index(sizeof(I)));
+    }
+  }
 
  private:
   /// Checks the three arrays and returns nnz.

@@ -26,6 +26,8 @@ class DenseRows {
   using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Order>;
   using Gathered = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   static constexpr bool kRowsInPlace = Order == Eigen::RowMajor;
+  /// Whether rows are read entry by entry (for_each_in_row), as the lazy sparse steps need.
+  static constexpr bool kSparse = false;
 
   /// X must stay valid for the life of the policy (the binding keeps the array).
   DenseRows(const T* X, Index n, Index d) : X_(X, n, d) {}

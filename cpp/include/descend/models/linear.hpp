@@ -27,6 +27,8 @@ class LinearModel {
   using Target = T;  ///< y_i, already in the loss's coding (a real, or -1/+1)
   /// Whether gradient_rows (the fused kernel on rows read in place) exists.
   static constexpr bool kFusedRows = true;
+  /// Whether add_row_gradients (the per-row pass of the lazy sparse steps) exists.
+  static constexpr bool kSparseSteps = true;
 
   LinearModel(Index d, bool fit_intercept) : d_(d), fit_intercept_(fit_intercept) {}
 
@@ -136,6 +138,28 @@ class LinearModel {
     }
     acc.head(d_) += gblock.template cast<double>();
     if (fit_intercept_) acc(d_) += intercept;
+    return loss;
+  }
+
+  /// The lazy sparse steps' pass over a few rows, each read entry by entry from `data` (a
+  /// policy with for_each_in_row): returns sum_i s_i loss_i at w and adds `scale` sum_i s_i
+  /// dloss_i/dw to g at the rows' stored columns and the intercept only. The margins are
+  /// summed in double from the double parameters, so no O(d) copy of w is made.
+  template <class Data>
+  double add_row_gradients(const Data& data, const Index* rows, Index m, const T* y,
+                           const T* s, const CVecRef& w, double scale, VecRef g) const {
+    const double b = fit_intercept_ ? w(d_) : 0.0;
+    double loss = 0.0;
+    for (Index k = 0; k < m; ++k) {
+      const Index i = rows[k];
+      double margin = b;
+      data.for_each_in_row(i, [&](Index j, T v) { margin += double(v) * w(j); });
+      T z = static_cast<T>(margin);
+      loss += Loss::derivative(&z, y + i, s ? s + i : nullptr, 1, true);
+      const double slope = scale * double(z);  // s_i dloss/dz, scaled
+      data.for_each_in_row(i, [&](Index j, T v) { g(j) += slope * double(v); });
+      if (fit_intercept_) g(d_) += slope;
+    }
     return loss;
   }
 

@@ -29,6 +29,8 @@ class SoftmaxModel {
   using MatT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
   using RowMatX = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   static constexpr bool kFusedRows = false;
+  /// No per-row pass for lazy sparse steps: sparse mini-batches take the dense update.
+  static constexpr bool kSparseSteps = false;
 
   /// The most parameters (K p) a softmax model may have: beyond it one gradient alone would
   /// take 16 GiB, and a label such as 1e10 is a mistake, not a class.

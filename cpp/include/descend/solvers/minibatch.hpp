@@ -9,13 +9,19 @@
 /// epoch loss, over n_iter_no_change epochs. A run that used all its epochs ends "completed"
 /// when no tolerance was asked, "max_iter" when one was: neither is a success, since neither
 /// certifies a minimum.
+///
+/// On sparse rows with sgd, adagrad, momentum or nesterov, the steps are lazy (lazy_steps.hpp:
+/// O(non-zeros) per step, the dense iterates up to rounding); their running epoch loss adds
+/// the penalties at the epoch's final point rather than at each batch's.
 
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "../batches.hpp"
 #include "full_batch.hpp"
+#include "lazy_steps.hpp"
 #include "minibatch_params.hpp"
 
 namespace descend {
@@ -53,6 +59,10 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
     for (Index i = 0; i < n; ++i) order[i] = i;
   }
 
+  // Sparse rows and a rule with an exact lazy form: steps that cost O(non-zeros).
+  std::optional<LazySteps<Rule>> lazy;
+  if (LazySteps<Rule>::applies(f, rule, projection)) lazy.emplace(f, rule);
+
   double fx = f.value_and_gradient(x, g);
   double gnorm = first_order_measure(x, g, rule, prox, proximal, work);
   ++r.nfev;
@@ -72,19 +82,32 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
     // Rows are visited in random order, which defeats the hardware prefetcher: ask for the
     // rows two batches ahead (at least 16 rows) while this batch computes.
     const Index ahead = std::max<Index>(16, 2 * p.batch_size);
+    const bool lazy_epoch = lazy && lazy->usable(factor);
     for (Index begin = 0; begin < n; begin += p.batch_size) {
       const Index m = std::min(p.batch_size, n - begin);
       if (p.drop_last && m < p.batch_size) break;
       const Index next = begin + ahead;
       if (next < n) f.prefetch_rows(order.data() + next, std::min(p.batch_size, n - next));
-      running += double(m) * f.batch_value_and_gradient(x, order.data() + begin, m, gb);
+      const Index* rows = order.data() + begin;
+      if (lazy_epoch) {
+        running += double(m) * lazy->step(x, rows, m, factor, step);
+      } else {
+        running += double(m) * f.batch_value_and_gradient(x, rows, m, gb);
+        step = rule.apply(x, gb, factor);
+        prox.apply(x, step);
+      }
       seen += m;
-      step = rule.apply(x, gb, factor);
-      prox.apply(x, step);
       ++steps;
       run.poll_cheap();
     }
     ++epoch;
+    // Lazy steps leave the weights no batch touched behind: bring them up to date, and add
+    // the penalties (which the lazy batch losses leave out) at the epoch's final point.
+    double running_penalty = 0.0;
+    if (lazy_epoch) {
+      lazy->flush(x);
+      if (!p.full_loss) running_penalty = lazy->penalty_value(x);
+    }
     // The epoch's loss (and first-order measure), for the history and the stop monitor.
     if (p.full_loss) {
       fx = f.value_and_gradient(x, g);
@@ -92,7 +115,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
       ++r.nfev;
       ++r.njev;
     } else {
-      fx = running / double(seen);
+      fx = running / double(seen) + running_penalty;
       gnorm = std::numeric_limits<double>::quiet_NaN();
     }
     if (std::isfinite(fx) && fx < r.fun_best) {

@@ -64,7 +64,7 @@ def test_cli_without_a_command_fails_with_usage():
                                     "descend._minimize", "descend._result", "descend.optimizers",
                                     "descend.schedules", "descend.plot", "descend.init",
                                     "descend.analysis", "descend._check_grad",
-                                    "descend.constraints",
+                                    "descend.constraints", "descend.reference.lazy",
                                     "descend.linear_model"])
 def test_docstring_examples_run(module):
     if module in ("descend.plot", "descend.linear_model"):

@@ -188,8 +188,12 @@ def test_estimators_work_in_pipelines_grid_search_clone_and_pickle():
     (dl.LinearRegression(solver="magic"), [0.0, 1.0, 2.0, 3.0], ValueError, "solver must be"),
     (dl.SGDRegressor(eta0=-1.0), [0.0, 1.0, 2.0, 3.0], ValueError, "eta0 must be"),
     (dl.SGDRegressor(solver="lbfgs"), [0.0, 1.0, 2.0, 3.0], ValueError, "solver must be one of"),
-    (dl.SGDRegressor(learning_rate="optimal"), [0.0, 1.0, 2.0, 3.0], ValueError,
+    (dl.SGDRegressor(learning_rate="magic"), [0.0, 1.0, 2.0, 3.0], ValueError,
      "learning_rate must be"),
+    (dl.SGDRegressor(learning_rate="optimal", alpha=0.0), [0.0, 1.0, 2.0, 3.0], ValueError,
+     "alpha must be > 0 since"),
+    (dl.SGDRegressor(learning_rate="optimal", solver="adam"), [0.0, 1.0, 2.0, 3.0],
+     ValueError, "schedule of solver='sgd'"),
     (dl.SGDClassifier(penalty="elasticnet"), [0, 1, 0, 1], ValueError, "penalty must be"),
     (dl.SGDClassifier(batch_size=0), [0, 1, 0, 1], ValueError, "batch_size must be"),
 ])

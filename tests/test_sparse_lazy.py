@@ -40,6 +40,7 @@ LAZY_CASES = [
     ("sgd", dict(l1=0.002), dict(lr=0.3)),
     ("sgd", dict(l2=0.05, l1=0.002), dict(lr=0.3)),
     ("sgd", dict(l2=0.01), dict(lr=0.3, weight_decay=0.02)),
+    ("sgd", dict(l2=0.05, l1=0.002), dict(lr=0.3, lr_decay=0.01)),
     ("adagrad", dict(), dict(lr=0.3)),
     ("adagrad", dict(l1=0.002), dict(lr=0.3, lr_decay=0.01, initial_accumulator_value=0.1)),
     ("momentum", dict(), dict(lr=0.05, momentum=0.9)),
@@ -150,6 +151,7 @@ def test_float32_rows_agree_to_float32_rounding():
 
 @pytest.mark.parametrize("kind, penalties, options", [
     ("gd", dict(l2=0.05, l1=0.002), dict(lr=0.3, weight_decay=0.01)),
+    ("gd", dict(l2=0.05, l1=0.002), dict(lr=0.3, lr_decay=0.05)),
     ("adagrad", dict(l1=0.002), dict(lr=0.3, lr_decay=0.01, initial_accumulator_value=0.1)),
     ("momentum", dict(), dict(lr=0.05, momentum=0.9)),
     ("nesterov", dict(), dict(lr=0.05, momentum=0.8)),
@@ -185,3 +187,28 @@ def test_a_huge_parameter_vector_costs_nothing_per_step():
     stored = np.unique(X.indices)
     assert np.count_nonzero(res.x) <= len(stored)
     assert np.all(res.x[np.setdiff1d(np.arange(0, d, 4099), stored)] == 0.0)
+
+
+def test_the_optimal_schedule_is_scikit_learns():
+    # learning_rate="optimal": step t uses 1 / (alpha (t0 + t - 1)), t0 = 1 / (typw alpha),
+    # typw = alpha^(-1/4); the history's step is the last step's rate of each epoch.
+    pytest.importorskip("sklearn")
+    from descend.linear_model import SGDClassifier
+    X, y = _text_like()
+    alpha = 1e-3
+    model = SGDClassifier(alpha=alpha, learning_rate="optimal", max_iter=2, tol=None,
+                          random_state=0).fit(X, y)
+    t0 = 1.0 / (alpha ** -0.25 * alpha)
+    n = X.shape[0]
+    assert model.eta0_ == pytest.approx(1.0 / (alpha * t0))
+    assert model.t_ == 2 * n
+    dense = SGDClassifier(alpha=alpha, learning_rate="optimal", max_iter=2, tol=None,
+                          random_state=0).fit(X.toarray(), y)
+    np.testing.assert_allclose(model.coef_, dense.coef_, rtol=1e-10, atol=1e-12)
+    # The rule's lr_decay counts steps across epochs: the last rate of each epoch.
+    f = descend.Logistic(X, y, l2=alpha, fit_intercept=True)
+    res = descend.minimize(f, np.zeros(f.n_params), method="sgd", lr=1.0 / (alpha * t0),
+                           lr_decay=1.0 / t0, batch_size=1, epochs=2, seed=0)
+    np.testing.assert_allclose(res.history.step[1:],
+                               [1.0 / (alpha * (t0 + n - 1)), 1.0 / (alpha * (t0 + 2 * n - 1))],
+                               rtol=1e-12)

@@ -111,14 +111,18 @@ class DataObjective : public EmpiricalObjective {
     return impl_->batch_value_and_gradient(w, rows, m, g);
   }
   void prefetch_rows(const Index* rows, Index m) const override { impl_->prefetch_rows(rows, m); }
+  void prefetch_row_starts(const Index* rows, Index m) const override {
+    impl_->prefetch_row_starts(rows, m);
+  }
   double l2() const override { return impl_->l2(); }
   bool has_sparse_batches() const override { return impl_->has_sparse_batches(); }
-  void batch_columns(const Index* rows, Index m, std::vector<Index>& columns) const override {
-    impl_->batch_columns(rows, m, columns);
+  bool batch_entries(const Index* rows, Index m, std::vector<Index>& columns,
+                     std::vector<double>& values, std::vector<Index>& ends) const override {
+    return impl_->batch_entries(rows, m, columns, values, ends);
   }
-  double batch_data_gradient(const CVecRef& w, const Index* rows, Index m,
-                             VecRef g) const override {
-    return impl_->batch_data_gradient(w, rows, m, g);
+  double batch_slopes(const double* margins, const Index* rows, Index m,
+                      double* slopes) const override {
+    return impl_->batch_slopes(margins, rows, m, slopes);
   }
   double l1() const override { return impl_->l1(); }
   PenaltyLayout l1_layout() const override { return impl_->l1_layout(); }

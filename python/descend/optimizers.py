@@ -318,6 +318,10 @@ class SGD(_Optimizer):
         L2 penalty added to the gradient.
     nesterov : bool, default False
         Nesterov momentum.
+    lr_decay : float, default 0
+        Step t uses ``lr / (1 + (t - 1) lr_decay)``, as :class:`AdaGrad` (with
+        ``lr = 1 / (alpha t0)`` and ``lr_decay = 1 / t0``, scikit-learn's "optimal" schedule
+        ``1 / (alpha (t0 + t - 1))``). Plain SGD only.
 
     Examples
     --------
@@ -328,7 +332,11 @@ class SGD(_Optimizer):
     [0.5, 1.5]
     """
 
-    def __new__(cls, lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False):
+    def __new__(cls, lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False, lr_decay=0.0):
+        momentum_rule = (check_bool(nesterov, "nesterov")
+                         or in_unit_interval_closed_open(momentum, "momentum") > 0)
+        if cls is SGD and momentum_rule and lr_decay != 0.0:
+            raise ValueError("lr_decay is for plain SGD: Momentum and Nesterov have none")
         if cls is SGD and check_bool(nesterov, "nesterov"):
             return Nesterov(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if cls is SGD and in_unit_interval_closed_open(momentum, "momentum") > 0:
@@ -337,8 +345,8 @@ class SGD(_Optimizer):
 
     _kind = "gd"
 
-    def __init__(self, lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False):
-        super().__init__(lr=lr, weight_decay=weight_decay)
+    def __init__(self, lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False, lr_decay=0.0):
+        super().__init__(lr=lr, weight_decay=weight_decay, lr_decay=lr_decay)
 
 
 class Momentum(_Optimizer):

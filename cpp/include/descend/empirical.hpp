@@ -138,29 +138,44 @@ class EmpiricalRisk final : public EmpiricalObjective {
   }
 
   void prefetch_rows(const Index* rows, Index m) const override { data_.prefetch(rows, m); }
+  void prefetch_row_starts(const Index* rows, Index m) const override {
+    data_.prefetch_starts(rows, m);
+  }
 
   // ---- sparse batches (lazy steps, solvers/lazy_steps.hpp) ----
   static constexpr bool kSparseBatches = Data::kSparse && Model::kSparseSteps;
   double l2() const override { return l2_; }
   bool has_sparse_batches() const override { return kSparseBatches; }
-  void batch_columns(const Index* rows, Index m, std::vector<Index>& columns) const override {
+  bool batch_entries(const Index* rows, Index m, std::vector<Index>& columns,
+                     std::vector<double>& values, std::vector<Index>& ends) const override {
     if constexpr (kSparseBatches) {
-      for (Index k = 0; k < m; ++k)
-        data_.for_each_in_row(rows[k], [&](Index j, T) { columns.push_back(j); });
+      for (Index k = 0; k < m; ++k) {
+        if (rows[k] < 0 || rows[k] >= n_) throw std::out_of_range("batch row index out of range");
+        std::size_t at = columns.size();
+        columns.resize(at + std::size_t(data_.row_size(rows[k])));
+        values.resize(columns.size());
+        data_.for_each_in_row(rows[k], [&](Index j, T v) {
+          columns[at] = j;
+          values[at++] = double(v);
+        });
+        ends.push_back(Index(columns.size()));
+      }
+      return m == 1 && data_.rows_distinct();
     } else {
-      EmpiricalObjective::batch_columns(rows, m, columns);
+      return EmpiricalObjective::batch_entries(rows, m, columns, values, ends);
     }
   }
-  double batch_data_gradient(const CVecRef& w, const Index* rows, Index m,
-                             VecRef g) const override {
+  double batch_slopes(const double* margins, const Index* rows, Index m,
+                      double* slopes) const override {
     if constexpr (kSparseBatches) {
-      check_size(w, "w");
-      check_size(g, "gradient");
       const double weights = batch_weight(rows, m);
-      if (!(weights > 0.0)) return 0.0;
-      return model_.add_row_gradients(data_, rows, m, y_, sw_, w, 1.0 / weights, g) / weights;
+      if (!(weights > 0.0)) {
+        std::fill(slopes, slopes + m, 0.0);
+        return 0.0;
+      }
+      return model_.row_slopes(margins, rows, m, y_, sw_, 1.0 / weights, slopes) / weights;
     } else {
-      return EmpiricalObjective::batch_data_gradient(w, rows, m, g);
+      return EmpiricalObjective::batch_slopes(margins, rows, m, slopes);
     }
   }
 
@@ -320,6 +335,10 @@ class EmpiricalRisk final : public EmpiricalObjective {
             continue;
           }
         }
+        if constexpr (kSparseBatches) {  // the fused kernel, on sparse rows
+          losses[c] += model_.sparse_gradient_rows(data_, i0, m, y_, sw_, w, acc);
+          continue;
+        }
         losses[c] += model_.gradient_block(data_.block(i0, m), y_ + i0, weights_at(i0), P,
                                            want_value, acc, work);
       }
@@ -368,7 +387,10 @@ class EmpiricalRisk final : public EmpiricalObjective {
       Work work;
       for (Index i0 = begin + first; i0 < begin + last; i0 += block_rows_) {
         const Index m = std::min(block_rows_, begin + last - i0);
-        model_.hvp_block(data_.block(i0, m), y_ + i0, weights_at(i0), P, V, parts[c], work);
+        if constexpr (kSparseBatches)
+          model_.sparse_hvp_rows(data_, i0, m, y_, sw_, w, v, parts[c]);
+        else
+          model_.hvp_block(data_.block(i0, m), y_ + i0, weights_at(i0), P, V, parts[c], work);
       }
     });
     out = sum_parts(parts);

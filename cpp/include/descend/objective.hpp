@@ -87,26 +87,31 @@ class Objective {
   virtual double l2() const { return 0.0; }
 
   /// Sparse batches, for the lazy mini-batch steps of solvers/lazy_steps.hpp that cost
-  /// O(non-zeros) instead of O(n_params): objectives on sparse rows say true and provide
-  /// batch_columns and batch_data_gradient.
+  /// O(non-zeros) instead of O(n_params): objectives of one margin per row on sparse rows
+  /// (a linear model on CSR data) say true and provide the two calls below.
   virtual bool has_sparse_batches() const { return false; }
-  /// Appends the stored columns of rows[0..m) to `columns` (repeats included).
-  virtual void batch_columns(const Index* /*rows*/, Index /*m*/,
-                             std::vector<Index>& /*columns*/) const {
+  /// Appends the stored entries of rows[0..m) to `columns` and `values` (repeats included,
+  /// in storage order) and, after each row k, the number of entries so far to `ends`.
+  /// Returns true when the appended columns are known to be distinct.
+  virtual bool batch_entries(const Index* /*rows*/, Index /*m*/, std::vector<Index>& /*columns*/,
+                             std::vector<double>& /*values*/,
+                             std::vector<Index>& /*ends*/) const {
     throw std::logic_error(name() + " has no sparse batches");
   }
-  /// The data term of a batch, without the penalties: returns (1/W) sum_i s_i loss_i at w and
-  /// adds (1/W) sum_i s_i dloss_i/dw to g, writing only the entries of the rows' stored columns
-  /// and the intercepts (W: the batch's total weight; a batch of zero weight adds nothing and
-  /// returns 0).
-  virtual double batch_data_gradient(const CVecRef& /*w*/, const Index* /*rows*/, Index /*m*/,
-                                     VecRef /*g*/) const {
+  /// Given the margins z_k = x_k.w + b of rows[0..m), returns the batch's data loss
+  /// (1/W) sum_k s_k loss(z_k, y_k) and sets slopes[k] = s_k loss'(z_k, y_k) / W (W: the
+  /// batch's total weight; a batch of zero weight returns 0 with zero slopes).
+  virtual double batch_slopes(const double* /*margins*/, const Index* /*rows*/, Index /*m*/,
+                              double* /*slopes*/) const {
     throw std::logic_error(name() + " has no sparse batches");
   }
 
   /// A hint that rows[0..m) will be read soon (mini-batch loops pass the next batch):
   /// objectives that read rows from memory may start loading them. Never required.
   virtual void prefetch_rows(const Index* /*rows*/, Index /*m*/) const {}
+  /// An earlier hint for the same rows (the loops pass the batch after next): objectives
+  /// whose rows' positions are read from memory (CSR row pointers) may start loading those.
+  virtual void prefetch_row_starts(const Index* /*rows*/, Index /*m*/) const {}
 
   virtual std::string name() const = 0;
 };

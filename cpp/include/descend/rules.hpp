@@ -75,24 +75,35 @@ inline const VecX& decayed(VecX& buffer, const CVecRef& g, double weight_decay,
   return buffer;
 }
 
-/// Plain gradient step: w <- w - lr (g + weight_decay w).
+/// Plain gradient step: w <- w - clr (g + weight_decay w), clr = lr / (1 + (t - 1) lr_decay)
+/// at step t (as AdaGrad's decay; with lr = 1 / (alpha t0) and lr_decay = 1 / t0 it is
+/// scikit-learn's "optimal" 1 / (alpha (t0 + t - 1))).
 struct GradientStep {
   LearningRate lr;
   double weight_decay = 0.0;
+  double lr_decay = 0.0;
+  Index t = 0;
 
   void check(Index n) const {
     lr.check(n);
     require_non_negative(weight_decay, "weight_decay");
+    require_non_negative(lr_decay, "lr_decay");
   }
-  void reset(Index) {}
+  void reset(Index) { t = 0; }
   template <class Visitor>
-  void state(Visitor&&) {}
+  void state(Visitor&& visit) {
+    visit("t", t);
+  }
+  /// The factor of lr at the next step (1 without lr_decay), and the step taken.
+  double decay_next() const { return 1.0 / (1.0 + double(t) * lr_decay); }
   double apply(Eigen::Ref<VecX> x, const CVecRef& g, double scale = 1.0) {
+    const double rate = scale * decay_next();
+    ++t;
     if (weight_decay != 0.0)
-      descend_by(x, lr, scale, g + weight_decay * x);
+      descend_by(x, lr, rate, g + weight_decay * x);
     else
-      descend_by(x, lr, scale, g);
-    return scale * lr.first();
+      descend_by(x, lr, rate, g);
+    return rate * lr.first();
   }
 };
 
@@ -327,7 +338,7 @@ inline const std::vector<RuleSpec>& rule_registry() {
       return s;
     };
     std::vector<RuleSpec> r;
-    r.push_back(spec("gd", 0.01, {}));
+    r.push_back(spec("gd", 0.01, {"lr_decay"}));
     r.push_back(spec("momentum", 0.01, {"momentum"}));
     r.push_back(spec("nesterov", 0.01, {"momentum"}));
     r.push_back(spec("adagrad", 0.01, {"lr_decay", "initial_accumulator_value", "eps"}));
@@ -357,7 +368,7 @@ inline AnyRule make_rule(const RuleParams& p) {
   p.check();
   const LearningRate rate{p.lr};
   const std::string& k = p.kind;
-  if (k == "gd") return GradientStep{rate, p.weight_decay};
+  if (k == "gd") return GradientStep{rate, p.weight_decay, p.lr_decay, 0};
   if (k == "momentum") return Momentum{rate, p.momentum, p.weight_decay, {}};
   if (k == "nesterov") return Nesterov{rate, p.momentum, p.weight_decay, {}, {}, false};
   if (k == "adagrad")
@@ -388,6 +399,7 @@ inline RuleParams rule_params(const AnyRule& rule) {
         p.weight_decay = r.weight_decay;
         if constexpr (std::is_same_v<R, Momentum> || std::is_same_v<R, Nesterov>)
           p.momentum = r.mu;
+        if constexpr (std::is_same_v<R, GradientStep>) p.lr_decay = r.lr_decay;
         if constexpr (std::is_same_v<R, AdaGrad>) {
           p.lr_decay = r.lr_decay;
           p.eps = r.eps;

@@ -112,7 +112,15 @@ class _SGDModel(BaseEstimator):
         if self.tol is not None:
             check_real(self.tol, "tol", low=0.0)
         check_bool(self.shuffle, "shuffle")
-        _choice(self.learning_rate, "learning_rate", ("constant", "invscaling", "cosine"))
+        _choice(self.learning_rate, "learning_rate", ("constant", "optimal", "invscaling", "cosine"))
+        if self.learning_rate == "optimal":
+            if not float(self.alpha) > 0.0:
+                raise ValueError("alpha must be > 0 since learning_rate is 'optimal' (the rate "
+                                 "is 1 / (alpha (t0 + t)))")
+            if SOLVERS[self.solver] != "gd":
+                raise ValueError(f"learning_rate='optimal' is the schedule of solver='sgd', "
+                                 f"not of solver={self.solver!r}: use 'constant', "
+                                 f"'invscaling' or 'cosine'")
         if not (isinstance(self.eta0, str) and self.eta0 == "auto"):
             if not isinstance(self.eta0, numbers.Real) or isinstance(self.eta0, (bool, np.bool_)):
                 raise ValueError(f"eta0 must be 'auto' or a number > 0, got {self.eta0!r}")
@@ -146,6 +154,13 @@ class _SGDModel(BaseEstimator):
         ``reset=False`` (partial_fit) the maximum runs over all the calls so far, so a later,
         larger row lowers the rate; the rule's state (momentum, moments) is kept.
         """
+        if self.learning_rate == "optimal":
+            # scikit-learn's schedule 1 / (alpha (t0 + t - 1)) at step t, with its heuristic
+            # t0 = 1 / (typw alpha), typw = alpha^(-1/4): the rule's lr_decay does it, as
+            # eta0_ / (1 + (t - 1) lr_decay) with eta0_ = typw and lr_decay = typw alpha.
+            typw = float(self.alpha) ** -0.25
+            self.eta0_, self._lr_decay = typw, typw * float(self.alpha)
+            return
         if not (isinstance(self.eta0, str) and self.eta0 == "auto"):
             self.eta0_ = float(self.eta0)
             return
@@ -161,6 +176,8 @@ class _SGDModel(BaseEstimator):
         """Build the compiled update rule at the current ``eta0_``, with `state` (a dict)."""
         rule = SOLVERS[self.solver]
         hyper = {"lr": self.eta0_, "weight_decay": 0.0}  # the penalty is the objective's
+        if self.learning_rate == "optimal":
+            hyper["lr_decay"] = self._lr_decay
         if rule in ("momentum", "nesterov"):
             hyper["momentum"] = float(self.momentum)
         stepper = make_stepper(rule, **hyper)
@@ -307,8 +324,10 @@ _SGD_DOC = """
     ``predict``, ``decision_function`` and ``score``: CSR of float64 or float32 is borrowed,
     other formats are converted to CSR once; X is never densified (the intercept is a
     parameter, X is not centred; ``eta0="auto"`` reads the row norms from the stored
-    values). On sparse X each step of the update rule still costs O(n_features), as on dense
-    X (the gradient of a batch costs O(its non-zeros)).
+    values). On sparse X the steps of solvers "sgd" (l2 or l1), "adagrad" (l1 or none),
+    "momentum" and "nesterov" (no penalty) are lazy: each costs O(the batch's non-zeros),
+    whatever n_features, with the same iterates as the dense update (see
+    :func:`descend.minimize`); the other cases update all n_features weights per step.
 
     Parameters
     ----------
@@ -326,8 +345,10 @@ _SGD_DOC = """
     shuffle : bool, default True
     random_state : int, RandomState or None
         Seeds the shuffling.
-    learning_rate : {{"constant", "invscaling", "cosine"}}, default "constant"
-        eta0, eta0 / (1 + epoch)^power_t, or cosine annealing over max_iter epochs.
+    learning_rate : {{"constant", "optimal", "invscaling", "cosine"}}, default "constant"
+        eta0; scikit-learn's "optimal" 1 / (alpha (t0 + t)) at step t (solver "sgd" only,
+        alpha > 0; t0 by scikit-learn's heuristic, eta0 not used); eta0 / (1 + epoch)^power_t;
+        or cosine annealing over max_iter epochs.
     eta0 : float or "auto", default "auto"
         The learning rate; "auto" takes 1 / (c max_i ||x_i||^2 + alpha), with c the loss's
         curvature bound (1 for squared error, 1/4 for the log-loss): a step no single sample

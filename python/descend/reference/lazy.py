@@ -37,7 +37,7 @@ def run_minibatch_lazy(objective, X, x0, rule, batch_size, epochs, orders,
     x0 : array_like
         Starting point.
     rule : descend.reference.Rule
-        One of "gd" (any l2, l1, weight_decay), "adagrad" (no l2 or weight_decay),
+        One of "gd" (any l2, l1, weight_decay, lr_decay), "adagrad" (no l2 or weight_decay),
         "momentum" or "nesterov" (no l2, l1 or weight_decay), with a scalar rate.
     batch_size, epochs, orders, factor
         As in :func:`descend.reference.run_minibatch`.
@@ -77,6 +77,7 @@ def run_minibatch_lazy(objective, X, x0, rule, batch_size, epochs, orders,
         order = orders[epoch]
         # Per epoch: the thresholds of the steps taken so far, and each column's last step.
         taus: list[float] = []  # the L1 threshold of each step of this epoch
+        decays: list[float] = []  # sgd: the factor a = 1 - rate (l2 + wd) of each step
         last = np.zeros(d, dtype=np.int64)  # columns are up to date as of step `last`
 
         def catch_up(j, now):
@@ -84,8 +85,7 @@ def run_minibatch_lazy(objective, X, x0, rule, batch_size, epochs, orders,
             if k == 0:
                 return
             if kind == "gd":
-                a = 1.0 - lr * (l2 + wd)
-                for tau in taus[last[j]:now]:  # one step: ST(a w, tau)
+                for a, tau in zip(decays[last[j]:now], taus[last[j]:now]):  # ST(a w, tau)
                     x[j] = soft_threshold(a * x[j], tau)
             elif kind == "adagrad":
                 x[j] = soft_threshold(x[j], sum(taus[last[j]:now]))
@@ -118,9 +118,10 @@ def run_minibatch_lazy(objective, X, x0, rule, batch_size, epochs, orders,
             touched = np.concatenate([columns, [d]]) if objective.fit_intercept else columns
             t += 1
             if kind == "gd":
+                rate = lr / (1 + (t - 1) * rule.lr_decay) if rule.lr_decay else lr
                 gt = g[touched] + np.where(penalised[touched], l2, 0.0) * x[touched]
-                x[touched] = x[touched] - lr * (gt + wd * x[touched])
-                rate = lr
+                x[touched] = x[touched] - rate * (gt + wd * x[touched])
+                decays.append(1.0 - rate * (l2 + wd))
             elif kind == "adagrad":
                 rate = lr / (1 + (t - 1) * rule.lr_decay)
                 state[touched] += g[touched] ** 2

@@ -55,7 +55,10 @@ class Rule:
             x = x * (1 - lr * self.wd)
         elif self.wd:
             g = g + self.wd * x
-        if self.kind == "gd":
+        if self.kind == "gd":  # with lr_decay: lr / (1 + (t - 1) lr_decay), as adagrad's
+            if self.lr_decay:
+                lr = lr / (1 + (self.t - 1) * self.lr_decay)
+                self.rate = float(np.ravel(lr)[0])
             return x - lr * g
         if self.kind == "momentum":  # dw = -lr g + mu dw; w += dw
             a[:] = -lr * g + self._need(self.mu, "momentum") * a

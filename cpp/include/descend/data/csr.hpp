@@ -32,7 +32,11 @@ class CsrRows {
 
   /// values, columns: nnz = row_start[n] entries; row_start: n + 1 row pointers.
   CsrRows(const T* values, const I* columns, const I* row_start, Index n, Index d)
-      : X_(n, d, check(values, columns, row_start, n, d), row_start, columns, values) {}
+      : X_(n, d, check(values, columns, row_start, n, d), row_start, columns, values),
+        distinct_(strictly_increasing(columns, row_start, n)) {}
+
+  /// Whether every row stores each of its columns once (true of canonical CSR).
+  bool rows_distinct() const { return distinct_; }
 
   Index rows() const { return X_.rows(); }
   Index cols() const { return X_.cols(); }
@@ -74,6 +78,19 @@ class CsrRows {
     for (I e = start[i]; e < start[i + 1]; ++e) f(Index(columns[e]), values[e]);
   }
 
+  /// The number of entries row i stores.
+  Index row_size(Index i) const {
+    return Index(X_.outerIndexPtr()[i + 1]) - Index(X_.outerIndexPtr()[i]);
+  }
+
+  /// A hint, ahead of prefetch(), that the listed rows' positions will be read soon: the
+  /// row pointers, whose load would otherwise stall the prefetch of the rows themselves.
+  void prefetch_starts(const Index* rows, Index m) const {
+    for (Index k = 0; k < m; ++k)
+      if (rows[k] >= 0 && rows[k] < X_.rows())
+        prefetch_range(X_.outerIndexPtr() + rows[k], Index(2 * sizeof(I)));
+  }
+
   /// A hint that the listed rows will be read soon: their values and column indices.
   void prefetch(const Index* rows, Index m) const {
     const I* start = X_.outerIndexPtr();
@@ -104,7 +121,15 @@ class CsrRows {
     return nnz;
   }
 
+  static bool strictly_increasing(const I* columns, const I* row_start, Index n) {
+    for (Index i = 0; i < n; ++i)
+      for (I e = row_start[i] + 1; e < row_start[i + 1]; ++e)
+        if (!(columns[e - 1] < columns[e])) return false;
+    return true;
+  }
+
   Eigen::Map<const Matrix> X_;
+  bool distinct_;
 };
 
 }  // namespace descend

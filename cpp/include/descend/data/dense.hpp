@@ -54,6 +54,9 @@ class DenseRows {
     for (Index k = 0; k < m; ++k) out.row(k) = X_.row(rows[k]);
   }
 
+  /// Nothing to do: a dense row's position is computed, not read.
+  void prefetch_starts(const Index* /*rows*/, Index /*m*/) const {}
+
   void prefetch(const Index* rows, Index m) const {
     if constexpr (kRowsInPlace) {
       const Index bytes = row_bytes();

@@ -27,7 +27,7 @@ class LinearModel {
   using Target = T;  ///< y_i, already in the loss's coding (a real, or -1/+1)
   /// Whether gradient_rows (the fused kernel on rows read in place) exists.
   static constexpr bool kFusedRows = true;
-  /// Whether add_row_gradients (the per-row pass of the lazy sparse steps) exists.
+  /// Whether row_slopes (the per-row loss of the lazy sparse steps) exists.
   static constexpr bool kSparseSteps = true;
 
   LinearModel(Index d, bool fit_intercept) : d_(d), fit_intercept_(fit_intercept) {}
@@ -141,26 +141,68 @@ class LinearModel {
     return loss;
   }
 
-  /// The lazy sparse steps' pass over a few rows, each read entry by entry from `data` (a
-  /// policy with for_each_in_row): returns sum_i s_i loss_i at w and adds `scale` sum_i s_i
-  /// dloss_i/dw to g at the rows' stored columns and the intercept only. The margins are
-  /// summed in double from the double parameters, so no O(d) copy of w is made.
-  template <class Data>
-  double add_row_gradients(const Data& data, const Index* rows, Index m, const T* y,
-                           const T* s, const CVecRef& w, double scale, VecRef g) const {
-    const double b = fit_intercept_ ? w(d_) : 0.0;
+  /// The lazy sparse steps' loss on given margins: returns sum_k s_k loss(z_k, y_k) over
+  /// rows[0..m) and sets slopes[k] = scale s_k loss'(z_k, y_k).
+  double row_slopes(const double* margins, const Index* rows, Index m, const T* y, const T* s,
+                    double scale, double* slopes) const {
     double loss = 0.0;
     for (Index k = 0; k < m; ++k) {
       const Index i = rows[k];
-      double margin = b;
-      data.for_each_in_row(i, [&](Index j, T v) { margin += double(v) * w(j); });
-      T z = static_cast<T>(margin);
+      T z = static_cast<T>(margins[k]);
       loss += Loss::derivative(&z, y + i, s ? s + i : nullptr, 1, true);
-      const double slope = scale * double(z);  // s_i dloss/dz, scaled
-      data.for_each_in_row(i, [&](Index j, T v) { g(j) += slope * double(v); });
-      if (fit_intercept_) g(d_) += slope;
+      slopes[k] = scale * double(z);
     }
     return loss;
+  }
+
+  /// The fused pass over sparse rows [i0, i0 + m) read entry by entry from `data` (a policy
+  /// with for_each_in_row): returns sum_i s_i loss_i and, when acc is given, adds
+  /// sum_i s_i dloss_i/dw to it. Each row is read twice while it is in L1 (its margin, then
+  /// its gradient), where the block kernels' two passes over a sparse block would read the
+  /// block twice from memory.
+  template <class Data>
+  double sparse_gradient_rows(const Data& data, Index i0, Index m, const T* y, const T* s,
+                              const CVecRef& w, VecX* acc) const {
+    const double b = fit_intercept_ ? w(d_) : 0.0;
+    const double* wd = w.data();
+    double* g = acc ? acc->data() : nullptr;
+    double loss = 0.0, intercept = 0.0;
+    for (Index i = i0; i < i0 + m; ++i) {
+      double margin = b;
+      data.for_each_in_row(i, [&](Index j, T v) { margin += double(v) * wd[j]; });
+      T z = static_cast<T>(margin);
+      loss += Loss::derivative(&z, y + i, s ? s + i : nullptr, 1, true);
+      if (!g) continue;
+      const double slope = double(z);
+      data.for_each_in_row(i, [&](Index j, T v) { g[j] += slope * double(v); });
+      intercept += slope;
+    }
+    if (g && fit_intercept_) (*acc)(d_) += intercept;
+    return loss;
+  }
+
+  /// The fused Hessian-vector pass over sparse rows [i0, i0 + m): adds sum_i c_i x~_i
+  /// (x~_i . v~) to acc (c_i = s_i loss''_i at w), one read of each row for both margins.
+  template <class Data>
+  void sparse_hvp_rows(const Data& data, Index i0, Index m, const T* y, const T* s,
+                       const CVecRef& w, const CVecRef& v, VecX& acc) const {
+    const double bw = fit_intercept_ ? w(d_) : 0.0, bv = fit_intercept_ ? v(d_) : 0.0;
+    const double *wd = w.data(), *vd = v.data();
+    double* out = acc.data();
+    double intercept = 0.0;
+    for (Index i = i0; i < i0 + m; ++i) {
+      double zw = bw, zv = bv;
+      data.for_each_in_row(i, [&](Index j, T x) {
+        zw += double(x) * wd[j];
+        zv += double(x) * vd[j];
+      });
+      T c = static_cast<T>(zw);
+      Loss::curvature(&c, y + i, s ? s + i : nullptr, 1);
+      const double scaled = double(c) * zv;
+      data.for_each_in_row(i, [&](Index j, T x) { out[j] += scaled * double(x); });
+      intercept += scaled;
+    }
+    if (fit_intercept_) acc(d_) += intercept;
   }
 
   /// Adds sum_i c_i x~_i x~_i' (c_i = s_i loss''_i) to the lower triangle of H (p x p).

@@ -15,6 +15,7 @@
 /// the penalties at the epoch's final point rather than at each batch's.
 
 #include <cmath>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,10 +64,17 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
   std::optional<LazySteps<Rule>> lazy;
   if (LazySteps<Rule>::applies(f, rule, projection)) lazy.emplace(f, rule);
 
-  double fx = f.value_and_gradient(x, g);
-  double gnorm = first_order_measure(x, g, rule, prox, proximal, work);
+  // The start: with full epoch losses its loss and first-order measure; otherwise its loss
+  // only (the later epochs' gradients are not known either).
+  double fx, gnorm = std::numeric_limits<double>::quiet_NaN();
+  if (p.full_loss) {
+    fx = f.value_and_gradient(x, g);
+    gnorm = first_order_measure(x, g, rule, prox, proximal, work);
+    ++r.njev;
+  } else {
+    fx = f.value(x);
+  }
   ++r.nfev;
-  ++r.njev;
   r.x_best = x;
   r.fun_best = fx;
   Index steps = 0, epoch = 0;
@@ -80,13 +88,15 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
     double running = 0.0;
     Index seen = 0;
     // Rows are visited in random order, which defeats the hardware prefetcher: ask for the
-    // rows two batches ahead (at least 16 rows) while this batch computes.
+    // rows two batches ahead (at least 16 rows) while this batch computes, and the positions
+    // of those after them (CSR row pointers) before that.
     const Index ahead = std::max<Index>(16, 2 * p.batch_size);
     const bool lazy_epoch = lazy && lazy->usable(factor);
     for (Index begin = 0; begin < n; begin += p.batch_size) {
       const Index m = std::min(p.batch_size, n - begin);
       if (p.drop_last && m < p.batch_size) break;
-      const Index next = begin + ahead;
+      const Index next = begin + ahead, after = begin + 2 * ahead;
+      if (after < n) f.prefetch_row_starts(order.data() + after, std::min(p.batch_size, n - after));
       if (next < n) f.prefetch_rows(order.data() + next, std::min(p.batch_size, n - next));
       const Index* rows = order.data() + begin;
       if (lazy_epoch) {

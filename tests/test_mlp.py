@@ -238,3 +238,13 @@ def test_core_checks_are_a_backstop():
         descend._core.Mlp(X, np.array([0, 1, 1, 0]), [2], 2, "gelu", "softmax", None, 0.0, 0)
     with pytest.raises(ValueError, match="n_outputs"):
         descend._core.Mlp(X, np.ones((4, 3)), [2], 2, "relu", "squared", None, 0.0, 0)
+
+
+@pytest.mark.parametrize("module", ["descend._mlp", "descend.reference.mlp"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0

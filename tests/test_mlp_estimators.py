@@ -134,3 +134,25 @@ def test_bad_parameters(params, match):
     X, y = np.ones((6, 2)), np.array([0, 1] * 3)
     with pytest.raises(ValueError, match=match):
         dnn.MLPClassifier(**params).fit(X, y)
+
+
+@pytest.mark.parametrize("module", ["descend.neural_network",
+                                    "descend.neural_network._multilayer"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.failed == 0 and result.attempted > 0
+
+
+def test_demo_initialisation_section():
+    from descend import _demo_mlp
+
+    figures = []
+    table, note = _demo_mlp.initialisation(figures, depth=4, width=32, epochs=3)
+    he, uniform = [line.split("|") for line in table.splitlines()[2:4]]
+    assert float(he[3]) < 0.5 * float(he[2])  # He: the loss falls at once
+    assert abs(float(uniform[3]) - np.log(10)) < 0.01  # small uniform: stuck at log 10
+    assert len(figures) == 1 and figures[0][1] == "figure"

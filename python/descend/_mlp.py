@@ -140,6 +140,8 @@ class MLP(_core.Mlp):
     [0, 1, 1, 0]
     """
 
+    _arguments: dict  # what the objective was built with, validated (set in __init__)
+
     def __init__(self, X, y, hidden=(100,), activation="relu", loss="softmax", l2=0.0,
                  sample_weight=None, n_threads=None, n_outputs=None):
         X = check_matrix(X, "X")

@@ -169,7 +169,7 @@ class _BaseMLP(BaseEstimator):
 
     def _run_full_batch(self, objective, w):
         solver = self.solver.lower()
-        options = {"max_iter": int(self.max_iter)}
+        options: dict[str, Any] = {"max_iter": int(self.max_iter)}
         if "gtol" in _METHODS[solver].options:
             options["gtol"] = max(float(self.tol), 1e-12)
         if "lr" in _METHODS[solver].options:

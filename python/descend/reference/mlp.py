@@ -6,6 +6,8 @@ R-operator for the Hessian-vector product), in float64 over all rows at once.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 __all__ = ["MLP", "activate", "forward", "output_transform"]
@@ -141,7 +143,7 @@ class MLP:
         value = float(np.sum(s * self._losses(Z, rows)) / s.sum())
         # The output adjoint dloss/dZ is P - Y for all three losses (with their links).
         D = s[:, None] * (output_transform(Z, self.loss) - self.Y[rows]) / s.sum()
-        grads = [None] * len(layers)
+        grads: list[Any] = [None] * len(layers)
         for l in range(len(layers) - 1, -1, -1):
             A_in = X if l == 0 else outputs[l - 1]
             grads[l] = (A_in.T @ D, D.sum(axis=0))
@@ -191,7 +193,7 @@ class MLP:
         else:
             RD = rz.copy()
         RD = s[:, None] * RD / s.sum()
-        out = [None] * len(layers)
+        out: list[Any] = [None] * len(layers)
         for l in range(len(layers) - 1, -1, -1):
             W, V = layers[l][0], dirs[l][0]
             A_in = X if l == 0 else outputs[l - 1]

@@ -248,3 +248,21 @@ def test_docstring_examples_run(module):
     result = doctest.testmod(importlib.import_module(module),
                              optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_large_batches_split_over_threads_agree():
+    # A gathered batch this large is split over the model's threads (models/mlp.hpp).
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 50))
+    y = rng.integers(0, 3, size=600)
+    one = descend.MLP(X, y, hidden=(100,), n_threads=1, l2=0.01)
+    two = descend.MLP(X, y, hidden=(100,), n_threads=2, l2=0.01)
+    w = one.init(seed=0)
+    rows = rng.permutation(600)[:512]
+    v1, g1 = one.batch_value_and_gradient(w, rows)
+    v2, g2 = two.batch_value_and_gradient(w, rows)
+    assert v2 == pytest.approx(v1, rel=1e-13)
+    np.testing.assert_allclose(g2, g1, rtol=1e-11, atol=1e-15)
+    t_value, t_grad = TwinMLP(X, y, one.sizes, l2=0.01).batch_value_and_gradient(w, rows)
+    assert v2 == pytest.approx(t_value, rel=1e-12)
+    np.testing.assert_allclose(g2, t_grad, rtol=1e-10, atol=1e-13 * np.abs(t_grad).max())

@@ -14,7 +14,7 @@ std::unique_ptr<EmpiricalObjective> build(const MlpSpec& spec, Data rows) {
   sizes.insert(sizes.end(), spec.hidden.begin(), spec.hidden.end());
   sizes.push_back(spec.n_outputs);
   MlpModel<T> model(sizes, spec.activation, spec.loss, rows.rows(), spec.labels,
-                    static_cast<const T*>(spec.targets));
+                    static_cast<const T*>(spec.targets), spec.n_threads);
   const std::int64_t* ids = model.row_ids();  // shared by the model's copies
   return std::unique_ptr<EmpiricalObjective>(new EmpiricalRisk<Data, MlpModel<T>>(
       rows, model, ids, static_cast<const T*>(spec.sample_weight), spec.l2, 0.0,

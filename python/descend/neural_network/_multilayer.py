@@ -134,7 +134,7 @@ class _BaseMLP(BaseEstimator):
             raise ValueError("hidden_layer_sizes changed since the last fit; fit again with "
                              "warm_start=False")
         validation = None
-        if self.early_stopping and not partial:
+        if self.early_stopping and not partial and self._minibatch():
             stratify = Y if self._out_loss == "softmax" else None
             split = train_test_split(np.arange(X.shape[0]), random_state=rng,
                                      test_size=self.validation_fraction, stratify=stratify)
@@ -152,9 +152,8 @@ class _BaseMLP(BaseEstimator):
             self.best_loss_ = np.inf
             self._stepper = None
             self._no_improvement = 0
-            if self.early_stopping:
-                self.validation_scores_ = []
-                self.best_validation_score_ = -np.inf
+            for name in ("validation_scores_", "best_validation_score_"):
+                self.__dict__.pop(name, None)  # a fresh fit starts its own record
         else:
             w = self._params
         if self._minibatch():
@@ -205,6 +204,9 @@ class _BaseMLP(BaseEstimator):
             "shuffle": bool(self.shuffle), "epoch_loss": "running", "epochs": 1, "tol": None})
         seed = int(rng.randint(np.iinfo(np.int32).max))
         best_w = None
+        if validation is not None and not hasattr(self, "validation_scores_"):
+            self.validation_scores_ = []
+            self.best_validation_score_ = -np.inf
         tol, patience = float(self.tol), int(self.n_iter_no_change)
         for epoch in range(int(self.max_iter) if epochs is None else epochs):
             options["seed"] = (seed + epoch) % (2**31)
@@ -277,8 +279,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         relative gradient tolerance.
     n_iter_no_change : int, default 10
     early_stopping : bool, default False
-        Hold out ``validation_fraction`` of the data (stratified), score it after each epoch,
-        stop on the rule above and keep the best weights.
+        Mini-batch solvers: hold out ``validation_fraction`` of the data (stratified for
+        classes), score it after each epoch, stop on the rule above and keep the best weights.
+        Ignored by the full-batch solvers, which train on all the data.
     validation_fraction : float, default 0.1
     shuffle : bool, default True
         Reshuffle the rows at every epoch.

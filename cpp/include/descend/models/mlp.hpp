@@ -36,11 +36,13 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <Eigen/Core>
 
 #include "../objective.hpp"
+#include "../parallel.hpp"
 #include "../types.hpp"
 
 namespace descend {
@@ -64,10 +66,12 @@ class MlpModel {
   /// sizes: s_0 = d, the hidden widths, s_L = K (each >= 1, at least two entries).
   /// labels (softmax: n int64 in 0..K-1) or targets (otherwise: n x K row-major in T): one of
   /// them non-null; they must stay valid for the life of the model (the binding keeps them).
+  /// n_threads (<= 0: all cores) splits a large gathered mini-batch over threads (see
+  /// gradient_block).
   MlpModel(std::vector<Index> sizes, Activation activation, OutputLoss loss, Index n,
-           const std::int64_t* labels, const T* targets)
+           const std::int64_t* labels, const T* targets, int n_threads = 1)
       : sizes_(std::move(sizes)), activation_(activation), loss_(loss), n_(n), labels_(labels),
-        targets_(targets) {
+        targets_(targets), n_threads_(resolve_threads(n_threads)) {
     if (sizes_.size() < 2) throw std::invalid_argument("a network needs at least one layer");
     for (const Index s : sizes_)
       if (s < 1) throw std::invalid_argument("every layer size must be >= 1");
@@ -133,7 +137,7 @@ class MlpModel {
 
   /// The weights and biases of every layer in T.
   struct Point {
-    std::vector<MatT> W;
+    std::vector<RowMatT> W;  /// row by row, as in the flat vector: a plain copy
     std::vector<VecT<T>> b;
   };
   Point point(const CVecRef& w) const {
@@ -162,9 +166,60 @@ class MlpModel {
 
   /// One block: returns sum_i s_i loss_i and, when acc is given, adds the block's gradient
   /// sum (backpropagation) to it.
+  ///
+  /// A gathered block (RowMatT) is a mini-batch step, which the skeleton runs on the calling
+  /// thread alone; when it holds enough work (kSplitWork multiply-adds per thread) its rows
+  /// are split over the model's threads here, each with its own gradient sum, added at the
+  /// end. Full passes come as blocks of X in place, already spread over threads by the
+  /// skeleton, and are never split again.
   template <class Block>
   double gradient_block(const Block& Xb, const Target* y, const T* s, const Point& P,
                         bool want_value, VecX* acc, Work& work) const {
+    if constexpr (std::is_same_v<Block, RowMatT>) {
+      const int chunks = split_chunks(Xb.rows());
+      if (acc && chunks > 1) return split_gradient(Xb, y, s, P, want_value, *acc, work, chunks);
+    }
+    return backpropagate(Xb, y, s, P, want_value, acc, work);
+  }
+
+  /// Multiply-adds per thread below which a mini-batch is not split.
+  static constexpr double kSplitWork = 2e6;
+
+ private:
+  int split_chunks(Index m) const {
+    const double work = double(m) * work_per_row(0.0);
+    const int by_work = static_cast<int>(work / kSplitWork);
+    const int by_rows = static_cast<int>(m / 16);
+    return std::max(1, std::min({n_threads_, by_work, by_rows}));
+  }
+
+  template <class Block>
+  double split_gradient(const Block& Xb, const Target* y, const T* s, const Point& P,
+                        bool want_value, VecX& acc, Work& work, int chunks) const {
+    std::vector<double> losses(chunks, 0.0);
+    std::vector<VecX> parts(chunks - 1);
+    parallel_chunks(Xb.rows(), chunks, [&](int c, Index first, Index last) {
+      const auto rows = Xb.middleRows(first, last - first);
+      const T* weights = s ? s + first : nullptr;
+      if (c == 0) {  // the calling thread adds straight into acc, with the caller's buffers
+        losses[0] = backpropagate(rows, y + first, weights, P, want_value, &acc, work);
+        return;
+      }
+      Work local;
+      parts[c - 1].setZero(n_params_);
+      losses[c] = backpropagate(rows, y + first, weights, P, want_value, &parts[c - 1], local);
+    });
+    for (const VecX& part : parts) acc += part;
+    double loss = 0.0;
+    for (const double l : losses) loss += l;
+    return loss;
+  }
+
+ public:
+  /// The gradient of one block on the calling thread: forward, output adjoint, backward.
+  template <class Block>
+  double backpropagate(const Block& Xb, const Target* y, const T* s, const Point& P,
+                       bool want_value, VecX* acc, Work& work) const {
     forward(Xb, P, work);
     const Index L = layers();
     work.D.resize(L);
@@ -398,6 +453,7 @@ class MlpModel {
   const T* targets_;
   std::vector<Index> offsets_, bias_offsets_;
   Index n_weights_ = 0, n_params_ = 0;
+  int n_threads_;
   std::shared_ptr<std::vector<std::int64_t>> rows_;
 };
 

@@ -266,3 +266,20 @@ def test_large_batches_split_over_threads_agree():
     t_value, t_grad = TwinMLP(X, y, one.sizes, l2=0.01).batch_value_and_gradient(w, rows)
     assert v2 == pytest.approx(t_value, rel=1e-12)
     np.testing.assert_allclose(g2, t_grad, rtol=1e-10, atol=1e-13 * np.abs(t_grad).max())
+
+
+def test_newton_cg_and_the_curvature_analysis():
+    # Softmax outputs do not change when every output bias moves by the same amount: at a
+    # minimum the Hessian has that zero eigenvalue (biases are not penalised), the rest > 0.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 4))
+    y = np.argmax(X @ rng.normal(size=(4, 3)), axis=1)
+    f = descend.MLP(X, y, hidden=(5,), activation="tanh", l2=1e-2)
+    r = descend.minimize(f, f.init(seed=0), method="newton-cg", max_iter=200)
+    assert r.grad_norm < 1e-6
+    c = descend.analysis.curvature(f, r.x)
+    assert c.kind == "inconclusive"
+    shift = np.zeros(f.n_params)
+    shift[-3:] = 1 / np.sqrt(3)
+    np.testing.assert_allclose(f.hvp(r.x, shift), 0.0, atol=1e-10)
+    assert c.eigenvalues[1] > 1e-4 and abs(c.eigenvalues[0]) < 1e-8

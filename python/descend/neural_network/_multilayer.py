@@ -191,6 +191,12 @@ class _BaseMLP(BaseEstimator):
                           f"yet", ConvergenceWarning, stacklevel=3)
 
     def _run_minibatch(self, objective, w, rng, validation, epochs=None):
+        """All the epochs in one compiled run (the stopping rule in its per-epoch callback).
+
+        One run, not one per epoch: each run starts with a full pass over the data (the loss
+        and gradient at the start, for descend's stop monitor), which per epoch would double
+        the cost of small epochs.
+        """
         solver = self.solver.lower()
         rule = MINIBATCH_SOLVERS[solver]
         if self._stepper is None:
@@ -198,26 +204,22 @@ class _BaseMLP(BaseEstimator):
             if rule in ("momentum", "nesterov"):
                 hyper["momentum"] = float(self.momentum)
             self._stepper = make_stepper(rule, **hyper)
-        batch = self._batch(objective.n_samples)
+        n_epochs = int(self.max_iter) if epochs is None else epochs
         options = _METHODS[solver].parse({
-            "lr": float(self.learning_rate_init), "batch_size": batch,
-            "shuffle": bool(self.shuffle), "epoch_loss": "running", "epochs": 1, "tol": None})
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        best_w = None
+            "lr": float(self.learning_rate_init), "batch_size": self._batch(objective.n_samples),
+            "shuffle": bool(self.shuffle), "epoch_loss": "running", "epochs": n_epochs,
+            "tol": None, "seed": int(rng.randint(np.iinfo(np.int32).max))})
         if validation is not None and not hasattr(self, "validation_scores_"):
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
         tol, patience = float(self.tol), int(self.n_iter_no_change)
-        for epoch in range(int(self.max_iter) if epochs is None else epochs):
-            options["seed"] = (seed + epoch) % (2**31)
-            raw = run_rule(objective, w, self._stepper, options, keep_state=True)
-            result = Result._from_core(raw, rule)
-            if result.status == "diverged" or not np.isfinite(result.fun):
-                raise RuntimeError(f"{type(self).__name__}(solver={solver!r}) diverged in "
-                                   f"epoch {self.n_iter_ + 1}: lower learning_rate_init (it "
-                                   f"was {self.learning_rate_init:g})")
-            w = result.x
-            loss = float(result.fun)
+        best = {"w": None}
+        stopped = {"early": False}
+
+        def after_epoch(info):
+            loss = float(info.loss)
+            if not np.isfinite(loss):
+                return None  # the run ends as diverged
             self.n_iter_ += 1
             self.t_ += objective.n_samples
             self.loss_curve_.append(loss)
@@ -225,24 +227,32 @@ class _BaseMLP(BaseEstimator):
             # scikit-learn's stopping rule: no improvement by tol for n_iter_no_change epochs
             # (of the validation score with early_stopping, else of the training loss).
             if validation is not None:
-                self._set_layers(objective, w)
+                self._set_layers(objective, np.array(info.x))
                 score = self.score(*validation)
                 self.validation_scores_.append(score)
                 improved = score > self.best_validation_score_ + tol
                 if score > self.best_validation_score_:
-                    self.best_validation_score_, best_w = score, w
+                    self.best_validation_score_, best["w"] = score, np.array(info.x)
             else:
                 improved = loss < self.best_loss_ - tol
             self.best_loss_ = min(self.best_loss_, loss)
             self._no_improvement = 0 if improved else self._no_improvement + 1
             if epochs is None and self._no_improvement > patience:
-                break
-        else:
-            if epochs is None:
-                warnings.warn(f"{type(self).__name__}(solver={solver!r}): maximum iterations "
-                              f"({self.max_iter}) reached and the optimization hasn't "
-                              f"converged yet", ConvergenceWarning, stacklevel=4)
-        self._set_layers(objective, best_w if best_w is not None else w)
+                stopped["early"] = True
+                return True
+            return None
+
+        raw = run_rule(objective, w, self._stepper, options, after_epoch, keep_state=True)
+        result = Result._from_core(raw, rule)
+        if result.status == "diverged" or not np.isfinite(result.fun):
+            raise RuntimeError(f"{type(self).__name__}(solver={solver!r}) diverged in epoch "
+                               f"{self.n_iter_ + 1}: lower learning_rate_init (it was "
+                               f"{self.learning_rate_init:g})")
+        if epochs is None and not stopped["early"]:
+            warnings.warn(f"{type(self).__name__}(solver={solver!r}): maximum iterations "
+                          f"({self.max_iter}) reached and the optimization hasn't converged "
+                          f"yet", ConvergenceWarning, stacklevel=4)
+        self._set_layers(objective, best["w"] if best["w"] is not None else result.x)
 
 
 class MLPClassifier(ClassifierMixin, _BaseMLP):

@@ -210,10 +210,10 @@ class _BaseMLP(BaseEstimator):
             "shuffle": bool(self.shuffle), "epoch_loss": "running", "epochs": n_epochs,
             "tol": None, "seed": int(rng.randint(np.iinfo(np.int32).max))})
         if validation is not None and not hasattr(self, "validation_scores_"):
-            self.validation_scores_ = []
+            self.validation_scores_: list[float] = []
             self.best_validation_score_ = -np.inf
         tol, patience = float(self.tol), int(self.n_iter_no_change)
-        best = {"w": None}
+        best: dict[str, Any] = {"w": None}
         stopped = {"early": False}
 
         def after_epoch(info):

@@ -61,7 +61,8 @@ class EmpiricalObjective : public Objective {
 template <class Model, class = void>
 struct has_penalty_layout : std::false_type {};
 template <class Model>
-struct has_penalty_layout<Model, std::void_t<decltype(std::declval<const Model&>().penalty_layout())>>
+struct has_penalty_layout<
+    Model, std::void_t<decltype(std::declval<const Model&>().penalty_layout())>>
     : std::true_type {};
 
 template <class Data, class Model>

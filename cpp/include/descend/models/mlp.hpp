@@ -59,6 +59,8 @@ class MlpModel {
   using RowMatX = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using RowMatT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   static constexpr bool kFusedRows = false;
+  /// No lazy sparse steps: every weight of a network moves at every step.
+  static constexpr bool kSparseSteps = false;
 
   /// The most parameters a network may have (one gradient then takes 16 GiB).
   static constexpr Index kMaxParams = Index(1) << 31;
@@ -267,7 +269,7 @@ class MlpModel {
     work.D.resize(L);
     work.RD.resize(L);
     output_adjoint(y, s, false, work.A[L - 1], work.D[L - 1], work);
-    output_r_adjoint(y, s, work.A[L - 1], work.RZ[L - 1], work.RD[L - 1]);
+    output_r_adjoint(s, work.A[L - 1], work.RZ[L - 1], work.RD[L - 1]);
     // Backward: R{grad W_l} = R{A_l}' D_l + A_l' R{D_l};
     // R{D_{l-1}} = (R{D_l} W_l' + D_l V_l') .* f' + (D_l W_l') .* f'' .* R{Z_{l-1}}.
     for (Index l = L - 1; l >= 0; --l) {
@@ -412,14 +414,12 @@ class MlpModel {
   }
 
   /// RD = R{D}: the loss's Hessian in Z (per row) times R{Z}, scaled by the sample weights.
-  void output_r_adjoint(const Target* y, const T* s, const MatT& Z, const MatT& RZ,
-                        MatT& RD) const {
+  void output_r_adjoint(const T* s, const MatT& Z, const MatT& RZ, MatT& RD) const {
     const Index m = Z.rows(), K = Z.cols();
     RD.resize(m, K);
     Eigen::VectorXd p(K);
     for (Index i = 0; i < m; ++i) {
       const double weight = s ? double(s[i]) : 1.0;
-      (void)y;
       if (loss_ == OutputLoss::Softmax) {
         double top = double(Z(i, 0));
         for (Index k = 1; k < K; ++k) top = std::max(top, double(Z(i, k)));

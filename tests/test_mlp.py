@@ -5,6 +5,8 @@ import pickle
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import descend
 from descend.reference import MLP as TwinMLP
@@ -283,3 +285,30 @@ def test_newton_cg_and_the_curvature_analysis():
     shift[-3:] = 1 / np.sqrt(3)
     np.testing.assert_allclose(f.hvp(r.x, shift), 0.0, atol=1e-10)
     assert c.eigenvalues[1] > 1e-4 and abs(c.eigenvalues[0]) < 1e-8
+
+
+@settings(max_examples=30, deadline=None)
+@given(n=st.integers(1, 300), d=st.integers(1, 6),
+       hidden=st.lists(st.integers(1, 5), max_size=3),
+       activation=st.sampled_from(ACTIVATIONS), case=st.sampled_from(LOSSES),
+       order=st.sampled_from("CF"), seed=st.integers(0, 2**16))
+def test_any_shape_matches_the_twin(n, d, hidden, activation, case, order, seed):
+    # Any shape (one row, one column, no hidden layer, more rows than a block of 256) and
+    # either memory order: value, gradient and hvp agree with the twin.
+    loss, K, multi = case
+    if loss == "softmax" and n < K:
+        n = K
+    X, y = _data(loss, K, multi, n=n, d=d, seed=seed)
+    f = descend.MLP(np.asarray(X, order=order), y, hidden=tuple(hidden), activation=activation,
+                    loss=loss, l2=0.1)
+    twin = TwinMLP(X, y, f.sizes, activation, loss, 0.1)
+    w = f.init(seed=seed, scheme="normal", eps=0.5)
+    v = np.random.default_rng(seed).normal(size=f.n_params)
+    value, grad = f.value_and_gradient(w)
+    t_value, t_grad = twin.value_and_gradient(w)
+    assert value == pytest.approx(t_value, rel=1e-11)
+    np.testing.assert_allclose(grad, t_grad, rtol=1e-9,
+                               atol=1e-12 * max(1.0, np.abs(t_grad).max()))
+    t_hvp = twin.hvp(w, v)
+    np.testing.assert_allclose(f.hvp(w, v), t_hvp, rtol=1e-9,
+                               atol=1e-11 * max(1.0, np.abs(t_hvp).max()))

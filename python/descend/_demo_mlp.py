@@ -146,9 +146,10 @@ def initialisation(figures, depth=6, width=64, epochs=20):
     from .demo import _table
 
     note = (f"{depth} hidden ReLU layers of {width} units, momentum 0.9, lr 0.005, batch 32, "
-            f"{epochs} epochs from each start. With weights of U(-0.01, 0.01) every layer "
-            "shrinks the signal (and the gradient on the way back) by about "
-            f"{np.sqrt(width / 3) * 0.01:.2f}, so the outputs start all but constant and the "
+            f"{epochs} epochs from each start. With weights of U(-0.01, 0.01) (variance "
+            "eps^2/3) every ReLU layer scales the signal's spread (and the gradient's on the "
+            f"way back) by about eps sqrt(fan_in / 6) = {0.01 * np.sqrt(width / 6):.3f}, so "
+            "the outputs start all but constant and the "
             "loss sits at log 10 for a long time; He's variance 2/fan_in keeps the "
             "activations' scale from layer to layer and training starts at once.")
     return _table(["start", "initial loss", "final loss", "test accuracy"], rows), note

@@ -458,6 +458,19 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     averages over the outputs as well: the same minimiser, a K times larger gradient with
     several outputs).
 
+    Parameters
+    ----------
+    hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate_init, max_iter, \
+tol, n_iter_no_change, early_stopping, validation_fraction, shuffle, random_state, \
+warm_start, momentum, verbose
+        As in :class:`MLPClassifier`; the early-stopping score is R^2.
+
+    Attributes
+    ----------
+    coefs_, intercepts_, loss_, best_loss_, loss_curve_, n_iter_, t_, n_layers_, n_outputs_, \
+out_activation_, n_features_in_
+        As in :class:`MLPClassifier` (``out_activation_`` is "identity").
+
     Examples
     --------
     >>> import numpy as np

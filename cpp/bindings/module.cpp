@@ -8,4 +8,5 @@ PYBIND11_MODULE(DESCEND_MODULE_NAME, m) {
   descend::bindings::bind_projection(m);
   descend::bindings::bind_first_order(m);
   descend::bindings::bind_callables(m);
+  descend::bindings::bind_mlp(m);
 }

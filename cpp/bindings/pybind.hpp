@@ -17,5 +17,6 @@ void bind_first_order(py::module_& m);
 void bind_callables(py::module_& m);
 void bind_stepper(py::module_& m);
 void bind_projection(py::module_& m);
+void bind_mlp(py::module_& m);
 
 }  // namespace descend::bindings

@@ -25,6 +25,7 @@ from ._first_order import ConvergenceWarning
 from ._minimize import methods, minimize
 from ._result import History, Result
 from .objectives import LeastSquares, Logistic, Objective, Quadratic, Softmax
+from ._mlp import MLP
 
 __version__ = "0.1.0"
 
@@ -71,10 +72,10 @@ def permutation(n: int, seed: int, epoch: int) -> "NDArray[np.int64]":
 def __getattr__(name):
     # Features with optional dependencies load on first use, so that `import descend` stays
     # cheap and needs numpy only (descend.linear_model needs scikit-learn).
-    if name == "linear_model":
+    if name in ("linear_model", "neural_network"):
         import importlib
 
-        return importlib.import_module(".linear_model", __name__)
+        return importlib.import_module("." + name, __name__)
     raise AttributeError(f"module 'descend' has no attribute {name!r}")
 
 __all__ = [
@@ -83,6 +84,7 @@ __all__ = [
     "History",
     "LeastSquares",
     "Logistic",
+    "MLP",
     "Objective",
     "Quadratic",
     "Result",

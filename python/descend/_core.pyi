@@ -75,6 +75,24 @@ class Softmax(EmpiricalRisk):
     @property
     def n_classes(self) -> int: ...
 
+class Mlp(Objective):
+    def __init__(
+        self,
+        X: NDArray[Any],
+        y: NDArray[Any],
+        hidden: Sequence[int],
+        n_outputs: int,
+        activation: str,
+        loss: str,
+        sample_weight: NDArray[Any] | None,
+        l2: float,
+        n_threads: int,
+    ) -> None: ...
+    @property
+    def sizes(self) -> list[int]: ...
+    @property
+    def n_weights(self) -> int: ...
+
 class Quadratic(Objective):
     def __init__(self, A: ArrayLike, b: ArrayLike, c: float) -> None: ...
     @property

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _core, problems, reference
+from . import _core, _demo_mlp, problems, reference
 from ._minimize import _METHODS, minimize
 from .objectives import LeastSquares, Logistic, Quadratic
 
@@ -268,6 +268,7 @@ def run(out=None):
     sections.append(("Logistic regression on breast cancer", table, note))
     table, note = digits_sgd(figures)
     sections.append(("Mini-batch SGD on the digits", table, note))
+    _demo_mlp.run_sections(sections, figures)  # the neural-network sections
     table, note = least_squares_fit()
     sections.append(("A least-squares fit", table, note))
     report = "# descend demo\n"
@@ -302,6 +303,8 @@ def _write_figures(figures, path):
     for index, (title, kind, subject, runs) in enumerate(figures, start=1):
         if kind == "trajectory":
             fig = plot.trajectory(subject, list(runs.values()), list(runs))
+        elif kind == "figure":  # a section that draws its own figure: subject() returns it
+            fig = subject()
         else:
             shift = subject * (1 - 1e-12) if subject else None
             fig = plot.loss_curves(list(runs.values()), list(runs), subtract=shift)

@@ -56,6 +56,15 @@ class EmpiricalObjective : public Objective {
                        VecRef out) const = 0;
 };
 
+/// Whether a model says itself which parameters are penalised (penalty_layout()); without
+/// it they are the first d of each output's p (the GLMs, softmax).
+template <class Model, class = void>
+struct has_penalty_layout : std::false_type {};
+template <class Model>
+struct has_penalty_layout<
+    Model, std::void_t<decltype(std::declval<const Model&>().penalty_layout())>>
+    : std::true_type {};
+
 template <class Data, class Model>
 class EmpiricalRisk final : public EmpiricalObjective {
  public:
@@ -222,7 +231,10 @@ class EmpiricalRisk final : public EmpiricalObjective {
 
  private:
   /// The penalised parameters: the first d of each output's p (the intercept is not).
-  PenaltyLayout penalised() const { return {K_, p_, d_}; }
+  PenaltyLayout penalised() const {
+    if constexpr (has_penalty_layout<Model>::value) return model_.penalty_layout();
+    return {K_, p_, d_};
+  }
 
   /// The copy of the sample weights (none for null: all ones): each checked finite and >= 0,
   /// and divided by the largest, so that the cached S <= n cannot overflow (1e307 weights)
@@ -278,18 +290,18 @@ class EmpiricalRisk final : public EmpiricalObjective {
     if (l2_ == 0.0) return;
     const PenaltyLayout layout = penalised();
     for (Index k = 0; k < layout.blocks; ++k)
-      g.segment(k * p_, d_) += l2_ * w.segment(k * p_, d_);
+      g.segment(k * layout.stride, layout.length) +=
+          l2_ * w.segment(k * layout.stride, layout.length);
   }
 
   /// The penalties' value (L1 included: its non-smooth part is left to the solvers' proximal
   /// step).
   double penalty_value(const CVecRef& w) const {
     double squares = 0.0, absolutes = 0.0;
-    for (Index k = 0; k < K_; ++k) {
-      const auto segment = w.segment(k * p_, d_);
+    penalised().for_each(w, [&](const auto& segment) {
       if (l2_ != 0.0) squares += segment.squaredNorm();
       if (l1_ != 0.0) absolutes += segment.template lpNorm<1>();
-    }
+    });
     return 0.5 * l2_ * squares + l1_ * absolutes;
   }
 

@@ -25,10 +25,12 @@ from .toolkit import (
     power_iteration,
 )
 from .objectives import LeastSquares, Logistic, Polynomial1D, Quadratic, Rosenbrock, Softmax
+from .mlp import MLP
 
 __all__ = [
     "LeastSquares",
     "Logistic",
+    "MLP",
     "Polynomial1D",
     "Quadratic",
     "Rule",

@@ -290,3 +290,18 @@ def test_local_cluster_refuses_bad_data_clearly(client):
     f = ddk.LeastSquares(da.from_array(X, chunks=(40, 5)), y, scheduler=client)
     with pytest.raises(ValueError, match=r"chunk 0 \(rows 0:40\)"):
         f.value(np.zeros(5))
+
+
+def test_local_cluster_runs_minibatch_where_the_chunks_are(client):
+    from descend import reference
+
+    X, y = _data("logistic", 301)
+    f = ddk.Logistic(da.from_array(X, chunks=((100, 17, 1, 183), 5)), y, l2=0.01,
+                     fit_intercept=True, scheduler=client)
+    r = ddk.minibatch(f, np.zeros(6), "adam", lr=0.01, batch_size=16, epochs=2, seed=4)
+    twin = reference.Logistic(X, y, l2=0.01, fit_intercept=True)
+    x, losses = ddk.replay(twin, np.zeros(6), reference.Rule("adam", 0.01, eps=1e-8,
+                                                             betas=(0.9, 0.999)),
+                           f.chunks, 16, 2, seed=4)
+    np.testing.assert_allclose(r.x, x, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(r.history.loss, losses, rtol=1e-10)

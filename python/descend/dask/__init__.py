@@ -31,6 +31,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without dask
         "descend.dask needs dask: pip install 'descend[dask]' (dask[array] and distributed)"
     ) from exc
 
+from ._minibatch import epoch_batches, minibatch, replay, row_seed
 from ._objectives import DaskObjective, LeastSquares, Logistic, SchedulerError, Softmax
 
-__all__ = ["DaskObjective", "LeastSquares", "Logistic", "SchedulerError", "Softmax"]
+__all__ = ["DaskObjective", "LeastSquares", "Logistic", "SchedulerError", "Softmax",
+           "epoch_batches", "minibatch", "replay", "row_seed"]

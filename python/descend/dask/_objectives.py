@@ -191,7 +191,7 @@ class DaskObjective:
         return list(zip(xs, ys, ss, range(len(xs)), starts))
 
     def _spec(self, client):
-        return _tasks.Spec(self._kind, self.n_params, self.fit_intercept, self.n_classes,
+        return _tasks.Spec(self._kind, self.n_params, self.l2, self.fit_intercept, self.n_classes,
                            self._threads(client))
 
     def _prepare(self):
@@ -268,6 +268,15 @@ class DaskObjective:
             parts = [add(*parts[k:k + self.split_every])
                      for k in range(0, len(parts), self.split_every)]
         return self._compute(parts[0])
+
+    def _on_chunk(self, fn, index, *args):
+        """A delayed ``fn(chunk's objective, *args)`` that runs where chunk `index` is."""
+        self._prepare()
+        if self._chunks is not None:
+            return dask.delayed(fn, pure=False)(self._chunks[index], *args)
+        x, y, s, i, a = self._blocks()[index]
+        return dask.delayed(_tasks.stream_apply, pure=False)(self._spec_value, x, y, s, i, a,
+                                                             fn, *args)
 
     # ---- the penalty and the normalisation, on the driver ----
     def _penalised(self):

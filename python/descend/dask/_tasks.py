@@ -28,6 +28,7 @@ class Spec:
 
     kind: str
     n_params: int
+    l2: float
     fit_intercept: bool
     n_classes: Optional[int] = None
     threads: Any = None  # an int, or {worker address: int} on a distributed cluster
@@ -67,7 +68,8 @@ def build(spec: Spec, X, y, sample_weight, index: int, start: int):
                     and not sw.any():
                 objectives.LeastSquares(X, np.zeros(X.shape[0]))  # X must still be valid
                 return EmptyChunk(spec.n_params)
-        options = dict(fit_intercept=spec.fit_intercept, sample_weight=sample_weight,
+        # l2 is in the batch gradients of a mini-batch run; the sums never include it.
+        options = dict(l2=spec.l2, fit_intercept=spec.fit_intercept, sample_weight=sample_weight,
                        n_threads=kernel_threads(spec.threads))
         if spec.kind == "softmax":
             options["n_classes"] = spec.n_classes
@@ -106,6 +108,11 @@ def sums(objective, what: str, w, v=None):
 def stream_sums(spec: Spec, X, y, sample_weight, index: int, start: int, what: str, w, v=None):
     """Build the chunk's objective and return its sums (the streaming mode: nothing kept)."""
     return sums(build(spec, X, y, sample_weight, index, start), what, w, v)
+
+
+def stream_apply(spec: Spec, X, y, sample_weight, index: int, start: int, fn, *args):
+    """``fn(objective, *args)`` on the chunk's objective built on the fly (streaming)."""
+    return fn(build(spec, X, y, sample_weight, index, start), *args)
 
 
 def stream_info(spec: Spec, X, y, sample_weight, index: int, start: int):

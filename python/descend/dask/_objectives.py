@@ -199,6 +199,8 @@ class DaskObjective:
         if self._weight_sum is not None:
             return
         client = self._client()
+        if client is not None:
+            _check_running(client)
         spec = self._spec(client)
         self._spec_value = spec
         build = dask.delayed(_tasks.build, pure=False)
@@ -403,9 +405,18 @@ def _scheduler_gone(client):
         getattr(client.scheduler_comm, "comm", None) is None
 
 
+def _check_running(client):
+    """Refuse at once to compute on a client whose scheduler is gone (or going)."""
+    if client.status != "running":
+        raise SchedulerError(
+            f"the Dask scheduler went away: the client's status is {client.status!r} (it lost "
+            "its connection, or was closed); restart the cluster and fit again")
+
+
 def _gather(client, obj, timeout):
     from distributed import TimeoutError as DistributedTimeout
 
+    _check_running(client)
     try:
         from distributed import wait
 
@@ -423,6 +434,7 @@ def _gather(client, obj, timeout):
 def _scatter(client, value, timeout):
     from distributed import TimeoutError as DistributedTimeout
 
+    _check_running(client)
     try:
         return client.scatter(value, broadcast=True, hash=False, timeout=timeout)
     except (DistributedTimeout, TimeoutError, OSError) as exc:
@@ -434,11 +446,11 @@ def _scatter(client, value, timeout):
 
 
 def _scheduler_error(client, timeout):
-    if _scheduler_gone(client):
+    if _scheduler_gone(client) or client.status != "running":
+        address = getattr(client.scheduler, "address", "?")
         return SchedulerError(
-            f"the Dask scheduler at {client.scheduler.address if client.scheduler else '?'} "
-            "went away during the fit (the client lost its connection); restart the cluster "
-            "and fit again")
+            f"the Dask scheduler at {address} went away during the fit (the client lost its "
+            "connection); restart the cluster and fit again")
     return SchedulerError(f"the Dask scheduler did not answer within timeout={timeout} s")
 
 

@@ -251,7 +251,7 @@ def client():
     from distributed import Client, LocalCluster
 
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None, memory_limit="1GiB",
+                           host="127.0.0.1", dashboard_address="127.0.0.1:0", memory_limit="1GiB",
                            silence_logs=50)
     c = Client(cluster)
     yield c

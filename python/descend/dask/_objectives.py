@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Any, Optional
 
@@ -148,6 +149,7 @@ class DaskObjective:
         self._weight_sum: Optional[float] = None
         self._cache: list = []  # [(w bytes, (loss, gradient))] of the last evaluations
         self.n_evaluations = 0  # Dask computations run (diagnostics)
+        self.wait_seconds = 0.0  # time the driver waited for Dask computations (diagnostics)
 
     # ---- set-up, once per objective ----
     def _resolve_classes(self, n_classes):
@@ -244,9 +246,13 @@ class DaskObjective:
         """Compute a delayed object (or a list) on the objective's scheduler, with a timeout
         on a distributed cluster, and say clearly when the scheduler is gone."""
         client = self._client()
-        if client is None:
-            return dask.compute(obj, scheduler=self.scheduler)[0]
-        return _gather(client, obj, self.timeout)
+        start = time.perf_counter()
+        try:
+            if client is None:
+                return dask.compute(obj, scheduler=self.scheduler)[0]
+            return _gather(client, obj, self.timeout)
+        finally:
+            self.wait_seconds += time.perf_counter() - start
 
     def _evaluate(self, what, w, v=None):
         self._prepare()

@@ -50,22 +50,28 @@ def in_memory():
     return X, y, f, best
 
 
-@pytest.fixture(scope="module")
-def cluster_client():
+@pytest.fixture
+def cluster(request):
+    """A LocalCluster of `request.param` single-threaded workers with X and y persisted on
+    it, or None for the threaded scheduler (no Client then exists: dask-glm scatters to any
+    Client it finds)."""
+    if request.param == 0:
+        yield None
+        return
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address="127.0.0.1:0", memory_limit="6GiB",
-                      silence_logs=50) as cluster, Client(cluster) as client:
-        yield client
-
-
-def _data(where, in_memory, cluster_client):
-    if where == "cluster":
-        X, y = _generate()
-        X, y = cluster_client.persist([X, y])
+    with LocalCluster(n_workers=request.param, threads_per_worker=1, processes=True,
+                      host="127.0.0.1", dashboard_address="127.0.0.1:0", memory_limit="6GiB",
+                      silence_logs=50) as local, Client(local) as client:
+        X, y = client.persist(list(_generate()))
         distributed.wait([X, y])
-        return X, y, cluster_client
+        yield client, X, y
+
+
+def _data(cluster, in_memory):
+    if cluster is not None:
+        client, X, y = cluster
+        return X, y, client
     X, y = in_memory[:2]
     return da.from_array(X, chunks=(CHUNK, D)), da.from_array(y, chunks=CHUNK), "threads"
 
@@ -75,13 +81,15 @@ def _check(in_memory, w):
     assert f.value(np.asarray(w)) == pytest.approx(best, rel=RTOL)
 
 
-WHERE = ["cluster", "threads"]
+#: The threaded scheduler, and a LocalCluster of 2 single-threaded worker processes.
+WHERE = pytest.mark.parametrize("cluster", [0, 2], ids=["threads", "cluster"], indirect=True)
 
 
-@pytest.mark.parametrize("where", WHERE)
+@WHERE
 @pytest.mark.parametrize("method", ["newton", "lbfgs"])
-def test_descend_dask(benchmark, in_memory, cluster_client, where, method):
-    X, y, scheduler = _data(where, in_memory, cluster_client)
+def test_descend_dask(benchmark, in_memory, cluster, method):
+    X, y, scheduler = _data(cluster, in_memory)
+    where = "threads" if cluster is None else "cluster"
     benchmark.group = f"logistic {N}x{D} on dask ({where})"
 
     def fit():
@@ -101,11 +109,12 @@ def test_descend_dask(benchmark, in_memory, cluster_client, where, method):
 
 #: dask-glm 0.4 sets dask configuration keys, and scipy options, deprecated since.
 @pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning")
-@pytest.mark.parametrize("where", WHERE)
+@WHERE
 @pytest.mark.parametrize("method", ["newton", "lbfgs"])
-def test_dask_glm(benchmark, in_memory, cluster_client, where, method):
+def test_dask_glm(benchmark, in_memory, cluster, method):
     algorithms = pytest.importorskip("dask_glm.algorithms")
-    X, y, scheduler = _data(where, in_memory, cluster_client)
+    X, y, scheduler = _data(cluster, in_memory)
+    where = "threads" if cluster is None else "cluster"
     benchmark.group = f"logistic {N}x{D} on dask ({where})"
     solver = getattr(algorithms, method)
     options = dict(tol=1e-10, max_iter=100) if method == "newton" else dict(
@@ -132,24 +141,18 @@ def test_descend_in_memory(benchmark, in_memory, method):
     benchmark.extra_info["iterations"] = int(r.nit)
 
 
-def test_descend_dask_one_worker(benchmark, in_memory):
+@pytest.mark.parametrize("cluster", [1], ids=["1-worker"], indirect=True)
+def test_descend_dask_one_worker(benchmark, in_memory, cluster):
     """Newton on a LocalCluster of 1 single-threaded worker (the scaling from 1 to 2)."""
-    from distributed import Client, LocalCluster
-
+    client, X, y = cluster
     benchmark.group = f"logistic {N}x{D} on dask (1 worker)"
-    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address="127.0.0.1:0", memory_limit="6GiB",
-                      silence_logs=50) as cluster, Client(cluster) as client:
-        X, y = _generate()
-        X, y = client.persist([X, y])
-        distributed.wait([X, y])
 
-        def fit():
-            f = ddk.Logistic(X, y, scheduler=client)
-            r = descend.minimize(f, np.zeros(D), method="newton", gtol=1e-8)
-            f.release()
-            return r
+    def fit():
+        f = ddk.Logistic(X, y, scheduler=client)
+        r = descend.minimize(f, np.zeros(D), method="newton", gtol=1e-8)
+        f.release()
+        return r
 
-        r = benchmark.pedantic(fit, rounds=1, warmup_rounds=0)
+    r = benchmark.pedantic(fit, rounds=1, warmup_rounds=0)
     assert r.success
     _check(in_memory, r.x)

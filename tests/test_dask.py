@@ -167,6 +167,19 @@ def test_misaligned_y_is_rechunked_and_numpy_inputs_accepted():
     np.testing.assert_allclose(f.value(np.ones(5)), g.value(np.ones(5)), rtol=1e-13)
 
 
+@pytest.mark.parametrize("module", ["descend.dask", "descend.dask._objectives",
+                                    "descend.dask._minibatch", "descend.dask._estimators"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    if module.endswith("_estimators"):
+        pytest.importorskip("sklearn")
+    result = doctest.testmod(importlib.import_module(module),
+                             optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
 # ---- bad input ----
 def test_bad_inputs_are_refused_clearly():
     X, y = _data("ls", 120)

@@ -89,3 +89,18 @@ def test_dask_estimators_refuse_what_cannot_apply():
         model.predict(da.ones((3, 4), chunks=3))
     with pytest.raises(ValueError, match="only one class"):
         lm.LogisticRegression().fit(da.from_array(X, chunks=20), np.zeros(40))
+
+
+@pytest.mark.parametrize("make", [lm.SGDRegressor, lm.SGDClassifier])
+def test_sgd_estimators_refuse_dask_arrays_clearly(make):
+    X, y, _ = make_classification(n=40, d=3, seed=1)
+    with pytest.raises(TypeError, match="descend.dask.minibatch"):
+        make().fit(da.from_array(X, chunks=20), y)
+    model = make(random_state=0, max_iter=5, tol=None).fit(X, y)  # in memory
+    dX = da.from_array(X, chunks=20)
+    lazy = model.predict(dX)
+    assert isinstance(lazy, da.Array)
+    np.testing.assert_allclose(lazy.compute(), model.predict(X), rtol=1e-12)
+    score = model.score(dX, y)
+    assert isinstance(score, da.Array)
+    assert float(score.compute()) == pytest.approx(model.score(X, y), rel=1e-12)

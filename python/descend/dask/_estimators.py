@@ -165,7 +165,7 @@ def fit(estimator, X, y, sample_weight=None):
     --------
     >>> import numpy as np, dask.array as da
     >>> from descend.linear_model import Ridge
-    >>> X = da.from_array(np.arange(8.0).reshape(4, 2), chunks=(2, 2))
+    >>> X = da.from_array(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [2.0, 1.0]]), chunks=2)
     >>> Ridge(alpha=1e-9).fit(X, X[:, 0] + 2 * X[:, 1]).coef_.round(4).tolist()
     [1.0, 2.0]
     """
@@ -175,9 +175,10 @@ def fit(estimator, X, y, sample_weight=None):
     if name == "LogisticRegression":
         return fit_logistic(estimator, X, y, sample_weight)
     if name in ("SGDRegressor", "SGDClassifier"):
-        from ._minibatch import fit_sgd
-
-        return fit_sgd(estimator, X, y, sample_weight)
+        raise TypeError(
+            f"{name} does not take dask arrays yet (its tol rule and eta0='auto' are not "
+            "implemented over chunks): run descend.dask.minibatch on a descend.dask "
+            "objective, or compute X into memory")
     raise TypeError(f"{name} does not take dask arrays")
 
 

@@ -128,7 +128,7 @@ def replay(objective, x0, rule, chunks, batch_size, epochs, seed=0, shuffle=True
     >>> f = descend.reference.LeastSquares(np.eye(4), np.ones(4))
     >>> x, losses = replay(f, np.zeros(4), descend.reference.Rule("gd", 0.5), (2, 2), 1, 2)
     >>> x.round(4).tolist()
-    [0.875, 0.875, 0.875, 0.875]
+    [0.75, 0.75, 0.75, 0.75]
     """
     x = np.array(x0, dtype=np.float64)
     losses = [objective.value(x)]

@@ -142,14 +142,14 @@ class DaskObjective:
         self.dtype = np.dtype(np.float32) if X.dtype == np.float32 else np.dtype(np.float64)
         self.n_features = int(X.shape[1])
         self.n_samples = int(X.shape[0])
+        self.n_evaluations = 0  # Dask computations run (diagnostics)
+        self.wait_seconds = 0.0  # time the driver waited for Dask computations (diagnostics)
         per_output = self.n_features + (1 if self.fit_intercept else 0)
         self.n_classes = self._resolve_classes(n_classes)
         self.n_params = per_output * (self.n_classes if self._kind == "softmax" else 1)
         self._chunks: Optional[list] = None  # the chunks' objectives (persisted) or None
         self._weight_sum: Optional[float] = None
         self._cache: list = []  # [(w bytes, (loss, gradient))] of the last evaluations
-        self.n_evaluations = 0  # Dask computations run (diagnostics)
-        self.wait_seconds = 0.0  # time the driver waited for Dask computations (diagnostics)
 
     # ---- set-up, once per objective ----
     def _resolve_classes(self, n_classes):

@@ -14,8 +14,29 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
+from dask.sizeof import sizeof
 
-from .. import objectives
+from .. import _core, objectives
+
+def _nbytes(a) -> int:
+    if a is None:
+        return 0
+    if hasattr(a, "indptr"):  # scipy.sparse CSR
+        return int(a.data.nbytes + a.indices.nbytes + a.indptr.nbytes)
+    return int(getattr(a, "nbytes", 0))
+
+
+@sizeof.register(_core.EmpiricalRisk)
+def _objective_size(objective) -> int:
+    """A chunk objective's memory: the arrays it keeps alive (its X, y and weights).
+
+    Dask's scheduler weighs moving a task's inputs by their size; without this, a chunk
+    objective (a compiled object) would look tiny, and a task moved to another worker would
+    copy its whole chunk there.
+    """
+    arguments = getattr(objective, "__dict__", {}).get("_arguments", {})
+    return 1024 + sum(_nbytes(arguments.get(k)) for k in ("X", "y", "sample_weight"))
+
 
 #: The objective classes of the chunks, by kind.
 KINDS = {"squared": objectives.LeastSquares, "log": objectives.Logistic,

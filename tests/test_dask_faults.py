@@ -28,8 +28,8 @@ def test_a_worker_killed_mid_fit_gives_the_same_answer():
     X, y, opts = _problem()
     expected = descend.minimize(descend.Logistic(X, y, **opts), np.zeros(6), method="lbfgs")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address="127.0.0.1:0", memory_limit="1GiB", silence_logs=50) as cluster, \
-            Client(cluster) as client:
+                      dashboard_address="127.0.0.1:0", memory_limit="1GiB",
+                      silence_logs=50) as cluster, Client(cluster) as client:
         f = ddk.Logistic(da.from_array(X, chunks=(100, 5)), y, scheduler=client, timeout=120,
                          **opts)
         killed = []

@@ -8,7 +8,7 @@ Adding a method is adding one entry; ``minimize`` itself never changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Protocol, Union
 
 import numpy as np
 
@@ -147,6 +147,12 @@ def _computes_in_float32(objective):
     return isinstance(X, np.ndarray) and X.dtype == np.float32
 
 
+class ObjectiveLike(Protocol):
+    """What stands for a descend objective: the :mod:`descend.dask` objectives."""
+
+    def __descend_objective__(self) -> _core.Objective: ...
+
+
 def _adapt(objective):
     """An object that stands for a descend objective converts itself.
 
@@ -177,8 +183,9 @@ def _path_recorder(x0, callback):
     return path, record
 
 
-def minimize(objective: Union[_core.Objective, Callable[..., Any]], x0: ArrayLike,
-             method: str = "gd", *, jac: Union[Callable[..., Any], bool, str, None] = None,
+def minimize(objective: Union[_core.Objective, ObjectiveLike, Callable[..., Any]],
+             x0: ArrayLike, method: str = "gd", *,
+             jac: Union[Callable[..., Any], bool, str, None] = None,
              hess: Optional[Callable[..., Any]] = None,
              hessp: Optional[Callable[..., Any]] = None,
              callback: Optional[Callable[[_core.IterationInfo], Any]] = None,

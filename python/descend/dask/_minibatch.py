@@ -154,7 +154,8 @@ def run_chunk(objective, carry, batch: dict, factor: float):
     """One chunk's share of an epoch, in the task that holds the chunk.
 
     `carry` is (x, stepper, loss sum, rows stepped on, diverged) from the previous chunk;
-    returns the same for the next one (a diverged run is passed on untouched). `batch` holds the MinibatchParams fields (a dict: it pickles).
+    returns the same for the next one (a diverged run is passed on untouched). `batch`
+    holds the MinibatchParams fields (a dict: it pickles).
     The compiled loop also evaluates the chunk's loss at its start (one more pass over the
     chunk's rows).
     """

@@ -148,7 +148,7 @@ class DaskObjective:
         self.n_classes = self._resolve_classes(n_classes)
         self.n_params = per_output * (self.n_classes if self._kind == "softmax" else 1)
         self._chunks: Optional[list] = None  # the chunks' objectives (persisted) or None
-        self._weight_sum: Optional[float] = None
+        self._weight_sum_: Optional[float] = None
         self._cache: list = []  # [(w bytes, (loss, gradient))] of the last evaluations
 
     # ---- set-up, once per objective ----
@@ -198,7 +198,7 @@ class DaskObjective:
 
     def _prepare(self):
         """Build (and persist) the chunks' objectives and sum their weights, once."""
-        if self._weight_sum is not None:
+        if self._weight_sum_ is not None:
             return
         client = self._client()
         if client is not None:
@@ -225,10 +225,17 @@ class DaskObjective:
         self._check_labels([r[1] for r in results])
         if not total > 0:
             raise ValueError("sample_weight must not be all zero")
-        self._chunks, self._weight_sum = chunks, total
+        self._chunks, self._weight_sum_ = chunks, total
 
     def _check_labels(self, labels):
         pass
+
+    @property
+    def _weight_sum(self) -> float:
+        """S, the sum of the sample weights (the chunks are prepared first)."""
+        self._prepare()
+        assert self._weight_sum_ is not None
+        return self._weight_sum_
 
     def release(self):
         """Drop the persisted chunks (they are rebuilt at the next evaluation).
@@ -239,7 +246,7 @@ class DaskObjective:
         >>> f = descend.dask.LeastSquares(da.ones((4, 2), chunks=2), np.ones(4))
         >>> f.release()
         """
-        self._chunks, self._weight_sum, self._cache = None, None, []
+        self._chunks, self._weight_sum_, self._cache = None, None, []
 
     # ---- one Dask computation ----
     def _compute(self, obj):

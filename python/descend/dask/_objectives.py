@@ -271,6 +271,10 @@ class DaskObjective:
         else:  # one key each, which every task reads
             w_arg = dask.delayed(w, name=f"descend-w-{uuid.uuid4().hex}")
             v_arg = None if v is None else dask.delayed(v, name=f"descend-v-{uuid.uuid4().hex}")
+        if client is not None and self._chunks is not None:
+            # The chunks are futures on the workers: submit the tasks directly (a graph of
+            # delayed calls costs several times more to build and send per evaluation).
+            return self._submit_tree(client, what, w_arg, v_arg)
         if self._chunks is not None:
             task = dask.delayed(_tasks.sums, pure=False)
             parts = [task(c, what, w_arg, v_arg) for c in self._chunks]
@@ -292,6 +296,20 @@ class DaskObjective:
         x, y, s, i, a = self._blocks()[index]
         return dask.delayed(_tasks.stream_apply, pure=False)(self._spec_value, x, y, s, i, a,
                                                              fn, *args)
+
+    def _submit_tree(self, client, what, w_arg, v_arg):
+        """One evaluation on a cluster: a task per persisted chunk, then the tree of sums."""
+        _check_running(client)
+        start = time.perf_counter()
+        try:
+            parts = [client.submit(_tasks.sums, c, what, w_arg, v_arg, pure=False)
+                     for c in self._chunks or ()]
+            while len(parts) > 1:
+                parts = [client.submit(_tasks.add, *parts[k:k + self.split_every], pure=False)
+                         for k in range(0, len(parts), self.split_every)]
+            return _result(client, parts[0], self.timeout)
+        finally:
+            self.wait_seconds += time.perf_counter() - start
 
     # ---- the penalty and the normalisation, on the driver ----
     def _penalised(self):
@@ -436,6 +454,22 @@ def _gather(client, obj, timeout):
         futures = client.compute(obj)
         wait(futures, timeout=timeout)  # a scheduler that went away does not answer
         return client.gather(futures)
+    except (DistributedTimeout, TimeoutError, OSError) as exc:
+        raise _scheduler_error(client, timeout) from exc
+    except Exception as exc:
+        if type(exc).__name__ in ("CommClosedError", "CancelledError", "FutureCancelledError"):
+            raise _scheduler_error(client, timeout) from exc
+        raise
+
+
+def _result(client, future, timeout):
+    """The value of `future`, within `timeout` seconds, or a SchedulerError."""
+    from distributed import TimeoutError as DistributedTimeout
+    from distributed import wait
+
+    try:
+        wait(future, timeout=timeout)
+        return future.result()
     except (DistributedTimeout, TimeoutError, OSError) as exc:
         raise _scheduler_error(client, timeout) from exc
     except Exception as exc:

@@ -180,6 +180,17 @@ def test_docstring_examples_run(module):
     assert result.attempted > 0 and result.failed == 0
 
 
+@pytest.mark.parametrize("method", ["newton", "lbfgs"])
+def test_csr_chunks_give_the_in_memory_sparse_iterates(method):
+    sparse = pytest.importorskip("scipy.sparse")
+    X = sparse.random(301, 8, density=0.3, format="csr", random_state=0)
+    y = (X @ np.linspace(-1.0, 1.0, 8) > 0).astype(float)
+    mem = descend.Logistic(X, y, l2=0.05, fit_intercept=True)
+    dX = da.from_array(X, chunks=((100, 17, 1, 183), 8), asarray=False)
+    chunked = ddk.Logistic(dX, y, l2=0.05, fit_intercept=True, scheduler="threads")
+    _assert_same_run(mem, chunked, **METHODS[method])
+
+
 # ---- bad input ----
 def test_bad_inputs_are_refused_clearly():
     X, y = _data("ls", 120)
@@ -198,6 +209,8 @@ def test_bad_inputs_are_refused_clearly():
         ddk.LeastSquares(da.from_array(X, chunks=40), X)
     with pytest.raises(ValueError, match="l2"):
         ddk.LeastSquares(da.from_array(X, chunks=40), y, l2=-1.0)
+    with pytest.raises(ValueError, match="'processes' scheduler"):
+        ddk.LeastSquares(da.from_array(X, chunks=40), y, scheduler="processes")
     with pytest.raises(TypeError, match="scheduler"):
         ddk.LeastSquares(da.from_array(X, chunks=40), y, scheduler=3)
     with pytest.raises(TypeError, match="dask array or an array-like"):

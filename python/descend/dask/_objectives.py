@@ -138,6 +138,10 @@ class DaskObjective:
             raise TypeError("scheduler must be None, a dask scheduler name ('threads', "
                             "'processes', 'sync') or a distributed.Client, got "
                             f"{type(scheduler).__name__}")
+        if self.persist and scheduler in ("processes", "multiprocessing"):
+            raise ValueError("the 'processes' scheduler cannot keep the chunks' objectives "
+                             "in its workers between evaluations: use persist=False, or a "
+                             "distributed.Client(LocalCluster(...))")
         self.scheduler = scheduler
         self.dtype = np.dtype(np.float32) if X.dtype == np.float32 else np.dtype(np.float64)
         self.n_features = int(X.shape[1])
@@ -508,8 +512,9 @@ _COMMON_DOC = """
         Chunked by rows only: a chunk holds whole rows. A column-chunked X is rechunked into
         one column block (``X.rechunk({1: -1})``) unless ``rechunk=False``, which refuses it.
         float64 or float32 chunks are used as they are (each chunk's objective borrows its
-        block); other dtypes are converted to float64 per chunk. A numpy array is taken as
-        one chunk.
+        block); other dtypes are converted to float64 per chunk. Chunks may be scipy.sparse
+        CSR matrices (``da.from_array(csr, chunks=(rows, n_features), asarray=False)``),
+        borrowed the same way. A numpy array is taken as one chunk.
     y : dask.array.Array or array_like, shape (n_samples,)
         Targets, rechunked to X's row chunks when their chunks differ.
     l2 : float, default 0.0

@@ -17,6 +17,7 @@ import numpy as np
 from dask.sizeof import sizeof
 
 from .. import _core, objectives
+from .._sparse import is_sparse
 
 def _nbytes(a) -> int:
     if a is None:
@@ -80,7 +81,8 @@ def build(spec: Spec, X, y, sample_weight, index: int, start: int):
     Bad data is refused with the objective's own ValueError or TypeError, prefixed with the
     chunk and its rows so that the user can find them.
     """
-    X = np.asarray(X)
+    if not is_sparse(X):  # a scipy.sparse chunk (CSR) is used as it is
+        X = np.asarray(X)
     rows = f"chunk {index} (rows {start}:{start + X.shape[0]})"
     try:
         if sample_weight is not None:

@@ -90,3 +90,25 @@ def test_a_scheduler_that_goes_away_is_a_clear_error_not_a_hang():
             if process is not None and process.poll() is None:
                 process.kill()
                 process.wait()
+
+
+def test_a_fit_on_data_larger_than_the_workers_memory_streams_its_chunks():
+    from distributed import Client, LocalCluster
+
+    # X (280,000 x 120 float64, 269 MB) is generated lazily and never fits in the worker's
+    # 250 MiB: persist=False builds each chunk in the task that uses it, at every evaluation.
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0", memory_limit="250MiB",
+                      silence_logs=50) as cluster, Client(cluster) as client:
+        rs = da.random.RandomState(0)
+        X = rs.standard_normal((280_000, 120), chunks=(5_000, 120))
+        y = X[:, 0] - 0.5 * X[:, 1] + rs.standard_normal(280_000, chunks=5_000)
+        assert X.nbytes > 250 * 2**20
+        f = ddk.LeastSquares(X, y, l2=1e-3, persist=False, scheduler=client, timeout=120)
+        before = set(client.scheduler_info()["workers"])
+        r = descend.minimize(f, np.zeros(120), method="newton")
+        after = set(client.scheduler_info()["workers"])
+    assert r.status == "converged" and r.nit == 1  # least squares: one Newton step
+    np.testing.assert_allclose(r.x[:2], [1.0, -0.5], atol=0.01)  # the noise's scale
+    np.testing.assert_allclose(r.x[2:], 0.0, atol=0.01)
+    assert before == after  # the worker was never restarted for exceeding its memory

@@ -72,7 +72,7 @@ def test_a_scheduler_that_goes_away_is_a_clear_error_not_a_hang():
             client.wait_for_workers(1, timeout=60)
             X, y, opts = _problem()
             f = ddk.Logistic(da.from_array(X, chunks=(100, 5)), y, scheduler=client,
-                             timeout=20, **opts)
+                             timeout=5, **opts)
 
             def kill_the_scheduler(info):
                 if info.nit == 2:

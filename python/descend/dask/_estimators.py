@@ -25,12 +25,12 @@ def is_dask_array(X) -> bool:
     return type(X).__module__.partition(".")[0] == "dask"
 
 
-def _weights(sample_weight, X, stats):
+def _weights(sample_weight, X):
     """The weights divided by their largest (as the in-memory estimators do), their sum."""
     if sample_weight is None:
         return None, float(X.shape[0]), 1.0
     sw = _check_aligned(sample_weight, "sample_weight", X).astype(np.float64)
-    low, top, total = (float(v) for v in dask.compute(sw.min(), sw.max(), sw.sum(), **stats))
+    low, top, total = (float(v) for v in dask.compute(sw.min(), sw.max(), sw.sum()))
     if not np.isfinite(total):
         raise ValueError("sample_weight must be finite")
     if low < 0:
@@ -38,10 +38,6 @@ def _weights(sample_weight, X, stats):
     if not top > 0:
         raise ValueError("sample_weight must have a positive sum: all the weights are zero")
     return sw / top, total / top, top
-
-
-def _compute_options():
-    return {}
 
 
 def _check_features(estimator, X):
@@ -69,7 +65,7 @@ def fit_least_squares(estimator, X, y, sample_weight):
     alpha = estimator._alpha()
     X = _check_rows(X, rechunk=True)
     y = _check_aligned(y, "y", X).astype(np.float64)
-    sw, total, top = _weights(sample_weight, X, _compute_options())
+    sw, total, top = _weights(sample_weight, X)
     scale = float(da.abs(y).max().compute())
     if not np.isfinite(scale):
         raise ValueError("Input y contains NaN or infinity.")
@@ -121,7 +117,7 @@ def fit_logistic(estimator, X, y, sample_weight):
         raise ValueError("This solver needs samples of at least 2 classes in the data, but "
                          f"the data contains only one class: {classes[0]!r}")
     encoded = y.map_blocks(lambda b: np.searchsorted(classes, b), dtype=np.int64)
-    sw, total, top = _weights(sample_weight, X, _compute_options())
+    sw, total, top = _weights(sample_weight, X)
     l2 = 0.0 if estimator.penalty is None else 1.0 / C / total / top
     fit_intercept = bool(estimator.fit_intercept)
     k = len(classes)

@@ -8,7 +8,7 @@ Adding a method is adding one entry; ``minimize`` itself never changes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional, Protocol, Union
 
 import numpy as np
 
@@ -147,6 +147,25 @@ def _computes_in_float32(objective):
     return isinstance(X, np.ndarray) and X.dtype == np.float32
 
 
+class ObjectiveLike(Protocol):
+    """What stands for a descend objective: the :mod:`descend.dask` objectives."""
+
+    def __descend_objective__(self) -> _core.Objective: ...
+
+
+def _adapt(objective):
+    """An object that stands for a descend objective converts itself.
+
+    Objects with a ``__descend_objective__()`` method (the :mod:`descend.dask` objectives)
+    return the compiled objective the solvers run; their ``dtype`` attribute says the float
+    type they compute in. Returns (the objective to run, whether it computes in float32).
+    """
+    convert = getattr(type(objective), "__descend_objective__", None)
+    if convert is None:
+        return objective, None
+    return convert(objective), getattr(objective, "dtype", None) == np.float32
+
+
 def _check_callback(callback):
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None, got {type(callback).__name__}")
@@ -164,8 +183,9 @@ def _path_recorder(x0, callback):
     return path, record
 
 
-def minimize(objective: Union[_core.Objective, Callable[..., Any]], x0: ArrayLike,
-             method: str = "gd", *, jac: Union[Callable[..., Any], bool, str, None] = None,
+def minimize(objective: Union[_core.Objective, ObjectiveLike, Callable[..., Any]],
+             x0: ArrayLike, method: str = "gd", *,
+             jac: Union[Callable[..., Any], bool, str, None] = None,
              hess: Optional[Callable[..., Any]] = None,
              hessp: Optional[Callable[..., Any]] = None,
              callback: Optional[Callable[[_core.IterationInfo], Any]] = None,
@@ -179,7 +199,9 @@ def minimize(objective: Union[_core.Objective, Callable[..., Any]], x0: ArrayLik
         :class:`descend.Quadratic`, :mod:`descend.problems`), or a Python function
         ``fun(x) -> float`` with its derivatives given by `jac`, `hess`, `hessp` (scipy's
         conventions). The compiled loop calls a Python function with the GIL held only for
-        the call; exceptions it raises propagate here.
+        the call; exceptions it raises propagate here. An object with a
+        ``__descend_objective__()`` method (the :mod:`descend.dask` objectives) is run as the
+        objective that method returns.
     x0 : array_like, shape (n_params,)
         Starting point (copied; never modified).
     method : str, default "gd"
@@ -240,6 +262,7 @@ def minimize(objective: Union[_core.Objective, Callable[..., Any]], x0: ArrayLik
     spec = _METHODS.get(method.lower())
     if spec is None:
         raise ValueError(f"unknown method {method!r}; choose one of: {', '.join(sorted(_METHODS))}")
+    objective, float32 = _adapt(objective)
     if isinstance(objective, _core.Objective) or not callable(objective):
         objective = as_objective(objective, 0, jac, hess, hessp)
         x: np.ndarray = check_x0(x0, objective.n_params)
@@ -252,7 +275,9 @@ def minimize(objective: Union[_core.Objective, Callable[..., Any]], x0: ArrayLik
             f"method {spec.name!r} needs the objective's Hessian, which this objective does "
             f"not provide; methods that need only gradients: {', '.join(gradient_only)}")
     opts = spec.parse(options)
-    if "gtol" in opts and "gtol" not in options and _computes_in_float32(objective):
+    if float32 is None:
+        float32 = _computes_in_float32(objective)
+    if "gtol" in opts and "gtol" not in options and float32:
         # float32 arithmetic cannot resolve a gradient much below its rounding: the default
         # gtol is then at least ten float32 epsilons (a gtol the user gives is kept).
         opts["gtol"] = max(opts["gtol"], FLOAT32_GTOL)

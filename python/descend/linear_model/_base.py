@@ -74,6 +74,19 @@ def _sample_weights(sample_weight, X):
     return sw / top, top
 
 
+def _dask_adapter(*arrays):
+    """descend.dask's estimator functions when any of `arrays` is a dask array, else None.
+
+    The estimators hand dask inputs to :mod:`descend.dask._estimators` (fit on the cluster,
+    lazy predictions); dask is imported only then.
+    """
+    if not any(type(a).__module__.partition(".")[0] == "dask" for a in arrays):
+        return None
+    from ..dask import _estimators
+
+    return _estimators
+
+
 def _choice(value, name, choices):
     if not any(value is c or (isinstance(value, str) and value == c) for c in choices):
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, "
@@ -173,6 +186,27 @@ class _DescendLinearModel(BaseEstimator):
         check_bool(self.verbose, "verbose")
 
 
+def _score(estimator, mixin, X, y, sample_weight):
+    """``score``: a lazy dask result for dask inputs, else scikit-learn's `mixin`'s."""
+    if (dask := _dask_adapter(X, y)) is not None:
+        return dask.score(estimator, X, y, sample_weight)
+    return mixin.score(estimator, X, y, sample_weight=sample_weight)
+
+
+_SCORE_DOC = """Return the {what} on (X, y): for dask arrays a lazy 0-d dask array.
+
+        Parameters
+        ----------
+        X : array_like, scipy.sparse matrix or dask array, shape (n_samples, n_features)
+        y : array_like or dask array, shape (n_samples,)
+        sample_weight : array_like, shape (n_samples,), optional
+
+        Returns
+        -------
+        float or dask.array.Array
+        """
+
+
 class _LinearClassifier:
     """Prediction for the linear classifiers, from ``coef_``, ``intercept_``, ``classes_``."""
 
@@ -193,6 +227,8 @@ class _LinearClassifier:
         -------
         ndarray
         """
+        if (dask := _dask_adapter(X)) is not None:  # a dask X: lazy scores
+            return dask.decision_function(self, X)
         check_is_fitted(self)
         X = _check_X(self, X, reset=False)
         scores = X @ self.coef_.T + self.intercept_
@@ -209,6 +245,8 @@ class _LinearClassifier:
         -------
         ndarray
         """
+        if (dask := _dask_adapter(X)) is not None:
+            return dask.predict_proba(self, X)
         scores = self.decision_function(X)
         if scores.ndim == 1:
             p = 0.5 * (1.0 + np.tanh(0.5 * scores))  # a sigmoid that cannot overflow
@@ -241,6 +279,8 @@ class _LinearClassifier:
         -------
         ndarray, shape (n_samples,)
         """
+        if (dask := _dask_adapter(X)) is not None:
+            return dask.predict_class(self, X)
         scores = self.decision_function(X)
         index = (scores > 0).astype(int) if scores.ndim == 1 else scores.argmax(axis=1)
         return self.classes_[index]

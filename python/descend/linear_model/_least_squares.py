@@ -14,8 +14,11 @@ from ._base import (
     RegressorMixin,
     _check_X,
     _check_Xy,
+    _SCORE_DOC,
     _coefficients,
+    _dask_adapter,
     _DescendLinearModel,
+    _score,
     _sample_weights,
     check_is_fitted,
     is_sparse,
@@ -55,6 +58,8 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
         RuntimeError
             If the solver diverged.
         """
+        if (dask := _dask_adapter(X, y)) is not None:  # fit on the cluster
+            return dask.fit(self, X, y, sample_weight)
         self._check_common_params()
         alpha = self._alpha()
         X, y = _check_Xy(self, X, y, reset=True, y_numeric=True)
@@ -99,9 +104,16 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
         -------
         ndarray, shape (n_samples,)
         """
+        if (dask := _dask_adapter(X)) is not None:  # a dask X: lazy predictions
+            return dask.predict_linear(self, X)
         check_is_fitted(self)
         X = _check_X(self, X, reset=False)
         return X @ self.coef_ + self.intercept_
+
+    def score(self, X, y, sample_weight=None):
+        return _score(self, RegressorMixin, X, y, sample_weight)
+
+    score.__doc__ = _SCORE_DOC.format(what="coefficient of determination R^2")
 
     def _min_norm_lsqr(self, X, y, sw, fit_intercept):
         """The least-norm least-squares solution for a sparse X, by scipy's LSQR.

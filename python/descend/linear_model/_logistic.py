@@ -7,8 +7,11 @@ import numpy as np
 from ..objectives import Logistic, Softmax
 from .._validation import check_real
 from ._base import (
+    _SCORE_DOC,
     ClassifierMixin,
     _choice,
+    _dask_adapter,
+    _score,
     _coefficients,
     _DescendLinearModel,
     _LinearClassifier,
@@ -113,6 +116,8 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
         RuntimeError
             If the solver diverged.
         """
+        if (dask := _dask_adapter(X, y)) is not None:  # fit on the cluster
+            return dask.fit(self, X, y, sample_weight)
         self._check_common_params()
         _choice(self.penalty, "penalty", ("l2", None))
         C = check_real(self.C, "C", low=0.0, low_open=True)
@@ -141,3 +146,8 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
                                                     fit_intercept)
         self.n_iter_ = np.array([self.n_iter_])  # type: ignore[assignment]  # sklearn's shape (1,)
         return self
+
+    def score(self, X, y, sample_weight=None):
+        return _score(self, ClassifierMixin, X, y, sample_weight)
+
+    score.__doc__ = _SCORE_DOC.format(what="mean accuracy")

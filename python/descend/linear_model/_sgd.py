@@ -28,6 +28,9 @@ from ._base import (
     _choice,
     _coefficients,
     _check_X,
+    _SCORE_DOC,
+    _dask_adapter,
+    _score,
     _check_Xy,
     _LinearClassifier,
     _sample_weights,
@@ -424,6 +427,8 @@ class SGDRegressor(RegressorMixin, _SGDModel):
         RuntimeError
             If the training diverged (lower ``eta0``).
         """
+        if (dask := _dask_adapter(X, y)) is not None:  # refused clearly, not computed
+            return dask.fit(self, X, y, sample_weight)
         self._check_sgd_params()
         X, y = _check_Xy(self, X, y, reset=True, y_numeric=True)
         objective = self._objective(X, y, sample_weight)
@@ -471,13 +476,25 @@ class SGDRegressor(RegressorMixin, _SGDModel):
         -------
         ndarray, shape (n_samples,)
         """
+        if (dask := _dask_adapter(X)) is not None:  # a dask X: lazy predictions
+            return dask.predict_linear(self, X)
         check_is_fitted(self)
         X = _check_X(self, X, reset=False)
         return X @ self.coef_ + self.intercept_[0]
 
+    def score(self, X, y, sample_weight=None):
+        return _score(self, RegressorMixin, X, y, sample_weight)
+
+    score.__doc__ = _SCORE_DOC.format(what="coefficient of determination R^2")
+
 
 class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
     _curvature_bound = 0.25
+
+    def score(self, X, y, sample_weight=None):
+        return _score(self, ClassifierMixin, X, y, sample_weight)
+
+    score.__doc__ = _SCORE_DOC.format(what="mean accuracy")
 
     __doc__ = ("""Logistic regression by mini-batch stochastic gradient descent.
 
@@ -534,6 +551,8 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         RuntimeError
             If the training diverged (lower ``eta0``).
         """
+        if (dask := _dask_adapter(X, y)) is not None:  # refused clearly, not computed
+            return dask.fit(self, X, y, sample_weight)
         self._check_sgd_params()
         X, y = _check_Xy(self, X, y, reset=True)
         check_classification_targets(y)

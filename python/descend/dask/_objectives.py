@@ -1,0 +1,661 @@
+"""Least squares, logistic and softmax regression over row-chunked Dask arrays."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any, Optional
+
+import dask
+import dask.array as da
+import numpy as np
+
+from .. import _core
+from .._validation import check_bool, check_int, check_real, check_vector
+from . import _tasks
+
+__all__ = ["DaskObjective", "LeastSquares", "Logistic", "Softmax"]
+
+#: Seconds a fit waits for one evaluation on a distributed cluster before it gives up.
+DEFAULT_TIMEOUT = 600.0
+
+
+class SchedulerError(RuntimeError):
+    """The Dask scheduler went away, or did not answer within the timeout.
+
+    Examples
+    --------
+    >>> from descend.dask import SchedulerError
+    >>> issubclass(SchedulerError, RuntimeError)
+    True
+    """
+
+
+def _distributed_client(scheduler):
+    """The distributed Client `scheduler` stands for (None: Dask's default), else None."""
+    try:
+        from distributed import Client
+    except ImportError:  # pragma: no cover - distributed is part of the extra
+        return None
+    if isinstance(scheduler, Client):
+        return scheduler
+    if scheduler is None:
+        get = dask.base.get_scheduler()
+        owner = getattr(get, "__self__", None)
+        if isinstance(owner, Client):
+            return owner
+    return None
+
+
+def _as_dask(a, name, rows=None):
+    """`a` as a dask array; a numpy array in the row chunks `rows` when its length fits."""
+    if isinstance(a, da.Array):
+        return a
+    if not hasattr(a, "shape") and not isinstance(a, (list, tuple)):
+        raise TypeError(f"{name} must be a dask array or an array-like, got {type(a).__name__}")
+    a = np.asarray(a)
+    fits = rows is not None and a.ndim == 1 and a.shape[0] == sum(rows)
+    return da.from_array(a, chunks=(rows,) if fits else a.shape)
+
+
+def _check_rows(X, rechunk):
+    """X as a 2-D dask array chunked by rows only (columns in one block)."""
+    X = _as_dask(X, "X")
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim} dimension(s)")
+    if any(np.isnan(c) for cs in X.chunks for c in cs):
+        raise ValueError("X has unknown chunk sizes (e.g. after boolean indexing): call "
+                         "X.compute_chunk_sizes() first")
+    if X.shape[0] < 1 or X.shape[1] < 1:
+        raise ValueError(f"X must have at least one row and one column, got shape {X.shape}")
+    if X.numblocks[1] > 1:
+        if not rechunk:
+            raise ValueError(
+                f"X is chunked along its columns ({X.numblocks[1]} column blocks): descend.dask "
+                "needs each chunk to hold whole rows; pass rechunk=True or call "
+                "X.rechunk({1: -1})")
+        X = X.rechunk({1: -1})
+    if X.dtype.kind not in "fiub":
+        raise TypeError(f"X must hold numbers, got dtype {X.dtype}")
+    return X
+
+
+def _check_aligned(a, name, X):
+    """A vector with one entry per row of X, chunked as X's rows."""
+    a = _as_dask(a, name, X.chunks[0])
+    if a.ndim != 1:
+        raise ValueError(f"{name} must be 1-D (one per row of X), got shape {a.shape}")
+    if any(np.isnan(c) for c in a.chunks[0]):
+        raise ValueError(f"{name} has unknown chunk sizes: call {name}.compute_chunk_sizes()")
+    if a.shape[0] != X.shape[0]:
+        raise ValueError(f"{name} must have one entry per row of X ({X.shape[0]}), "
+                         f"got {a.shape[0]}")
+    if a.chunks[0] != X.chunks[0]:
+        a = a.rechunk((X.chunks[0],))  # aligned with X's row chunks
+    return a
+
+
+class DaskObjective:
+    """An empirical risk over a row-chunked Dask array, evaluated chunk by chunk.
+
+    The risk is the same as that of the in-memory objective on the whole data,
+    ``R(w) = (1/S) sum_i s_i loss_i(w) + l2/2 ||w_pen||^2`` (S the sum of the weights, the
+    intercepts not penalised). Each evaluation is one Dask computation: one task per chunk
+    returns the chunk's unnormalised sums from the compiled kernel (its loss and gradient, its
+    Hessian or a Hessian-vector product), a tree of additions reduces them on the workers, and
+    the driver adds the penalty and divides by S (O(p^2) work).
+
+    Use the concrete classes :class:`LeastSquares`, :class:`Logistic` and :class:`Softmax`;
+    :func:`descend.minimize` accepts them as it accepts the in-memory objectives, for every
+    deterministic method (gd with or without a line search, newton, newton-cg, bfgs, lbfgs).
+
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da, descend, descend.dask
+    >>> X = da.from_array(np.eye(4), chunks=(2, 4))
+    >>> f = descend.dask.LeastSquares(X, np.arange(4.0), scheduler="sync")
+    >>> round(f.value(np.zeros(4)), 6)
+    1.75
+    """
+
+    _kind = ""
+
+    def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, *,
+                 n_classes=None, persist=True, rechunk=True, scheduler=None,
+                 timeout=DEFAULT_TIMEOUT, split_every=8):
+        X = _check_rows(X, check_bool(rechunk, "rechunk"))
+        self.X = X
+        self.y = _check_aligned(y, "y", X)
+        self.sample_weight = (None if sample_weight is None
+                              else _check_aligned(sample_weight, "sample_weight", X))
+        self.l2 = check_real(l2, "l2", low=0.0)
+        self.fit_intercept = check_bool(fit_intercept, "fit_intercept")
+        self.persist = check_bool(persist, "persist")
+        self.timeout = check_real(timeout, "timeout", low=0.0, low_open=True)
+        self.split_every = check_int(split_every, "split_every", low=2)
+        if scheduler is not None and not isinstance(scheduler, str) \
+                and _distributed_client(scheduler) is None:
+            raise TypeError("scheduler must be None, a dask scheduler name ('threads', "
+                            "'processes', 'sync') or a distributed.Client, got "
+                            f"{type(scheduler).__name__}")
+        if self.persist and scheduler in ("processes", "multiprocessing"):
+            raise ValueError("the 'processes' scheduler cannot keep the chunks' objectives "
+                             "in its workers between evaluations: use persist=False, or a "
+                             "distributed.Client(LocalCluster(...))")
+        self.scheduler = scheduler
+        self.dtype = np.dtype(np.float32) if X.dtype == np.float32 else np.dtype(np.float64)
+        self.n_features = int(X.shape[1])
+        self.n_samples = int(X.shape[0])
+        self.n_evaluations = 0  # Dask computations run (diagnostics)
+        self.wait_seconds = 0.0  # time the driver waited for Dask computations (diagnostics)
+        per_output = self.n_features + (1 if self.fit_intercept else 0)
+        self.n_classes = self._resolve_classes(n_classes)
+        self.n_params = per_output * (self.n_classes if self._kind == "softmax" else 1)
+        self._chunks: Optional[list] = None  # the chunks' objectives (persisted) or None
+        self._weight_sum_: Optional[float] = None
+        self._cache: list = []  # [(w bytes, (loss, gradient))] of the last evaluations
+
+    # ---- set-up, once per objective ----
+    def _resolve_classes(self, n_classes):
+        return None
+
+    @property
+    def chunks(self):
+        """The row chunks of X: a tuple of the number of rows of each chunk."""
+        return self.X.chunks[0]
+
+    def _client(self):
+        return _distributed_client(self.scheduler)
+
+    def _threads(self, client):
+        """The kernel threads per task: a worker's threads times them never exceed the cores
+        of its machine (a dict by worker address on a cluster)."""
+        if client is not None:
+            try:
+                cores = client.run(_tasks.host_cores)
+                workers = client.scheduler_info(n_workers=-1)["workers"]
+            except TypeError:  # older distributed: no n_workers argument
+                workers = client.scheduler_info()["workers"]
+            per_host: dict = {}
+            for addr, w in workers.items():
+                per_host[w["host"]] = per_host.get(w["host"], 0) + w["nthreads"]
+            return {addr: max(1, cores.get(addr, 1) // per_host[w["host"]])
+                    for addr, w in workers.items()}
+        pool = dask.config.get("num_workers", None) or _tasks.host_cores()
+        concurrent = min(pool, len(self.chunks))
+        if self.scheduler in ("sync", "single-threaded", "synchronous"):
+            concurrent = 1
+        return max(1, _tasks.host_cores() // max(1, concurrent))
+
+    def _blocks(self):
+        """(X block, y block, weight block or None, index, first row) of every chunk."""
+        xs = self.X.to_delayed().ravel()
+        ys = self.y.to_delayed().ravel()
+        ss = (self.sample_weight.to_delayed().ravel() if self.sample_weight is not None
+              else [None] * len(xs))
+        starts = np.concatenate([[0], np.cumsum(self.chunks)[:-1]]).astype(int).tolist()
+        return list(zip(xs, ys, ss, range(len(xs)), starts))
+
+    def _spec(self, client):
+        return _tasks.Spec(self._kind, self.n_params, self.l2, self.fit_intercept, self.n_classes,
+                           self._threads(client))
+
+    def _prepare(self):
+        """Build (and persist) the chunks' objectives and sum their weights, once."""
+        if self._weight_sum_ is not None:
+            return
+        client = self._client()
+        if client is not None:
+            _check_running(client)
+        spec = self._spec(client)
+        self._spec_value = spec
+        build = dask.delayed(_tasks.build, pure=False)
+        if self.persist:
+            objs = [build(spec, x, y, s, i, a) for x, y, s, i, a in self._blocks()]
+            if client is not None:
+                futures = client.compute(objs)
+                chunks = futures
+            else:
+                chunks = [dask.delayed(o, name=f"descend-chunk-{uuid.uuid4().hex}")
+                          for o in self._compute(objs)]
+            infos = [dask.delayed(_tasks.info, pure=False)(c, y, self._kind)
+                     for c, (_, y, _, _, _) in zip(chunks, self._blocks())]
+        else:
+            chunks = None
+            infos = [dask.delayed(_tasks.stream_info, pure=False)(spec, x, y, s, i, a)
+                     for x, y, s, i, a in self._blocks()]
+        results = self._compute(infos)
+        total = float(sum(r[0] for r in results))
+        self._check_labels([r[1] for r in results])
+        if not total > 0:
+            raise ValueError("sample_weight must not be all zero")
+        self._chunks, self._weight_sum_ = chunks, total
+
+    def _check_labels(self, labels):
+        pass
+
+    @property
+    def _weight_sum(self) -> float:
+        """S, the sum of the sample weights (the chunks are prepared first)."""
+        self._prepare()
+        assert self._weight_sum_ is not None
+        return self._weight_sum_
+
+    def release(self):
+        """Drop the persisted chunks (they are rebuilt at the next evaluation).
+
+        Examples
+        --------
+        >>> import numpy as np, dask.array as da, descend.dask
+        >>> f = descend.dask.LeastSquares(da.ones((4, 2), chunks=2), np.ones(4))
+        >>> f.release()
+        """
+        self._chunks, self._weight_sum_, self._cache = None, None, []
+
+    # ---- one Dask computation ----
+    def _compute(self, obj):
+        """Compute a delayed object (or a list) on the objective's scheduler, with a timeout
+        on a distributed cluster, and say clearly when the scheduler is gone."""
+        client = self._client()
+        start = time.perf_counter()
+        try:
+            if client is None:
+                return dask.compute(obj, scheduler=self.scheduler)[0]
+            return _gather(client, obj, self.timeout)
+        finally:
+            self.wait_seconds += time.perf_counter() - start
+
+    def _evaluate(self, what, w, v=None):
+        self._prepare()
+        self.n_evaluations += 1
+        client = self._client()
+        if client is not None:
+            w_arg: Any = _scatter(client, w, self.timeout)
+            v_arg: Any = None if v is None else _scatter(client, v, self.timeout)
+        else:  # one key each, which every task reads
+            w_arg = dask.delayed(w, name=f"descend-w-{uuid.uuid4().hex}")
+            v_arg = None if v is None else dask.delayed(v, name=f"descend-v-{uuid.uuid4().hex}")
+        if client is not None and self._chunks is not None:
+            # The chunks are futures on the workers: submit the tasks directly (a graph of
+            # delayed calls costs several times more to build and send per evaluation).
+            return self._submit_tree(client, what, w_arg, v_arg)
+        if self._chunks is not None:
+            task = dask.delayed(_tasks.sums, pure=False)
+            parts = [task(c, what, w_arg, v_arg) for c in self._chunks]
+        else:
+            task = dask.delayed(_tasks.stream_sums, pure=False)
+            parts = [task(self._spec_value, x, y, s, i, a, what, w_arg, v_arg)
+                     for x, y, s, i, a in self._blocks()]
+        add = dask.delayed(_tasks.add, pure=False)
+        while len(parts) > 1:  # the tree reduction, split_every parts per node
+            parts = [add(*parts[k:k + self.split_every])
+                     for k in range(0, len(parts), self.split_every)]
+        return self._compute(parts[0])
+
+    def _on_chunk(self, fn, index, *args):
+        """A delayed ``fn(chunk's objective, *args)`` that runs where chunk `index` is."""
+        self._prepare()
+        if self._chunks is not None:
+            return dask.delayed(fn, pure=False)(self._chunks[index], *args)
+        x, y, s, i, a = self._blocks()[index]
+        return dask.delayed(_tasks.stream_apply, pure=False)(self._spec_value, x, y, s, i, a,
+                                                             fn, *args)
+
+    def _submit_tree(self, client, what, w_arg, v_arg):
+        """One evaluation on a cluster: a task per persisted chunk, then the tree of sums."""
+        _check_running(client)
+        start = time.perf_counter()
+        try:
+            parts = [client.submit(_tasks.sums, c, what, w_arg, v_arg, pure=False)
+                     for c in self._chunks or ()]
+            while len(parts) > 1:
+                parts = [client.submit(_tasks.add, *parts[k:k + self.split_every], pure=False)
+                         for k in range(0, len(parts), self.split_every)]
+            return _result(client, parts[0], self.timeout)
+        finally:
+            self.wait_seconds += time.perf_counter() - start
+
+    # ---- the penalty and the normalisation, on the driver ----
+    def _penalised(self):
+        """A boolean mask of the penalised parameters (every weight, no intercept)."""
+        per_output = self.n_features + (1 if self.fit_intercept else 0)
+        mask = np.zeros(per_output, dtype=bool)
+        mask[:self.n_features] = True
+        return np.tile(mask, self.n_params // per_output)
+
+    def _point(self, w, name="w"):
+        return check_vector(w, name, size=self.n_params, size_hint="the objective's n_params")
+
+    def value_and_gradient(self, w):
+        """Return the risk and its gradient at `w` (one Dask computation; cached).
+
+        Parameters
+        ----------
+        w : array_like, shape (n_params,)
+
+        Returns
+        -------
+        (float, ndarray of shape (n_params,))
+
+        Examples
+        --------
+        >>> import numpy as np, dask.array as da, descend.dask
+        >>> f = descend.dask.LeastSquares(da.ones((4, 1), chunks=2), np.ones(4))
+        >>> f.value_and_gradient(np.zeros(1))
+        (0.5, array([-1.]))
+        """
+        w = self._point(w)
+        key = w.tobytes()
+        for k, out in self._cache:
+            if k == key:
+                return out[0], out[1].copy()
+        loss, grad = self._evaluate("grad", w)
+        S = self._weight_sum
+        mask = self._penalised()
+        value = float(loss) / S + 0.5 * self.l2 * float(w[mask] @ w[mask])
+        grad = np.asarray(grad, dtype=np.float64) / S
+        grad[mask] += self.l2 * w[mask]
+        self._cache = [(key, (value, grad))] + self._cache[:1]
+        return value, grad.copy()
+
+    def value(self, w):
+        """Return the risk at `w`.
+
+        Examples
+        --------
+        >>> import numpy as np, dask.array as da, descend.dask
+        >>> f = descend.dask.LeastSquares(da.ones((4, 1), chunks=2), np.ones(4))
+        >>> f.value(np.ones(1))
+        0.0
+        """
+        return self.value_and_gradient(w)[0]
+
+    def gradient(self, w):
+        """Return the gradient of the risk at `w`.
+
+        Examples
+        --------
+        >>> import numpy as np, dask.array as da, descend.dask
+        >>> f = descend.dask.LeastSquares(da.ones((4, 1), chunks=2), np.ones(4))
+        >>> f.gradient(np.ones(1))
+        array([0.])
+        """
+        return self.value_and_gradient(w)[1]
+
+    def hessian(self, w):
+        """Return the Hessian of the risk at `w` (a dense n_params x n_params array).
+
+        Examples
+        --------
+        >>> import numpy as np, dask.array as da, descend.dask
+        >>> f = descend.dask.LeastSquares(da.ones((4, 1), chunks=2), np.ones(4), l2=1.0)
+        >>> f.hessian(np.zeros(1))
+        array([[2.]])
+        """
+        w = self._point(w)
+        H = np.array(self._evaluate("hess", w), dtype=np.float64) / self._weight_sum
+        H[np.diag_indices_from(H)] += self.l2 * self._penalised()
+        return H
+
+    def hvp(self, w, v):
+        """Return the Hessian at `w` times `v`.
+
+        Examples
+        --------
+        >>> import numpy as np, dask.array as da, descend.dask
+        >>> f = descend.dask.LeastSquares(da.ones((4, 1), chunks=2), np.ones(4))
+        >>> f.hvp(np.zeros(1), np.ones(1))
+        array([1.])
+        """
+        w = self._point(w)
+        v = self._point(v, "v")
+        out = np.asarray(self._evaluate("hvp", w, v), dtype=np.float64) / self._weight_sum
+        mask = self._penalised()
+        out[mask] += self.l2 * v[mask]
+        return out
+
+    # ---- what descend.minimize runs ----
+    def __descend_objective__(self) -> _core.Objective:
+        """The compiled adapter :func:`descend.minimize` runs: each of its evaluations calls
+        back here for one Dask computation.
+
+        Examples
+        --------
+        >>> import numpy as np, dask.array as da, descend, descend.dask
+        >>> f = descend.dask.LeastSquares(da.ones((4, 1), chunks=2), np.ones(4))
+        >>> isinstance(f.__descend_objective__(), descend.Objective)
+        True
+        """
+        return _core.PyObjective(self.value_and_gradient, True, self.hessian, self.hvp,
+                                 self.n_params)
+
+    def __repr__(self):
+        return (f"descend.dask.{type(self).__name__}(n_samples={self.n_samples}, "
+                f"n_features={self.n_features}, chunks={len(self.chunks)}, dtype={self.dtype}, "
+                f"l2={self.l2}, fit_intercept={self.fit_intercept}, persist={self.persist})")
+
+
+def _scheduler_gone(client):
+    return client.status in ("closed", "closing", "failed") or \
+        getattr(client.scheduler_comm, "comm", None) is None
+
+
+def _check_running(client):
+    """Refuse at once to compute on a client whose scheduler is gone (or going)."""
+    if client.status != "running":
+        raise SchedulerError(
+            f"the Dask scheduler went away: the client's status is {client.status!r} (it lost "
+            "its connection, or was closed); restart the cluster and fit again")
+
+
+def _gather(client, obj, timeout):
+    from distributed import TimeoutError as DistributedTimeout
+
+    _check_running(client)
+    try:
+        from distributed import wait
+
+        futures = client.compute(obj)
+        wait(futures, timeout=timeout)  # a scheduler that went away does not answer
+        return client.gather(futures)
+    except (DistributedTimeout, TimeoutError, OSError) as exc:
+        raise _scheduler_error(client, timeout) from exc
+    except Exception as exc:
+        if type(exc).__name__ in ("CommClosedError", "CancelledError", "FutureCancelledError"):
+            raise _scheduler_error(client, timeout) from exc
+        raise
+
+
+def _result(client, future, timeout):
+    """The value of `future`, within `timeout` seconds, or a SchedulerError."""
+    from distributed import TimeoutError as DistributedTimeout
+    from distributed import wait
+
+    try:
+        wait(future, timeout=timeout)
+        return future.result()
+    except (DistributedTimeout, TimeoutError, OSError) as exc:
+        raise _scheduler_error(client, timeout) from exc
+    except Exception as exc:
+        if type(exc).__name__ in ("CommClosedError", "CancelledError", "FutureCancelledError"):
+            raise _scheduler_error(client, timeout) from exc
+        raise
+
+
+def _scatter(client, value, timeout):
+    from distributed import TimeoutError as DistributedTimeout
+
+    _check_running(client)
+    try:
+        return client.scatter(value, broadcast=True, hash=False, timeout=timeout)
+    except (DistributedTimeout, TimeoutError, OSError) as exc:
+        raise _scheduler_error(client, timeout) from exc
+    except Exception as exc:
+        if type(exc).__name__ in ("CommClosedError", "CancelledError", "FutureCancelledError"):
+            raise _scheduler_error(client, timeout) from exc
+        raise
+
+
+def _scheduler_error(client, timeout):
+    if _scheduler_gone(client) or client.status != "running":
+        address = getattr(client.scheduler, "address", "?")
+        return SchedulerError(
+            f"the Dask scheduler at {address} went away during the fit (the client lost its "
+            "connection); restart the cluster and fit again")
+    return SchedulerError(f"the Dask scheduler did not answer within timeout={timeout} s")
+
+
+_COMMON_DOC = """
+    Parameters
+    ----------
+    X : dask.array.Array, shape (n_samples, n_features)
+        Chunked by rows only: a chunk holds whole rows. A column-chunked X is rechunked into
+        one column block (``X.rechunk({1: -1})``) unless ``rechunk=False``, which refuses it.
+        float64 or float32 chunks are used as they are (each chunk's objective borrows its
+        block); other dtypes are converted to float64 per chunk. Chunks may be scipy.sparse
+        CSR matrices (``da.from_array(csr, chunks=(rows, n_features), asarray=False)``),
+        borrowed the same way. A numpy array is taken as one chunk.
+    y : dask.array.Array or array_like, shape (n_samples,)
+        Targets, rechunked to X's row chunks when their chunks differ.
+    l2 : float, default 0.0
+        Ridge penalty on the weights (never the intercepts), >= 0.
+    fit_intercept : bool, default False
+        Append an unpenalised intercept to each output's parameters.
+    sample_weight : dask.array.Array or array_like, shape (n_samples,), optional
+        Non-negative weights, aligned with X's rows like y. A chunk whose weights are all
+        zero contributes nothing. With float32 chunks each chunk's objective stores its
+        weights divided by the chunk's largest (in float32), so weights agree with the
+        in-memory objective's to float32 rounding (exactly for powers of two).
+    persist : bool, default True
+        Build each chunk's objective once, where the chunk is computed, and keep it in the
+        workers' memory for the whole fit (the chunk's X and y with it). False streams: every
+        evaluation computes the chunks again from X's graph and drops them (for data larger
+        than the cluster's memory; each evaluation then re-reads or re-generates X).
+    rechunk : bool, default True
+        Rechunk a column-chunked X into whole rows.
+    scheduler : None, str or distributed.Client, optional
+        Where to compute: None is Dask's default (the active distributed Client if there is
+        one, else the threaded scheduler); a name ('threads', 'sync', 'processes') or a
+        Client.
+    timeout : float, default 600
+        Seconds to wait for one evaluation on a distributed cluster; then (or when the
+        scheduler goes away) a :class:`SchedulerError` is raised.
+    split_every : int, default 8
+        Fan-in of the tree that adds up the chunks' sums.
+
+    Notes
+    -----
+    The kernels' threads are capped per task: on a cluster, to the cores of a worker's
+    machine divided by the threads of all the workers on it; on the threaded scheduler, to
+    the cores divided by the chunks computed at once. Bad data (NaN, infinity, wrong labels)
+    is refused when the chunks are first built, with the chunk and its rows in the message.
+"""
+
+
+class LeastSquares(DaskObjective):
+    __doc__ = r"""Least squares over a row-chunked Dask array.
+
+    .. math::
+        R(w, b) = \frac{1}{2S} \sum_i s_i (x_i \cdot w + b - y_i)^2 + \frac{l_2}{2} \|w\|^2
+
+    as :class:`descend.LeastSquares`, evaluated chunk by chunk (see :class:`DaskObjective`).
+    """ + _COMMON_DOC + """
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da, descend, descend.dask
+    >>> rng = np.random.default_rng(0)
+    >>> X = da.from_array(rng.normal(size=(1000, 3)), chunks=(300, 3))
+    >>> y = X @ np.array([1.0, -2.0, 0.5])
+    >>> f = descend.dask.LeastSquares(X, y, scheduler="sync")
+    >>> r = descend.minimize(f, np.zeros(3), method="newton")
+    >>> r.x.round(6).tolist()
+    [1.0, -2.0, 0.5]
+    """
+
+    _kind = "squared"
+
+    def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, *, persist=True,
+                 rechunk=True, scheduler=None, timeout=DEFAULT_TIMEOUT, split_every=8):
+        super().__init__(X, y, l2, fit_intercept, sample_weight, persist=persist,
+                         rechunk=rechunk, scheduler=scheduler, timeout=timeout,
+                         split_every=split_every)
+
+
+class Logistic(DaskObjective):
+    __doc__ = r"""Mean logistic loss over a row-chunked Dask array.
+
+    As :class:`descend.Logistic`: labels {0, 1} or {-1, +1} (the same coding in every chunk),
+    evaluated chunk by chunk (see :class:`DaskObjective`).
+    """ + _COMMON_DOC + """
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da, descend, descend.dask
+    >>> X = da.from_array(np.array([[1.0], [-1.0], [2.0], [-2.0]]), chunks=2)
+    >>> f = descend.dask.Logistic(X, np.array([1, 0, 1, 0]), scheduler="sync")
+    >>> round(f.value(np.zeros(1)), 6)  # log(2)
+    0.693147
+    """
+
+    _kind = "log"
+
+    def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, *, persist=True,
+                 rechunk=True, scheduler=None, timeout=DEFAULT_TIMEOUT, split_every=8):
+        super().__init__(X, y, l2, fit_intercept, sample_weight, persist=persist,
+                         rechunk=rechunk, scheduler=scheduler, timeout=timeout,
+                         split_every=split_every)
+
+    def _check_labels(self, labels):
+        seen = set(np.concatenate(labels).tolist())
+        if not (seen <= {0.0, 1.0} or seen <= {-1.0, 1.0}):
+            raise ValueError(f"y must hold binary labels {{0, 1}} or {{-1, +1}} (the same in "
+                             f"every chunk), got {sorted(seen)[:5]}")
+
+
+class Softmax(DaskObjective):
+    __doc__ = r"""Multinomial logistic regression over a row-chunked Dask array.
+
+    As :class:`descend.Softmax`: the parameters are a K x p matrix flattened row by row,
+    evaluated chunk by chunk (see :class:`DaskObjective`).
+    """ + _COMMON_DOC.replace(
+        "    persist :",
+        "    n_classes : int, optional\n"
+        "        K; by default ``max(y) + 1`` (one pass over y to find it).\n"
+        "    persist :") + """
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da, descend, descend.dask
+    >>> f = descend.dask.Softmax(da.from_array(np.eye(3), chunks=(2, 3)), np.array([0, 1, 2]),
+    ...                          scheduler="sync")
+    >>> round(f.value(np.zeros(9)), 6)  # log(3)
+    1.098612
+    """
+
+    _kind = "softmax"
+
+    def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_classes=None,
+                 *, persist=True, rechunk=True, scheduler=None, timeout=DEFAULT_TIMEOUT,
+                 split_every=8):
+        super().__init__(X, y, l2, fit_intercept, sample_weight, n_classes=n_classes,
+                         persist=persist, rechunk=rechunk, scheduler=scheduler,
+                         timeout=timeout, split_every=split_every)
+
+    def _resolve_classes(self, n_classes):
+        if n_classes is not None:
+            return check_int(n_classes, "n_classes", low=2)
+        top = self._compute(self.y.max())
+        if not np.isfinite(top) or top != np.round(top) or top < 1:
+            raise ValueError("y must hold integer class labels 0, 1, ..., K-1 with at least "
+                             f"two classes, got a largest label of {top}")
+        return int(top) + 1
+
+    def coef_matrix(self, w):
+        """Return the flat parameters `w` as the (n_classes, p) matrix they stand for.
+
+        Examples
+        --------
+        >>> import numpy as np, dask.array as da, descend.dask
+        >>> f = descend.dask.Softmax(da.eye(3, chunks=3), np.arange(3), scheduler="sync")
+        >>> f.coef_matrix(np.arange(9.0)).shape
+        (3, 3)
+        """
+        return self._point(w).reshape(self.n_classes, -1)

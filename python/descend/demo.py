@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _core, _demo_mlp, problems, reference
+from . import _core, _demo_mlp, _demo_text, problems, reference
 from ._minimize import _METHODS, minimize
 from .objectives import LeastSquares, Logistic, Quadratic
 
@@ -268,6 +268,8 @@ def run(out=None):
     sections.append(("Logistic regression on breast cancer", table, note))
     table, note = digits_sgd(figures)
     sections.append(("Mini-batch SGD on the digits", table, note))
+    table, note = _demo_text.text_classification()
+    sections.append(("Text-like classification: sparse rows, lazy SGD steps", table, note))
     _demo_mlp.run_sections(sections, figures)  # the neural-network sections
     table, note = least_squares_fit()
     sections.append(("A least-squares fit", table, note))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from typing import Any, Optional
@@ -448,52 +449,45 @@ def _check_running(client):
             "its connection, or was closed); restart the cluster and fit again")
 
 
-def _gather(client, obj, timeout):
+@contextlib.contextmanager
+def _scheduler_errors(client, timeout):
+    """Turn what a lost or silent scheduler raises (a timeout, a closed connection, a
+    cancelled future) into a SchedulerError that says so."""
     from distributed import TimeoutError as DistributedTimeout
 
-    _check_running(client)
     try:
-        from distributed import wait
-
-        futures = client.compute(obj)
-        wait(futures, timeout=timeout)  # a scheduler that went away does not answer
-        return client.gather(futures)
+        yield
     except (DistributedTimeout, TimeoutError, OSError) as exc:
         raise _scheduler_error(client, timeout) from exc
     except Exception as exc:
         if type(exc).__name__ in ("CommClosedError", "CancelledError", "FutureCancelledError"):
             raise _scheduler_error(client, timeout) from exc
         raise
+
+
+def _gather(client, obj, timeout):
+    from distributed import wait
+
+    _check_running(client)
+    with _scheduler_errors(client, timeout):
+        futures = client.compute(obj)
+        wait(futures, timeout=timeout)  # a scheduler that went away does not answer
+        return client.gather(futures)
 
 
 def _result(client, future, timeout):
     """The value of `future`, within `timeout` seconds, or a SchedulerError."""
-    from distributed import TimeoutError as DistributedTimeout
     from distributed import wait
 
-    try:
+    with _scheduler_errors(client, timeout):
         wait(future, timeout=timeout)
         return future.result()
-    except (DistributedTimeout, TimeoutError, OSError) as exc:
-        raise _scheduler_error(client, timeout) from exc
-    except Exception as exc:
-        if type(exc).__name__ in ("CommClosedError", "CancelledError", "FutureCancelledError"):
-            raise _scheduler_error(client, timeout) from exc
-        raise
 
 
 def _scatter(client, value, timeout):
-    from distributed import TimeoutError as DistributedTimeout
-
     _check_running(client)
-    try:
+    with _scheduler_errors(client, timeout):
         return client.scatter(value, broadcast=True, hash=False, timeout=timeout)
-    except (DistributedTimeout, TimeoutError, OSError) as exc:
-        raise _scheduler_error(client, timeout) from exc
-    except Exception as exc:
-        if type(exc).__name__ in ("CommClosedError", "CancelledError", "FutureCancelledError"):
-            raise _scheduler_error(client, timeout) from exc
-        raise
 
 
 def _scheduler_error(client, timeout):

@@ -32,9 +32,7 @@ _SGD_XFAIL = {name: "shuffled SGD: zero weights change the order of the steps, n
 # SGDClassifier refuses class_weight (see its docstring): the class-weight checks fail.
 _CLASS_WEIGHT_XFAIL = {name: "SGDClassifier refuses class_weight: the compiled mini-batch "
                              "loop takes each batch's weighted mean"
-                       for name in ("check_class_weight_classifiers",
-                                    "check_class_weight_balanced_classifiers",
-                                    "check_class_weight_balanced_linear_classifier")}
+                       for name in ("check_class_weight_classifiers",)}
 
 
 def _expected_failures(estimator):

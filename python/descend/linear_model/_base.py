@@ -96,6 +96,71 @@ def _choice(value, name, choices):
 
 
 
+def _check_verbose(value):
+    """``verbose``: scikit-learn's int (0 silent, more is louder) or a bool; returns a bool."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    return check_int(value, "verbose", low=0) > 0
+
+
+def _check_n_jobs(value):
+    """``n_jobs``: None or a non-zero int, as scikit-learn accepts (a hint descend does not
+    need: its compiled loops choose their threads)."""
+    if value is not None:
+        if check_int(value, "n_jobs") == 0:
+            raise ValueError("n_jobs == 0 has no meaning: use None, -1 or a positive int")
+
+
+def _class_weights(class_weight, classes, y, *, sample_weight=None):
+    """The weight of each sample's class (an ndarray of shape (n_samples,)), or None.
+
+    `class_weight` is None, "balanced" (``n_samples / (n_classes * count)``, by scikit-learn's
+    ``compute_class_weight``, the sample weights counted when given), or a dict from class
+    label to weight (classes left out weigh 1); `y` holds the labels of the samples.
+    """
+    if class_weight is None:
+        return None
+    if not (isinstance(class_weight, dict)
+            or (isinstance(class_weight, str) and class_weight == "balanced")):
+        raise ValueError(f"class_weight must be None, 'balanced' or a dict, got {class_weight!r}")
+    from sklearn.utils.class_weight import compute_class_weight
+
+    per_class = compute_class_weight(class_weight, classes=classes, y=y,
+                                     sample_weight=sample_weight)
+    return np.asarray(per_class, dtype=np.float64)[np.searchsorted(classes, y)]
+
+
+def _combined_weights(sample_weight, per_sample, X):
+    """The product of the validated `sample_weight` and the class weights `per_sample`."""
+    if per_sample is None:
+        return sample_weight
+    if sample_weight is None:
+        return per_sample
+    return _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                ensure_non_negative=True) * per_sample
+
+
+def _pack(coef, intercept, fit_intercept, n_params, name="coef_init"):
+    """The flat parameter vector of (coef, intercept): row k of the objective's (k, p) matrix is
+    ``[coef[k], intercept[k]]`` (without the intercept when it is not fitted)."""
+    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    if fit_intercept:
+        b = np.asarray(0.0 if intercept is None else intercept, dtype=np.float64).ravel()
+        b = np.repeat(b, coef.shape[0]) if b.size == 1 else b
+        if b.shape != (coef.shape[0],):
+            raise ValueError(f"Provided intercept_init does not match dataset: shape "
+                             f"{np.shape(intercept)}, expected ({coef.shape[0]},)")
+        coef = np.column_stack([coef, b])
+    x = np.ascontiguousarray(coef).ravel()
+    if x.size != n_params:
+        raise ValueError(f"Provided {name} does not match dataset: {coef.shape[0]} rows of "
+                         f"{coef.shape[1] - int(fit_intercept)} coefficients, not the model's "
+                         f"{n_params} parameters")
+    if not np.isfinite(x).all():
+        raise ValueError(f"{name} and intercept_init must be finite")
+    return x
+
+
 def _coefficients(objective, x, fit_intercept):
     """Unpack the fitted parameters `x` of `objective` into ``(coef, intercept)``: the one
     place every estimator does it.
@@ -131,18 +196,29 @@ class _DescendLinearModel(BaseEstimator):
     def __sklearn_tags__(self):
         return _sparse_input_tags(super().__sklearn_tags__())
 
-    def _solver(self, n_params, sparse=False):
+    def _descend_solver(self, n_params, sparse=False):
         if isinstance(self.solver, str) and self.solver == "auto":
             if n_params <= self._newton_max_params:
                 return "newton"
             return "newton-cg" if sparse else "lbfgs"
         if not isinstance(self.solver, str) or self.solver.lower() not in _METHODS:
-            raise ValueError(f"solver must be 'auto' or one of {sorted(_METHODS)}, "
+            raise ValueError(f"solver must be 'auto' or one of "
+                             f"{sorted(set(_METHODS) | set(self._SKLEARN_SOLVERS))}, "
                              f"got {self.solver!r}")
         return self.solver.lower()
 
-    def _minimize(self, objective):
-        """Minimise `objective` from zero; warn (once) when the user's tol was not met."""
+    #: scikit-learn's solver names and the descend method doing each one's job (the
+    #: estimators' docstrings say why); descend's own method names are accepted as they are.
+    _SKLEARN_SOLVERS: dict[str, str] = {}
+
+    def _solver(self, n_params, sparse=False):
+        if isinstance(self.solver, str) and self.solver in self._SKLEARN_SOLVERS:
+            return self._SKLEARN_SOLVERS[self.solver]
+        return self._descend_solver(n_params, sparse)
+
+    def _minimize(self, objective, x0=None):
+        """Minimise `objective` from `x0` (zero by default); warn (once) when the user's tol
+        was not met."""
         solver = self._solver(objective.n_params, sparse=is_sparse(objective.X))
         accepted = _METHODS[solver].options
         options = {}
@@ -154,13 +230,19 @@ class _DescendLinearModel(BaseEstimator):
         if "gtol" in accepted:
             options["gtol"] = tol
         if "max_iter" in accepted:
-            options["max_iter"] = int(self.max_iter)
-        x0 = np.zeros(objective.n_params)
+            options["max_iter"] = self._max_iter
+        if x0 is None:
+            x0 = np.zeros(objective.n_params)
+        elif "gtol_abs" in accepted and "gtol" in options:
+            # tol is relative to the gradient at zero, where a cold start begins: a warm start
+            # near the minimiser has a tiny gradient, relative to which tol could not be met.
+            zero = np.zeros(objective.n_params)
+            options["gtol_abs"] = tol * float(np.linalg.norm(objective.gradient(zero)))
         with warnings.catch_warnings():
             # The estimator reports on the run itself, once, in its own terms.
             warnings.simplefilter("ignore", _DescendConvergenceWarning)
             result = minimize(objective, x0, method=solver,
-                              verbose=bool(self.verbose), **options)
+                              verbose=_check_verbose(self.verbose), **options)
         name = f"{type(self).__name__}(solver={self.solver!r})"
         if result.status == "diverged":
             raise RuntimeError(f"{name} diverged: the loss or its gradient became non-finite "
@@ -181,9 +263,10 @@ class _DescendLinearModel(BaseEstimator):
 
     def _check_common_params(self):
         self._tol = check_real(self.tol, "tol", low=0.0)
-        check_int(self.max_iter, "max_iter", low=1)
+        self._max_iter = (1000 if self.max_iter is None
+                          else check_int(self.max_iter, "max_iter", low=1))
         check_bool(self.fit_intercept, "fit_intercept")
-        check_bool(self.verbose, "verbose")
+        _check_verbose(self.verbose)
 
 
 def _score(estimator, mixin, X, y, sample_weight):

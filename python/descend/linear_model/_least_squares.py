@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from ..objectives import LeastSquares
-from .._validation import check_real
+from .._validation import check_bool, check_real
 from ._base import (
     ConvergenceWarning,
     RegressorMixin,
@@ -18,15 +18,28 @@ from ._base import (
     _coefficients,
     _dask_adapter,
     _DescendLinearModel,
+    _check_n_jobs,
     _score,
     _sample_weights,
     check_is_fitted,
+    check_random_state,
     is_sparse,
 )
 
 
 class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
     _newton_max_params = 2000  # one Newton step solves least squares exactly
+
+    def _check_common_params(self):
+        super()._check_common_params()
+        check_bool(self.copy_X, "copy_X")
+        check_bool(self.positive, "positive")
+        _check_n_jobs(getattr(self, "n_jobs", None))
+        if self.positive:
+            raise ValueError(f"{type(self).__name__}(positive=True) is not supported: descend "
+                             "has no non-negative least-squares solver here; use "
+                             "descend.constrained_least_squares or minimize(..., "
+                             "constraint=descend.constraints.NonNegative())")
 
     def _alpha(self):
         return 0.0
@@ -149,7 +162,7 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
         tol = max(float(self._tol), float(np.finfo(np.float64).eps))
         conlim = 1.0 / (max(X.shape) * np.finfo(np.float64).eps)
         result = lsqr(operator, root * (y - y_mean), atol=tol, btol=tol, conlim=conlim,
-                      iter_lim=int(self.max_iter))
+                      iter_lim=self._max_iter)
         coef, stop, n_iter = np.asarray(result[0], dtype=np.float64), result[1], result[2]
         if int(stop) == 7:
             warnings.warn(
@@ -208,6 +221,14 @@ class LinearRegression(_LeastSquaresRegressor):
     ----------
     fit_intercept : bool, default True
         Fit the intercept ``b``.
+    copy_X : bool, default True
+        scikit-learn's: whether X may be overwritten. descend never writes to X (it is
+        borrowed, not centred), so both values give the same fit and leave X as it was.
+    n_jobs : int or None, default None
+        scikit-learn's hint on parallelism; accepted and not needed (the compiled solvers
+        choose their own threads).
+    positive : bool, default False
+        True (non-negative coefficients) is refused with a ValueError at fit.
     solver : str, default "auto"
         A method of :func:`descend.minimize`, or "auto": the minimum-norm solution for an
         underdetermined problem (a direct solve, or LSQR for sparse X), otherwise Newton's
@@ -245,8 +266,11 @@ class LinearRegression(_LeastSquaresRegressor):
     [2.0]
     """
 
-    def __init__(self, *, fit_intercept=True, solver="auto", tol=1e-10, max_iter=1000,
-                 verbose=False):
+    def __init__(self, *, fit_intercept=True, copy_X=True, tol=1e-10, n_jobs=None,
+                 positive=False, solver="auto", max_iter=1000, verbose=False):
+        self.copy_X = copy_X
+        self.n_jobs = n_jobs
+        self.positive = positive
         self.verbose = verbose
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -270,8 +294,21 @@ class Ridge(_LeastSquaresRegressor):
         Penalty strength, >= 0.
     fit_intercept : bool, default True
         Fit an unpenalised intercept.
+    copy_X : bool, default True
+        scikit-learn's: whether X may be overwritten. descend never writes to X, so both
+        values give the same fit.
+    positive : bool, default False
+        True (non-negative coefficients) is refused with a ValueError at fit.
+    random_state : int, RandomState or None, default None
+        scikit-learn uses it only to shuffle in its "sag" and "saga" solvers; descend's
+        solvers for those names are deterministic, so it does not change the fit.
     solver : str, default "auto"
-        A method of :func:`descend.minimize`, or "auto": Newton's method up to 2000
+        scikit-learn's names are accepted, each run by the descend method doing its job
+        (every one reaches the same minimiser): "cholesky" and "svd" by "newton" (an exact
+        Cholesky solve of the normal equations, one Newton step); "lsqr" and "sparse_cg" by
+        "newton-cg" (conjugate gradients on Hessian-vector products, no p x p matrix, as
+        LSQR's and sparse_cg's iterations are); "sag", "saga" and "lbfgs" by "lbfgs" (a
+        gradient-only solver for large problems). Or a method of :func:`descend.minimize`, or "auto": Newton's method up to 2000
         parameters (one Cholesky solve; for sparse X the dense Hessian is accumulated from
         the sparse rows), beyond that L-BFGS on dense X and Newton-CG on sparse X (no dense
         p x p Hessian); with ``alpha=0``, as
@@ -303,8 +340,15 @@ class Ridge(_LeastSquaresRegressor):
     [1.333333]
     """
 
-    def __init__(self, alpha=1.0, *, fit_intercept=True, solver="auto", tol=1e-10,
-                 max_iter=1000, verbose=False):
+    _SKLEARN_SOLVERS = {"cholesky": "newton", "svd": "newton", "lsqr": "newton-cg",
+                        "sparse_cg": "newton-cg", "sag": "lbfgs", "saga": "lbfgs",
+                        "lbfgs": "lbfgs"}
+
+    def __init__(self, alpha=1.0, *, fit_intercept=True, copy_X=True, max_iter=None,
+                 tol=1e-10, solver="auto", positive=False, random_state=None, verbose=False):
+        self.copy_X = copy_X
+        self.positive = positive
+        self.random_state = random_state
         self.verbose = verbose
         self.alpha = alpha
         self.fit_intercept = fit_intercept
@@ -314,3 +358,7 @@ class Ridge(_LeastSquaresRegressor):
 
     def _alpha(self):
         return check_real(self.alpha, "alpha", low=0.0)
+
+    def _check_common_params(self):
+        check_random_state(self.random_state)
+        super()._check_common_params()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from ..objectives import Logistic, Softmax
-from .._validation import check_real
+
+from .._validation import check_bool, check_real
 from ._base import (
     _SCORE_DOC,
     ClassifierMixin,
@@ -16,8 +19,13 @@ from ._base import (
     _DescendLinearModel,
     _LinearClassifier,
     _check_Xy,
+    _check_n_jobs,
+    _class_weights,
+    _combined_weights,
+    _pack,
     _sample_weights,
     check_classification_targets,
+    check_random_state,
 )
 
 
@@ -36,13 +44,40 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
     Parameters
     ----------
     penalty : {"l2", None}, default "l2"
-        The penalty on the weights (never on the intercept).
+        The penalty on the weights (never on the intercept). "l1" and "elasticnet" are
+        refused with a ValueError at fit (no full-batch solver here handles an L1 term; use
+        :class:`SGDClassifier` with ``penalty="l1"`` or ``"elasticnet"``).
     C : float, default 1.0
         Inverse penalty strength, > 0.
+    l1_ratio : float, default 0.0
+        scikit-learn's share of L1 in the penalty, in [0, 1]; only 0 (pure L2) is supported
+        with a penalty (a positive one is refused at fit); with ``penalty=None`` it is not used.
+    dual : bool, default False
+        True (liblinear's dual formulation) is refused at fit.
     fit_intercept : bool, default True
         Fit the intercept(s).
+    intercept_scaling : float, default 1
+        liblinear's device for an intercept it penalises. descend never penalises the
+        intercept; as in scikit-learn it is not used by the other solvers, and with
+        ``solver="liblinear"`` a value other than 1 is refused at fit.
+    class_weight : dict, "balanced" or None, default None
+        Each sample's weight is multiplied by its class's: a dict from label to weight
+        (missing labels weigh 1), or "balanced", ``n_samples / (n_classes * count)``, the
+        counts weighted by ``sample_weight`` (scikit-learn's ``compute_class_weight``).
+    random_state : int, RandomState or None, default None
+        scikit-learn uses it only to shuffle in "sag", "saga" and "liblinear"; the descend
+        solvers those names map to are deterministic, so it does not change the fit.
+    warm_start : bool, default False
+        Start ``fit`` from the previous ``coef_`` and ``intercept_`` (when their shape fits
+        the new data) instead of zero.
+    n_jobs : int or None, default None
+        scikit-learn's hint on parallelism; accepted and not needed (one joint fit).
     solver : str, default "auto"
-        A method of :func:`descend.minimize`, or "auto", which chooses by the size of the
+        scikit-learn's names are accepted, each run by the descend method doing its job (the
+        minimiser is the same): "lbfgs" and "newton-cg" by the methods of those names;
+        "newton-cholesky" and "liblinear" by "newton" (Cholesky solves of the exact Hessian,
+        as newton-cholesky does and as liblinear's trust-region Newton does on the primal);
+        "sag" and "saga" by "lbfgs" (gradient-only, for many samples). Otherwise a method of :func:`descend.minimize`, or "auto", which chooses by the size of the
         Hessian: Newton's method (a dense Hessian and a Cholesky solve per iteration) when
         the model has at most 1000 parameters (``K (n_features + 1)`` for K > 2 classes,
         ``n_features + 1`` for two, without the ``+ 1`` when ``fit_intercept=False``),
@@ -55,7 +90,7 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
         least about 1.2e-6 for float32 data).
     max_iter : int, default 1000
         Iteration limit of the solver.
-    verbose : bool, default False
+    verbose : bool or int, default False
         Progress of the solver: a tqdm bar for fits longer than a second, logging otherwise.
 
     Attributes
@@ -67,6 +102,8 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
     intercept_ : ndarray, shape (1,) or (n_classes,)
     n_iter_ : ndarray, shape (1,)
     n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        When X was a pandas DataFrame with string column names.
     solver_ : str
         The method that fitted the model (what "auto" chose).
 
@@ -79,8 +116,20 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
     ['yes']
     """
 
-    def __init__(self, penalty="l2", *, C=1.0, fit_intercept=True, solver="auto", tol=1e-8,
-                 max_iter=1000, verbose=False):
+    _SKLEARN_SOLVERS = {"lbfgs": "lbfgs", "newton-cg": "newton-cg",
+                        "newton-cholesky": "newton", "liblinear": "newton", "sag": "lbfgs",
+                        "saga": "lbfgs"}
+
+    def __init__(self, penalty="l2", *, C=1.0, l1_ratio=0.0, dual=False, tol=1e-8,
+                 fit_intercept=True, intercept_scaling=1, class_weight=None, random_state=None,
+                 solver="auto", max_iter=1000, verbose=False, warm_start=False, n_jobs=None):
+        self.l1_ratio = l1_ratio
+        self.dual = dual
+        self.intercept_scaling = intercept_scaling
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.warm_start = warm_start
+        self.n_jobs = n_jobs
         self.verbose = verbose
         self.penalty = penalty
         self.C = C
@@ -117,9 +166,11 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
             If the solver diverged.
         """
         if (dask := _dask_adapter(X, y)) is not None:  # fit on the cluster
+            if self.class_weight is not None or self.warm_start:
+                raise ValueError("class_weight and warm_start are not supported on dask "
+                                 "arrays; fold class weights into sample_weight")
             return dask.fit(self, X, y, sample_weight)
         self._check_common_params()
-        _choice(self.penalty, "penalty", ("l2", None))
         C = check_real(self.C, "C", low=0.0, low_open=True)
         if self.penalty is not None and not np.isfinite(1.0 / C):
             raise ValueError(f"C is too small: the penalty strength 1 / C overflows, got {C}")
@@ -129,6 +180,8 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
         if len(self.classes_) < 2:
             raise ValueError("This solver needs samples of at least 2 classes in the data, "
                              f"but the data contains only one class: {self.classes_[0]!r}")
+        sample_weight = _combined_weights(sample_weight, _class_weights(
+            self.class_weight, self.classes_, y, sample_weight=sample_weight), X)
         sw, top = _sample_weights(sample_weight, X)
         total = float(X.shape[0] if sw is None else sw.sum())
         # C sum_i s_i loss_i + ||w||^2 / 2 is C S times the weighted mean loss + l2 ||w||^2 / 2
@@ -142,10 +195,35 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
             objective = Softmax(X, encoded, l2=l2, fit_intercept=fit_intercept,
                                 sample_weight=sw, n_classes=len(self.classes_))
         # Multinomial coefficients come out centred over the classes (see _coefficients).
-        self.coef_, self.intercept_ = _coefficients(objective, self._minimize(objective).x,
-                                                    fit_intercept)
+        x0 = None
+        if self.warm_start and hasattr(self, "coef_"):
+            with contextlib.suppress(ValueError):  # another shape: start from zero
+                x0 = _pack(self.coef_, self.intercept_, fit_intercept, objective.n_params)
+        self.coef_, self.intercept_ = _coefficients(
+            objective, self._minimize(objective, x0).x, fit_intercept)
         self.n_iter_ = np.array([self.n_iter_])  # type: ignore[assignment]  # sklearn's shape (1,)
         return self
+
+    def _check_common_params(self):
+        super()._check_common_params()
+        _choice(self.penalty, "penalty", ("l2", "l1", "elasticnet", None))
+        l1_ratio = check_real(self.l1_ratio, "l1_ratio", low=0.0, high=1.0)
+        if self.penalty in ("l1", "elasticnet") or (self.penalty is not None and l1_ratio > 0):
+            raise ValueError(
+                f"LogisticRegression(penalty={self.penalty!r}, l1_ratio={self.l1_ratio!r}): an "
+                "L1 part of the penalty is not supported by descend's full-batch solvers; use "
+                "penalty='l2' with l1_ratio=0, or SGDClassifier(penalty='elasticnet')")
+        if check_bool(self.dual, "dual"):
+            raise ValueError("dual=True (liblinear's dual formulation) is not supported: "
+                             "descend solves the primal problem")
+        scaling = check_real(self.intercept_scaling, "intercept_scaling", low=0.0,
+                             low_open=True)
+        if self.solver == "liblinear" and scaling != 1:
+            raise ValueError("intercept_scaling other than 1 is liblinear's way to penalise the "
+                             "intercept; descend never penalises it")
+        check_bool(self.warm_start, "warm_start")
+        check_random_state(self.random_state)
+        _check_n_jobs(self.n_jobs)
 
     def score(self, X, y, sample_weight=None):
         return _score(self, ClassifierMixin, X, y, sample_weight)

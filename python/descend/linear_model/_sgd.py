@@ -32,6 +32,10 @@ from ._base import (
     _dask_adapter,
     _score,
     _check_Xy,
+    _check_sample_weight,
+    _check_n_jobs,
+    _check_verbose,
+    _pack,
     _LinearClassifier,
     _sample_weights,
     _sparse_input_tags,
@@ -76,6 +80,26 @@ def _epoch_options(rule, lr, batch_size, shuffle):
                                  "n_iter_no_change": 1})
 
 
+class _EarlyStopping:
+    """scikit-learn's early-stopping rule, once an epoch: stop after `n` epochs in a row whose
+    validation score was not above the best so far plus `tol` (never when tol is None)."""
+
+    def __init__(self, score, tol, n):
+        self.score, self.tol, self.n = score, tol, n
+        self.best, self.count = -np.inf, 0
+        self.scores: list[float] = []
+
+    def __call__(self, x):
+        value = self.score(x)
+        self.scores.append(value)
+        if self.tol is not None and value < self.best + float(self.tol):
+            self.count += 1
+        else:
+            self.count = 0
+        self.best = max(self.best, value)
+        return self.count >= self.n
+
+
 class _SGDModel(BaseEstimator):
     """Stochastic gradient descent on mini-batches for the linear models (shared parts)."""
 
@@ -87,29 +111,39 @@ class _SGDModel(BaseEstimator):
     def __sklearn_tags__(self):
         return _sparse_input_tags(super().__sklearn_tags__())
 
-    def __init__(self, *, penalty="l2", alpha=1e-4, fit_intercept=True, max_iter=1000, tol=1e-3,
-                 shuffle=True, random_state=None, learning_rate="constant", eta0="auto",
-                 power_t=0.25, n_iter_no_change=5, batch_size=1, solver="sgd", momentum=0.9,
-                 verbose=False):
-        self.verbose = verbose
-        self.penalty = penalty
-        self.alpha = alpha
-        self.fit_intercept = fit_intercept
-        self.max_iter = max_iter
-        self.tol = tol
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.learning_rate = learning_rate
-        self.eta0 = eta0
-        self.power_t = power_t
-        self.n_iter_no_change = n_iter_no_change
-        self.batch_size = batch_size
-        self.solver = solver
-        self.momentum = momentum
+    #: scikit-learn's losses for this estimator, and the ones descend runs.
+    _SKLEARN_LOSSES: tuple[str, ...] = ()
+    _LOSSES: tuple[str, ...] = ()
+
+    def _set_params(self, params):
+        """__init__'s body: store every parameter as it was given (scikit-learn's rule)."""
+        for name, value in params.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
 
     def _check_sgd_params(self):
-        _choice(self.penalty, "penalty", ("l2", "l1", None))
+        name = type(self).__name__
+        _choice(self.loss, "loss", self._SKLEARN_LOSSES)
+        if self.loss not in self._LOSSES:
+            raise ValueError(f"{name}(loss={self.loss!r}) is not implemented yet: descend's "
+                             f"{name} trains {' or '.join(map(repr, self._LOSSES))} only")
+        _choice(self.penalty, "penalty", ("l2", "l1", "elasticnet", None))
+        check_real(self.l1_ratio, "l1_ratio", low=0.0, high=1.0)
+        check_real(self.epsilon, "epsilon", low=0.0)
         check_real(self.alpha, "alpha", low=0.0)
+        check_bool(self.early_stopping, "early_stopping")
+        check_real(self.validation_fraction, "validation_fraction", low=0.0, high=1.0,
+                   low_open=True, high_open=True)
+        check_bool(self.warm_start, "warm_start")
+        if isinstance(self.average, (bool, np.bool_)):
+            average = int(self.average)
+        else:
+            average = check_int(self.average, "average", low=0)
+        if average:
+            raise ValueError(f"{name}(average={self.average!r}) is not supported: averaged "
+                             "SGD (Polyak-Ruppert) averages every step's iterate, which "
+                             "needs the compiled loop; descend sees the iterates once an "
+                             "epoch only")
         check_bool(self.fit_intercept, "fit_intercept")
         check_int(self.max_iter, "max_iter", low=1)
         if self.tol is not None:
@@ -137,11 +171,31 @@ class _SGDModel(BaseEstimator):
         if not (isinstance(self.solver, str) and self.solver in SOLVERS):
             raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, got {self.solver!r}")
         check_real(self.momentum, "momentum", low=0.0, high=1.0, high_open=True)
-        check_bool(self.verbose, "verbose")
+        _check_verbose(self.verbose)
 
     def _penalties(self):
+        """(l2, l1) of the objective: elasticnet is alpha ((1 - l1_ratio) ||w||^2 / 2 +
+        l1_ratio ||w||_1), as scikit-learn's."""
         alpha = float(self.alpha)
+        if self.penalty == "elasticnet":
+            r = float(self.l1_ratio)
+            return (1.0 - r) * alpha, r * alpha
         return {"l2": (alpha, 0.0), "l1": (0.0, alpha), None: (0.0, 0.0)}[self.penalty]
+
+    def _weights_and_penalties(self, sample_weight, X):
+        """The objective's weights and (l2, l1), scikit-learn's objective rescaled.
+
+        scikit-learn's SGD minimises ``sum_i s_i loss_i / n + alpha R(w)``; descend's
+        objectives are weighted *means*, ``sum_i s_i loss_i / S`` (S the sum of the
+        weights), so the same minimiser has the penalty times ``n / S``. The weights are
+        divided by their maximum (the mean does not change; it keeps sums in range).
+        """
+        l2, l1 = self._penalties()
+        sw, top = _sample_weights(sample_weight, X)
+        if sw is not None:
+            factor = X.shape[0] / (float(sw.sum()) * top)
+            l2, l1 = l2 * factor, l1 * factor
+        return sw, l2, l1
 
     def _schedule(self):
         if self.learning_rate == "invscaling":
@@ -188,7 +242,7 @@ class _SGDModel(BaseEstimator):
             stepper.set_state(dict(state))
         return stepper
 
-    def _train(self, objective, *, partial):
+    def _train(self, objective, *, partial, monitor=None):
         """Run the rule from ``_params``: the one path of fit and partial_fit.
 
         ``fit`` (``partial=False``) runs up to ``max_iter`` epochs with the tol rule and the
@@ -210,12 +264,18 @@ class _SGDModel(BaseEstimator):
             options = _METHODS[rule].parse({
                 "lr": self.eta0_, "batch_size": batch, "shuffle": bool(self.shuffle),
                 "epoch_loss": "running", "epochs": int(self.max_iter), "seed": seed,
-                "tol": self.tol, "n_iter_no_change": int(self.n_iter_no_change),
+                "tol": None if monitor is not None else self.tol,
+                "n_iter_no_change": int(self.n_iter_no_change),
                 "schedule": self._schedule()})
         reporter = None
-        if self.verbose and not partial:
+        if _check_verbose(self.verbose) and not partial:
             reporter = ProgressReporter(rule, options["epochs"])
-        raw = run_rule(objective, self._params, self._stepper, options, reporter,
+        callback: Any = reporter
+        if monitor is not None:
+            def callback(info, reporter=reporter):
+                stop = reporter(info) if reporter is not None else None
+                return bool(stop) or monitor(info.x)
+        raw = run_rule(objective, self._params, self._stepper, options, callback,
                        keep_state=partial)
         result = Result._from_core(raw, rule)
         if reporter is not None:
@@ -235,10 +295,13 @@ class _SGDModel(BaseEstimator):
         coef, self.intercept_ = _coefficients(objective, x, bool(self.fit_intercept))
         self.coef_ = coef[0] if self._coef_1d else coef
 
-    def _fit(self, X, objective):
-        """fit: from zero, up to max_iter epochs."""
+    def _fit(self, X, objective, x0=None, monitor=None):
+        """fit: from `x0` (zero by default), up to max_iter epochs; `monitor(x)` (early
+        stopping) sees the parameters after every epoch and returns True to stop."""
         self._start(X, objective.n_params)
-        result = self._train(objective, partial=False)
+        if x0 is not None:
+            self._params = x0
+        result = self._train(objective, partial=False, monitor=monitor)
         # With a tol, running every epoch means the tol rule never fired (when it fires the
         # status is "stalled", or "converged" from a gradient test: scikit-learn's normal
         # stop, no warning); with tol=None, running every epoch is what was asked for.
@@ -253,6 +316,69 @@ class _SGDModel(BaseEstimator):
         self.t_ = float(result.nit * -(-objective.n_samples // batch))
         self._params = result.x
         return self._params
+
+    def _fit_data(self, X, target, sample_weight, coef_init, intercept_init, stratify=None):
+        """fit on validated data: the early-stopping split, the start, the epochs.
+
+        `target` is y (a regressor) or the encoded classes; `stratify` the labels a
+        classifier's validation split keeps the proportions of (scikit-learn's rule).
+        """
+        fit_intercept = bool(self.fit_intercept)
+        if intercept_init is not None and not fit_intercept and np.any(
+                np.asarray(intercept_init, dtype=np.float64) != 0):
+            raise ValueError("intercept_init must be zero (or None) when fit_intercept=False: "
+                             "descend fits no fixed offset")
+        if self.warm_start and coef_init is None and intercept_init is None and hasattr(
+                self, "coef_"):
+            coef_init, intercept_init = self.coef_, self.intercept_
+        monitor = None
+        X_valid = y_valid = w_valid = None
+        if self.early_stopping:
+            from sklearn.model_selection import train_test_split
+
+            rows = np.arange(X.shape[0])
+            try:
+                train, valid = train_test_split(
+                    rows, test_size=float(self.validation_fraction),
+                    random_state=self.random_state, stratify=stratify)
+            except ValueError as exc:
+                raise ValueError(f"early_stopping: the validation split failed ({exc}); "
+                                 "change validation_fraction or give more samples") from exc
+            if sample_weight is not None:
+                sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                                     ensure_non_negative=True)
+            X_valid, y_valid = X[valid], target[valid]
+            w_valid = None if sample_weight is None else sample_weight[valid]
+            X, target = X[train], target[train]
+            sample_weight = None if sample_weight is None else sample_weight[train]
+        objective = self._objective(X, target, sample_weight)
+        if self.early_stopping:
+            monitor = _EarlyStopping(
+                lambda x: self._validation_score(objective, x, X_valid, y_valid, w_valid),
+                self.tol, int(self.n_iter_no_change))
+        x0 = None
+        if coef_init is not None or intercept_init is not None:
+            rows_ = objective.n_params // (X.shape[1] + int(fit_intercept))
+            coef = (np.zeros((rows_, X.shape[1])) if coef_init is None
+                    else np.asarray(coef_init, dtype=np.float64))
+            x0 = _pack(coef, intercept_init, fit_intercept, objective.n_params)
+        self._set_coef(objective, self._fit(X, objective, x0, monitor))
+        self.validation_scores_ = (None if monitor is None
+                                   else np.asarray(monitor.scores, dtype=np.float64))
+        self.best_score_ = None if monitor is None else monitor.best
+        return self
+
+    def _validation_score(self, objective, x, X, target, sample_weight):
+        """The score of the parameters `x` on the held-out rows: R^2 or the accuracy."""
+        coef, intercept = _coefficients(objective, np.asarray(x), bool(self.fit_intercept))
+        scores = X @ coef.T + intercept
+        if isinstance(self, RegressorMixin):
+            from sklearn.metrics import r2_score
+
+            return float(r2_score(target, scores[:, 0], sample_weight=sample_weight))
+        predicted = (scores[:, 0] > 0).astype(int) if scores.shape[1] == 1 else (
+            scores.argmax(axis=1))
+        return float(np.average(predicted == target, weights=sample_weight))
 
     #: partial_fit reports divergence when the loss on the incoming batches (summed over
     #: all the calls) exceeds this multiple of what the zero model's loss on them would be.
@@ -334,11 +460,34 @@ _SGD_DOC = """
 
     Parameters
     ----------
-    penalty : {{"l2", "l1", None}}, default "l2"
-        "l1" is handled by a proximal step (exact zeros).
+    loss : str, default {loss!r}
+        scikit-learn's names are accepted; descend trains {losses} only, and every other
+        loss of scikit-learn's ({others}) is refused with a ValueError at fit.
+    penalty : {{"l2", "l1", "elasticnet", None}}, default "l2"
+        "l1" (and the L1 part of "elasticnet") is handled by a proximal step (exact zeros).
     alpha : float, default 1e-4
-        Penalty strength: the objective is the mean loss + alpha ||w||^2 / 2 (l2) or
-        alpha ||w||_1 (l1), as scikit-learn's.
+        Penalty strength: the objective is the mean loss + alpha ||w||^2 / 2 (l2),
+        alpha ||w||_1 (l1), or alpha ((1 - l1_ratio) ||w||^2 / 2 + l1_ratio ||w||_1)
+        (elasticnet), as scikit-learn's.
+    l1_ratio : float, default 0.15
+        The L1 share of the elasticnet penalty, in [0, 1]; used by "elasticnet" only.
+    epsilon : float, default 0.1
+        scikit-learn's threshold of the huber and epsilon-insensitive losses; checked
+        (>= 0) and, as in scikit-learn, not used by {losses}.{n_jobs}
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the rows ({split}, seeded by
+        ``random_state``) and stop when their score ({score}), taken after every epoch, was
+        not above the best so far plus ``tol`` for ``n_iter_no_change`` epochs in a row
+        (scikit-learn's rule); ``validation_scores_`` and ``best_score_`` keep them. The
+        coefficients are those of the last epoch, as in scikit-learn. ``fit`` only.
+    validation_fraction : float, default 0.1
+        In (0, 1).{class_weight}
+    warm_start : bool, default False
+        ``fit`` starts from the previous ``coef_`` and ``intercept_`` (a fresh rule and rate
+        otherwise, as in scikit-learn) unless ``coef_init``/``intercept_init`` are given.
+    average : bool or int, default False
+        Averaged SGD is not supported (it needs the average of every step's iterate, inside
+        the compiled loop): anything but False or 0 is refused with a ValueError at fit.
     fit_intercept : bool, default True
     max_iter : int, default 1000
         Epochs (passes over the data).
@@ -348,10 +497,11 @@ _SGD_DOC = """
     shuffle : bool, default True
     random_state : int, RandomState or None
         Seeds the shuffling.
-    learning_rate : {{"constant", "optimal", "invscaling", "cosine"}}, default "constant"
+    learning_rate : {{"constant", "optimal", "invscaling", "cosine"}}, default {lr!r}
         eta0; scikit-learn's "optimal" 1 / (alpha (t0 + t)) at step t (solver "sgd" only,
-        alpha > 0; t0 by scikit-learn's heuristic, eta0 not used); eta0 / (1 + epoch)^power_t;
-        or cosine annealing over max_iter epochs.
+        alpha > 0; t0 by scikit-learn's heuristic, eta0 not used); eta0 / (1 + epoch)^power_t
+        (per *epoch*: scikit-learn's "invscaling" is eta0 / t^power_t per *step*); or cosine
+        annealing over max_iter epochs. {lr_note}
     eta0 : float or "auto", default "auto"
         The learning rate; "auto" takes 1 / (c max_i ||x_i||^2 + alpha), with c the loss's
         curvature bound (1 for squared error, 1/4 for the log-loss): a step no single sample
@@ -366,15 +516,26 @@ _SGD_DOC = """
         The update rule: {rules}.
     momentum : float, default 0.9
         For solver "momentum" and "nesterov".
-    verbose : bool, default False
+    verbose : bool or int, default False
         Progress: a tqdm bar for fits longer than a second, logging otherwise.
 
     Attributes
     ----------
     coef_, intercept_, n_iter_, t_, eta0_, n_features_in_{extra}
+        ``t_`` counts the steps (epochs times batches); scikit-learn's is that plus one.
+    feature_names_in_ : ndarray of str
+        When X was a pandas DataFrame with string column names.
+    validation_scores_, best_score_
+        With ``early_stopping``: the score after each epoch and the best (else None).
 
     Notes
     -----
+    ``sample_weight``: the objective is scikit-learn's, ``sum_i s_i loss_i / n + alpha
+    R(w)`` (descend's weighted-mean objective with the penalty times ``n / sum_i s_i``), but
+    the compiled loop takes each mini-batch's *weighted mean* loss, so at ``batch_size=1`` a
+    sample's weight cancels from its step (a zero weight skips it), where scikit-learn scales
+    the step by it; the larger the batches the closer the two, and full batches agree.
+
     ``fit`` warns (``sklearn.exceptions.ConvergenceWarning``, once) when ``tol`` was given and
     the epoch loss was still improving by more than ``tol`` after ``max_iter`` epochs, and
     raises ``RuntimeError`` when the run diverged. ``partial_fit`` raises ``RuntimeError``,
@@ -388,6 +549,17 @@ _SGD_DOC = """
 class SGDRegressor(RegressorMixin, _SGDModel):
     _curvature_bound = 1.0
     _coef_1d = True
+    _SKLEARN_LOSSES = ("squared_error", "huber", "epsilon_insensitive",
+                       "squared_epsilon_insensitive")
+    _LOSSES = ("squared_error",)
+
+    def __init__(self, loss="squared_error", *, penalty="l2", alpha=1e-4, l1_ratio=0.15,
+                 fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True, verbose=False,
+                 epsilon=0.1, random_state=None, learning_rate="constant", eta0="auto",
+                 power_t=0.25, early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=5, warm_start=False, average=False, batch_size=1,
+                 solver="sgd", momentum=0.9):
+        self._set_params(locals())
 
     __doc__ = ("""Linear regression (squared error) by mini-batch stochastic gradient descent.
 
@@ -399,16 +571,22 @@ class SGDRegressor(RegressorMixin, _SGDModel):
     >>> model = SGDRegressor(random_state=0).fit(X, X @ [2.0, -1.0] + 0.5)
     >>> model.coef_.round(2).tolist(), round(float(model.intercept_[0]), 2)
     ([2.0, -1.0], 0.5)
-    """ + _SGD_DOC.format(rules=", ".join(SOLVERS), extra=""))
+    """ + _SGD_DOC.format(
+        rules=", ".join(SOLVERS), extra="", loss="squared_error", losses="'squared_error'",
+        others="huber, epsilon_insensitive, squared_epsilon_insensitive", n_jobs="",
+        split="a random split", score="R^2", class_weight="", lr="constant",
+        lr_note=("scikit-learn's default is its per-step 'invscaling' with eta0=0.01 and "
+                 "power_t=0.25; descend keeps 'constant' at eta0='auto', a rate no sample "
+                 "can make unstable.")))
 
     def _objective(self, X, y, sample_weight):
-        l2, l1 = self._penalties()
-        sw = _sample_weights(sample_weight, X)[0]  # a weighted mean: the scale cancels
+        sw, l2, l1 = self._weights_and_penalties(sample_weight, X)
         return LeastSquares(X, y, l2=l2, l1=l1, fit_intercept=bool(self.fit_intercept),
                             sample_weight=sw)
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit by mini-batch SGD from zero.
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        """Fit by mini-batch SGD from zero (or from `coef_init` and `intercept_init`, or with
+        ``warm_start`` from the previous fit).
 
         Parameters
         ----------
@@ -416,6 +594,10 @@ class SGDRegressor(RegressorMixin, _SGDModel):
             float64 or float32 used without a copy (C-ordered, or CSR whose data, indices
             and indptr are borrowed); other sparse formats converted to CSR once.
         y : array_like, shape (n_samples,)
+        coef_init : array_like, optional
+            The starting coefficients, shaped as ``coef_``.
+        intercept_init : array_like or float, optional
+            The starting intercept(s), shaped as ``intercept_``.
         sample_weight : array_like, optional
 
         Returns
@@ -431,9 +613,8 @@ class SGDRegressor(RegressorMixin, _SGDModel):
             return dask.fit(self, X, y, sample_weight)
         self._check_sgd_params()
         X, y = _check_Xy(self, X, y, reset=True, y_numeric=True)
-        objective = self._objective(X, y, sample_weight)
-        self._set_coef(objective, self._fit(X, objective))
-        return self
+        return self._fit_data(X, np.asarray(y, dtype=np.float64), sample_weight, coef_init,
+                              intercept_init)
 
     def partial_fit(self, X, y, sample_weight=None):
         """One epoch of SGD on the given data, continuing from the current state.
@@ -490,6 +671,33 @@ class SGDRegressor(RegressorMixin, _SGDModel):
 
 class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
     _curvature_bound = 0.25
+    _SKLEARN_LOSSES = ("hinge", "log_loss", "modified_huber", "squared_hinge", "perceptron",
+                       "squared_error", "huber", "epsilon_insensitive",
+                       "squared_epsilon_insensitive")
+    _LOSSES = ("log_loss",)
+
+    def __init__(self, loss="log_loss", *, penalty="l2", alpha=1e-4, l1_ratio=0.15,
+                 fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True, verbose=False,
+                 epsilon=0.1, n_jobs=None, random_state=None, learning_rate="constant",
+                 eta0="auto", power_t=0.25, early_stopping=False, validation_fraction=0.1,
+                 n_iter_no_change=5, class_weight=None, warm_start=False, average=False,
+                 batch_size=1, solver="sgd", momentum=0.9):
+        self._set_params(locals())
+
+    def _check_sgd_params(self):
+        super()._check_sgd_params()
+        _check_n_jobs(self.n_jobs)
+        if not (self.class_weight is None or isinstance(self.class_weight, dict)
+                or (isinstance(self.class_weight, str) and self.class_weight == "balanced")):
+            raise ValueError("class_weight must be None, 'balanced' or a dict, got "
+                             f"{self.class_weight!r}")
+        if self.class_weight is not None:
+            raise ValueError(
+                f"SGDClassifier(class_weight={self.class_weight!r}) is not supported yet: "
+                "scikit-learn weighs each step by its sample's weight, while descend's "
+                "compiled mini-batch loop takes each batch's weighted *mean*, in which a single "
+                "sample's weight cancels (batch_size=1); use LogisticRegression(class_weight="
+                "...) or a full batch with sample_weight")
 
     def score(self, X, y, sample_weight=None):
         return _score(self, ClassifierMixin, X, y, sample_weight)
@@ -511,11 +719,25 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
     >>> y = np.where(X[:, 0] + X[:, 1] > 0, "yes", "no")
     >>> SGDClassifier(random_state=0).fit(X, y).score(X, y) > 0.95
     True
-    """ + _SGD_DOC.format(rules=", ".join(SOLVERS), extra=", classes_"))
+    """ + _SGD_DOC.format(
+        rules=", ".join(SOLVERS), extra=", classes_", loss="log_loss", losses="'log_loss'",
+        others=("hinge, scikit-learn's default, modified_huber, squared_hinge, perceptron, "
+                "squared_error, huber, epsilon_insensitive, squared_epsilon_insensitive"),
+        n_jobs="""
+    n_jobs : int or None, default None
+        scikit-learn's hint on parallelism (its one-versus-all fits); accepted and not
+        needed: descend fits the classes jointly in one compiled loop.""",
+        split="a split stratified by class", score="the accuracy",
+        class_weight="""
+    class_weight : None, default None
+        Only None: a dict or "balanced" is refused with a ValueError at fit. scikit-learn
+        scales each step by its sample's weight; descend's compiled mini-batch loop takes the
+        weighted *mean* over each batch, in which one sample's weight cancels, so class
+        weights cannot act at batch_size=1 (see :class:`LogisticRegression`'s class_weight).""",
+        lr="constant", lr_note=""))
 
     def _objective(self, X, encoded, sample_weight):
-        l2, l1 = self._penalties()
-        sw = _sample_weights(sample_weight, X)[0]  # a weighted mean: the scale cancels
+        sw, l2, l1 = self._weights_and_penalties(sample_weight, X)
         if len(self.classes_) == 2:
             return Logistic(X, encoded, l2=l2, l1=l1, fit_intercept=bool(self.fit_intercept),
                             sample_weight=sw)
@@ -531,8 +753,9 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
             raise ValueError("y holds a class that is not in classes")
         return index
 
-    def fit(self, X, y, sample_weight=None):
-        """Fit by mini-batch SGD from zero.
+    def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
+        """Fit by mini-batch SGD from zero (or from `coef_init` and `intercept_init`, or with
+        ``warm_start`` from the previous fit).
 
         Parameters
         ----------
@@ -540,6 +763,10 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
             float64 or float32 used without a copy (C-ordered, or CSR whose data, indices
             and indptr are borrowed); other sparse formats converted to CSR once.
         y : array_like, shape (n_samples,)
+        coef_init : array_like, optional
+            The starting coefficients, shaped as ``coef_``.
+        intercept_init : array_like or float, optional
+            The starting intercept(s), shaped as ``intercept_``.
         sample_weight : array_like, optional
 
         Returns
@@ -560,9 +787,9 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         if len(self.classes_) < 2:
             raise ValueError("The data contains only one class: "
                              f"{self.classes_[0]!r}; at least 2 classes are needed")
-        objective = self._objective(X, self._encode(y), sample_weight)
-        self._set_coef(objective, self._fit(X, objective))
-        return self
+        encoded = self._encode(y)
+        return self._fit_data(X, encoded, sample_weight, coef_init, intercept_init,
+                              stratify=encoded)
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """One epoch of SGD on the given data, continuing from the current state.
@@ -599,7 +826,10 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
                     raise ValueError("classes must hold at least 2 classes")
             X, y = _check_Xy(self, X, y, reset=first)
             check_classification_targets(y)
-            objective = self._objective(X, self._encode(y), sample_weight)
+            if self.class_weight is not None:  # set after the first call
+                self._check_sgd_params()
+            encoded = self._encode(y)
+            objective = self._objective(X, encoded, sample_weight)
             self._set_coef(objective, self._partial_fit(X, objective, first))
         return self
 

@@ -94,14 +94,6 @@ class MlpHandle final : public EmpiricalObjective {
 };
 
 template <typename T>
-const T* weights_of(const py::object& sample_weight, Index n) {
-  if (sample_weight.is_none()) return nullptr;
-  const auto w = py::reinterpret_borrow<py::array>(sample_weight);
-  require_vector<T>(w, n, "sample_weight");
-  return static_cast<const T*>(w.data());
-}
-
-template <typename T>
 const T* targets_of(const py::array& y, Index n, Index K) {
   if (!py::array_t<T, py::array::c_style>::check_(y) || y.ndim() != 2 || y.shape(0) != n ||
       y.shape(1) != K)
@@ -134,8 +126,8 @@ std::shared_ptr<MlpHandle> make_mlp(const py::array& X, const py::array& y,
   } else {
     spec.targets = targets_of<double>(y, n, n_outputs);
   }
-  spec.sample_weight = float32 ? static_cast<const void*>(weights_of<float>(sample_weight, n))
-                               : static_cast<const void*>(weights_of<double>(sample_weight, n));
+  spec.sample_weight = float32 ? static_cast<const void*>(optional_weights<float>(sample_weight, n))
+                               : static_cast<const void*>(optional_weights<double>(sample_weight, n));
   auto impl = make_mlp_risk(spec, X.data(), n, d, float32, c_order);
   std::vector<Index> sizes{d};
   sizes.insert(sizes.end(), hidden.begin(), hidden.end());

@@ -159,15 +159,6 @@ class SoftmaxHandle final : public DataObjective {
   Index n_classes_;
 };
 
-/// The sample weights as a pointer for the core to copy (null for None), checked first.
-template <typename T>
-const T* optional_weights(const py::object& sample_weight, Index n) {
-  if (sample_weight.is_none()) return nullptr;
-  const auto w = py::reinterpret_borrow<py::array>(sample_weight);
-  require_vector<T>(w, n, "sample_weight");
-  return static_cast<const T*>(w.data());
-}
-
 /// X as the binding receives it: a dense 2-D array, or a CSR matrix as the tuple
 /// (data, indices, indptr, n_cols) of its arrays (descend.objectives builds it from scipy).
 bool is_csr(const py::object& X) { return py::isinstance<py::tuple>(X); }

@@ -22,6 +22,15 @@ void require_vector(const py::array& a, Index n, const char* name) {
     throw std::invalid_argument(std::string(name) + " must be 1-D with one entry per row of X");
 }
 
+/// The sample weights as a pointer for the core to copy (null for None), checked first.
+template <typename T>
+const T* optional_weights(const py::object& sample_weight, Index n) {
+  if (sample_weight.is_none()) return nullptr;
+  const auto w = py::reinterpret_borrow<py::array>(sample_weight);
+  require_vector<T>(w, n, "sample_weight");
+  return static_cast<const T*>(w.data());
+}
+
 /// A Result as a dict of Python values and numpy arrays (the Python layer builds its Result).
 py::dict result_to_dict(const Result& r);
 

@@ -133,7 +133,7 @@ def _format(config: dict[str, Any]) -> str:
 
 
 def show_config(mode: str = "stdout") -> dict[str, Any] | None:
-    """Show how descend was built and what it found at run time, like ``numpy.show_config``.
+    """Show how descend was built and what it found at run time (as numpy's show_config).
 
     Reports the version; which build of the compiled core is loaded (generic or AVX2) and why
     (the CPU's features or the ``DESCEND_CPU`` override); the compiler, build type, flags,

@@ -1,4 +1,60 @@
+#include <string>
+#include <thread>
+
+#include "descend/parallel.hpp"
 #include "pybind.hpp"
+
+// Set by CMakeLists.txt for this file; a build without them reports "unknown".
+#ifndef DESCEND_VERSION
+#define DESCEND_VERSION "unknown"
+#endif
+#ifndef DESCEND_COMPILER
+#define DESCEND_COMPILER "unknown"
+#endif
+#ifndef DESCEND_BUILD_TYPE
+#define DESCEND_BUILD_TYPE "unknown"
+#endif
+#ifndef DESCEND_CXX_FLAGS
+#define DESCEND_CXX_FLAGS ""
+#endif
+
+namespace {
+
+// The build facts descend.show_config() reports: what this module was compiled with.
+py::dict build_info() {
+  using namespace py::literals;
+  py::list isa;  // instruction-set extensions the compiler was allowed to use here
+#ifdef __SSE2__
+  isa.append("sse2");
+#endif
+#ifdef __AVX__
+  isa.append("avx");
+#endif
+#ifdef __AVX2__
+  isa.append("avx2");
+#endif
+#ifdef __FMA__
+  isa.append("fma");
+#endif
+#ifdef __AVX512F__
+  isa.append("avx512f");
+#endif
+#if defined(__ARM_NEON) || defined(__ARM_NEON__)
+  isa.append("neon");
+#endif
+  const std::string eigen = std::to_string(EIGEN_WORLD_VERSION) + "." +
+                            std::to_string(EIGEN_MAJOR_VERSION) + "." +
+                            std::to_string(EIGEN_MINOR_VERSION);
+  return py::dict("version"_a = DESCEND_VERSION, "compiler"_a = DESCEND_COMPILER,
+                  "build_type"_a = DESCEND_BUILD_TYPE, "cxx_flags"_a = DESCEND_CXX_FLAGS,
+                  "instruction_sets"_a = isa, "eigen_version"_a = eigen,
+                  "eigen_simd"_a = std::string(Eigen::SimdInstructionSetsInUse()),
+                  "hardware_concurrency"_a = std::thread::hardware_concurrency(),
+                  "default_threads"_a = descend::resolve_threads(0),
+                  "max_threads"_a = descend::kMaxThreads);
+}
+
+}  // namespace
 
 PYBIND11_MODULE(DESCEND_MODULE_NAME, m) {
   m.doc() = "descend's compiled core (internal: use the descend package instead)";
@@ -9,4 +65,6 @@ PYBIND11_MODULE(DESCEND_MODULE_NAME, m) {
   descend::bindings::bind_first_order(m);
   descend::bindings::bind_callables(m);
   descend::bindings::bind_mlp(m);
+  m.def("build_info", &build_info,
+        "The build's facts (version, compiler, flags, Eigen, threads) for descend.show_config.");
 }

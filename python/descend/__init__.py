@@ -26,8 +26,8 @@ from ._minimize import methods, minimize
 from ._result import History, Result
 from .objectives import LeastSquares, Logistic, Objective, Quadratic, Softmax
 from ._mlp import MLP
-
-__version__ = "0.1.0"
+from ._config import show_config
+from ._version import __version__
 
 if TYPE_CHECKING:
     import numpy as np
@@ -102,4 +102,5 @@ __all__ = [
     "problems",
     "reference",
     "schedules",
+    "show_config",
 ]

@@ -100,7 +100,7 @@ def check_grad(fun: Union[_core.Objective, Callable[..., Any]], x: ArrayLike,
         ``x -> gradient`` when `fun` is a callable, or True when ``fun(x)`` returns
         ``(value, gradient)``.
     eps : float, optional
-        The step h (relative to max(1, |x_i|)), > 0. By default 1e-6, and 1e-3 for an
+        The step h (relative to ``max(1, |x_i|)``), > 0. By default 1e-6, and 1e-3 for an
         objective on float32 data, whose values carry float32 rounding (about 1e-7
         relative: a step of 1e-6 would leave the differences with a 10% error).
 

@@ -214,7 +214,7 @@ class MLP(_core.Mlp):
 
     @property
     def sizes(self):
-        """(n_features, *hidden, n_outputs): the widths of every layer, input first."""
+        """``(n_features, *hidden, n_outputs)``: the widths of every layer, input first."""
         return tuple(int(s) for s in super().sizes)
 
     # ---- the flat parameter vector ----

@@ -12,7 +12,7 @@ __all__ = ["History", "Result"]
 
 @dataclass(frozen=True, repr=False)
 class History:
-    """Per-iteration record of a run; row ``k`` describes iterate ``k`` (``k = 0 .. nit``).
+    """Per-iteration record of a run; row ``k`` describes iterate ``k`` (0 to ``nit``).
 
     Attributes
     ----------

@@ -126,7 +126,7 @@ def exact(objective, x, d, slope0, phi):
 
 def damped_newton_direction(H, g):
     """Solve (H + t I) p = -g by Cholesky; t = 0 if H is positive definite, else t grows
-    fourfold from 1e-6 max |H_ii| until the factorisation succeeds."""
+    fourfold from 1e-6 ``max |H_ii|`` until the factorisation succeeds."""
     try:
         L = np.linalg.cholesky(H)
         return -_cholesky_solve(L, g), 0.0

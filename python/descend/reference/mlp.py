@@ -77,7 +77,7 @@ class MLP:
     y : array_like
         Labels (softmax) or targets (n,) or (n, K).
     sizes : sequence of int
-        (d, *hidden, K).
+        ``(d, *hidden, K)``.
     activation, loss : str
         As in :class:`descend.MLP`.
     l2 : float

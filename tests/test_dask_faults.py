@@ -84,7 +84,13 @@ def test_a_scheduler_that_goes_away_is_a_clear_error_not_a_hang():
                 descend.minimize(f, np.zeros(6), method="lbfgs", callback=kill_the_scheduler)
             assert time.perf_counter() - start < 60
         finally:
-            client.close(timeout=2)
+            # Closing a client whose scheduler was killed can itself raise from distributed's
+            # internals (seen: "Cannot change state of expiring Timeout" from asyncio, a race
+            # in its close); the fit's error above is what this test is about.
+            try:
+                client.close(timeout=2)
+            except (RuntimeError, OSError, TimeoutError):
+                pass
     finally:
         for process in (scheduler, worker):
             if process is not None and process.poll() is None:

@@ -212,3 +212,10 @@ def test_the_optimal_schedule_is_scikit_learns():
     np.testing.assert_allclose(res.history.step[1:],
                                [1.0 / (alpha * (t0 + n - 1)), 1.0 / (alpha * (t0 + 2 * n - 1))],
                                rtol=1e-12)
+
+
+def test_lr_decay_is_refused_where_it_has_no_meaning():
+    with pytest.raises(ValueError, match="lr_decay is for plain SGD"):
+        descend.optimizers.SGD(lr=0.1, momentum=0.9, lr_decay=0.1)
+    with pytest.raises(ValueError, match="lr_decay"):
+        descend.optimizers.SGD(lr=0.1, lr_decay=-1.0)

@@ -118,3 +118,32 @@ def test_scales_a_python_objective_gives_are_checked():
         core.PyObjective(fun, True, None, None, 2, np.array([1.0, np.nan]))
     with pytest.raises(ValueError, match="parameter_scales"):
         core.PyObjective(fun, True, None, None, 2, np.ones(3))
+
+
+@pytest.mark.parametrize("kind", ["ls", "logistic"])
+@pytest.mark.parametrize("scale", [1e-8, 1e8])
+@pytest.mark.parametrize("method", ["lbfgs", "bfgs"])
+def test_quasi_newton_starts_from_the_parameters_scales(kind, scale, method):
+    # Started from P = 1 / parameter_scales, (L-)BFGS on features times 1e-8 or 1e8 takes
+    # the steps it takes on the well-scaled features, and gets there.
+    Z, X, y = _problem(kind, scale)
+    make = descend.LeastSquares if kind == "ls" else descend.Logistic
+    plain = descend.minimize(make(Z, y, fit_intercept=True), np.zeros(5), method=method)
+    scaled = descend.minimize(make(X, y, fit_intercept=True), np.zeros(5), method=method)
+    assert plain.success and scaled.success, scaled.message
+    np.testing.assert_allclose(np.r_[scaled.x[:4] * scale, scaled.x[4]], plain.x, rtol=1e-5,
+                               atol=1e-6)
+    assert scaled.nit <= plain.nit + 3
+
+
+@pytest.mark.parametrize("method", ["lbfgs", "bfgs"])
+def test_the_quasi_newton_twins_start_from_the_same_metric(method):
+    Z, X, y = _problem("logistic", 1e3)
+    X[:, 0] *= 1e-5
+    f = descend.Logistic(X, y, fit_intercept=True, l2=1e-3)
+    twin = reference.Logistic(X, y, fit_intercept=True, l2=1e-3)
+    options = dict(line_search="wolfe", gtol=1e-7, max_iter=60)
+    r = descend.minimize(f, np.zeros(5), method=method, **options)
+    t = reference.descent(twin, np.zeros(5), direction=method, **options)
+    assert r.status == t["status"] and r.nit == t["nit"]
+    np.testing.assert_allclose(r.x, t["x"], rtol=1e-7)

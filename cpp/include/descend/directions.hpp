@@ -23,20 +23,28 @@
 
 namespace descend {
 
+/// The first trial step along a descent direction d: -g'd / d'Hd of the local quadratic
+/// model when the curvature is known, else min(1, 1/||d||).
+template <class Obj>
+double exact_step_along(const Obj& f, const VecX& x, const VecX& g, const VecX& d,
+                        Index& nhev) {
+  const double dnorm = d.norm();
+  if (f.has_hessian() && dnorm > 0.0) {
+    VecX Hd(d.size());
+    f.hvp(x, d, Hd);
+    ++nhev;
+    const double dHd = d.dot(Hd);
+    if (dHd > 0.0 && std::isfinite(dHd)) return -g.dot(d) / dHd;
+  }
+  return std::min(1.0, 1.0 / dnorm);
+}
+
 /// The first trial step along -g: the exact step g'g / g'Hg of the local quadratic model when
 /// the curvature is known (it does not change when the data or the loss are rescaled), else
 /// min(1, 1/||g||).
 template <class Obj>
 double exact_steepest_step(const Obj& f, const VecX& x, const VecX& g, Index& nhev) {
-  const double gnorm = g.norm();
-  if (f.has_hessian() && gnorm > 0.0) {
-    VecX Hg(g.size());
-    f.hvp(x, g, Hg);
-    ++nhev;
-    const double gHg = g.dot(Hg);
-    if (gHg > 0.0 && std::isfinite(gHg)) return gnorm * gnorm / gHg;
-  }
-  return std::min(1.0, 1.0 / gnorm);
+  return exact_step_along(f, x, g, -g, nhev);
 }
 
 /// What a direction without memory does: nothing to learn or forget, lr as the first trial
@@ -102,18 +110,31 @@ template <class Memory>
 struct QuasiNewtonDirection {
   static constexpr bool needs_hessian = false, tracks_damping = false;
   Memory memory;
+  VecX metric;  ///< P, the inverse of the objective's parameter scales (empty: none)
+  bool metric_known = false;
 
   template <class Obj>
-  double compute(const Obj&, const VecX&, const VecX& g, VecX& d, Index&, double) {
+  double compute(const Obj& f, const VecX&, const VecX& g, VecX& d, Index&, double) {
+    if (!metric_known) {  // once per run: the objective's scales, when it has them
+      metric_known = true;
+      VecX scales;
+      if (f.parameter_scales(scales) && scales.size() == g.size() &&
+          (scales.array() > 0.0).all() && scales.allFinite()) {
+        metric = scales.cwiseInverse();
+        memory.set_metric(metric);
+      }
+    }
     memory.direction(g, d);
     return 0.0;
   }
   void update(const VecX& s, const VecX& y) { memory.update(s, y); }
   void reset() { memory.reset(); }
-  /// The first direction is -g, with no curvature learnt yet: the exact step along it.
+  /// The first direction is -P g, with no curvature learnt yet: the exact step along it.
   template <class Obj>
   double first_step(const Obj& f, const VecX& x, const VecX& g, Index t, double, Index& nhev) {
-    return t == 0 ? exact_steepest_step(f, x, g, nhev) : 1.0;
+    if (t != 0) return 1.0;
+    if (metric.size() == 0) return exact_steepest_step(f, x, g, nhev);
+    return exact_step_along(f, x, g, VecX(-metric.cwiseProduct(g)), nhev);
   }
   bool certifies(Index, const VecX&, const VecX&) const { return false; }
 };

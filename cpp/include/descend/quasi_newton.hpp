@@ -3,6 +3,12 @@
 /// the last m pairs (s_k = x_{k+1} - x_k, y_k = g_{k+1} - g_k) and the two-loop recursion.
 /// A pair is kept only when its curvature s'y is positive (else the update would lose
 /// positive definiteness).
+///
+/// Both start from a diagonal metric P (set_metric; the identity by default): the inverse
+/// of the objective's parameter scales, when it gives them. The first direction is then -P g
+/// and the initial inverse Hessian gamma P, which makes the iterates those of the method on
+/// rescaled parameters: a feature 1e8 times larger or smaller than the others does not slow
+/// it down (with P = I the iterates are the textbook ones).
 
 #include <deque>
 #include <vector>
@@ -15,7 +21,12 @@ namespace descend {
 /// Dense BFGS: Hinv <- (I - rho s y') Hinv (I - rho y s') + rho s s',  rho = 1 / (y's).
 class Bfgs {
  public:
-  explicit Bfgs(Index n) : Hinv_(MatX::Identity(n, n)) {}
+  explicit Bfgs(Index n) : Hinv_(MatX::Identity(n, n)), metric_(VecX::Ones(n)) {}
+
+  void set_metric(const VecX& P) {
+    metric_ = P;
+    reset();
+  }
 
   void direction(const VecX& g, VecX& d) const { d.noalias() = -(Hinv_ * g); }
 
@@ -23,7 +34,7 @@ class Bfgs {
     const double sy = s.dot(y);
     if (!(sy > 1e-12 * s.norm() * y.norm())) return;
     if (first_) {  // scale the initial matrix to the curvature seen along the first step
-      Hinv_ *= sy / y.squaredNorm();
+      Hinv_ *= sy / y.dot(metric_.cwiseProduct(y));
       first_ = false;
     }
     const double rho = 1.0 / sy;
@@ -35,12 +46,13 @@ class Bfgs {
   }
 
   void reset() {
-    Hinv_.setIdentity();
+    Hinv_ = metric_.asDiagonal();
     first_ = true;
   }
 
  private:
   MatX Hinv_;
+  VecX metric_;
   bool first_ = true;
 };
 
@@ -51,6 +63,9 @@ class Lbfgs {
     if (m < 1) throw std::invalid_argument("m must be >= 1");
   }
 
+  /// The diagonal P of the initial inverse Hessian gamma P (empty: the identity).
+  void set_metric(const VecX& P) { metric_ = P; }
+
   void direction(const VecX& g, VecX& d) const {
     d = -g;
     const std::size_t k = s_.size();
@@ -59,7 +74,14 @@ class Lbfgs {
       alpha[i] = rho_[i] * s_[i].dot(d);
       d -= alpha[i] * y_[i];
     }
-    if (k > 0) d *= s_.back().dot(y_.back()) / y_.back().squaredNorm();  // H0 = gamma I
+    if (metric_.size() == 0) {
+      if (k > 0) d *= s_.back().dot(y_.back()) / y_.back().squaredNorm();  // H0 = gamma I
+    } else {  // H0 = gamma P, gamma = s'y / y'Py (P alone before the first pair)
+      const double gamma =
+          k > 0 ? s_.back().dot(y_.back()) / y_.back().dot(metric_.cwiseProduct(y_.back()))
+                : 1.0;
+      d = gamma * metric_.cwiseProduct(d);
+    }
     for (std::size_t i = 0; i < k; ++i) {  // oldest to newest
       const double beta = rho_[i] * y_[i].dot(d);
       d += (alpha[i] - beta) * s_[i];
@@ -87,6 +109,7 @@ class Lbfgs {
 
  private:
   Index m_;
+  VecX metric_;
   std::deque<VecX> s_, y_;
   std::deque<double> rho_;
 };

@@ -208,14 +208,26 @@ def certify(objective, x, status):
     return status
 
 
-def first_quasi_newton_step(objective, x, g):
-    """g'g / g'Hg when the curvature is known and positive, else min(1, 1/||g||)."""
-    gnorm = np.linalg.norm(g)
-    if hasattr(objective, "hvp") and gnorm > 0:
-        gHg = g @ objective.hvp(x, g)
-        if gHg > 0 and np.isfinite(gHg):
-            return gnorm ** 2 / gHg
-    return min(1.0, 1.0 / gnorm)
+def first_quasi_newton_step(objective, x, g, d=None):
+    """-g'd / d'Hd along d (default -g) when the curvature is known and positive, else
+    min(1, 1/||d||)."""
+    d = -g if d is None else d
+    dnorm = np.linalg.norm(d)
+    if hasattr(objective, "hvp") and dnorm > 0:
+        dHd = d @ objective.hvp(x, d)
+        if dHd > 0 and np.isfinite(dHd):
+            return -(g @ d) / dHd
+    return min(1.0, 1.0 / dnorm)
+
+
+def quasi_newton_metric(objective, n):
+    """P, the diagonal the quasi-Newton methods start from: the inverse of the objective's
+    ``parameter_scales()``, or ones."""
+    scales = getattr(objective, "parameter_scales", None)
+    D = None if scales is None else scales()
+    if D is None:
+        return np.ones(n)
+    return 1.0 / np.asarray(D, dtype=np.float64)
 
 
 def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=10, c1=1e-4,
@@ -227,7 +239,8 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
     g = np.asarray(g, dtype=np.float64)
     history = {"loss": [f], "grad_norm": [np.linalg.norm(g)], "step": [np.nan], "damping": [np.nan]}
     n = len(x)
-    Hinv, first = np.eye(n), True
+    P = quasi_newton_metric(objective, n) if direction in ("bfgs", "lbfgs") else np.ones(n)
+    Hinv, first = np.diag(P), True
     pairs: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=m)
     rules, t = StopRules(tol, gtol, max_iter, tol_abs=tol_abs, gtol_abs=gtol_abs), 0
     g0norm = np.linalg.norm(g)
@@ -244,15 +257,15 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
         elif direction == "bfgs":
             d = -Hinv @ g
         else:
-            d = _two_loop(pairs, g)
+            d = _two_loop(pairs, g, P)
         slope = g @ d
         if not slope < 0:
             d, slope = -g, -gnorm ** 2
-            Hinv, first = np.eye(n), True
+            Hinv, first = np.diag(P), True
             pairs.clear()
         a0 = lr
         if direction in ("bfgs", "lbfgs"):
-            a0 = first_quasi_newton_step(objective, x, g) if t == 0 else 1.0
+            a0 = first_quasi_newton_step(objective, x, g, -P * g) if t == 0 else 1.0
         phi = Probe(objective, x, d)
         if line_search is None:
             phi(a0)
@@ -276,7 +289,7 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
         if sy > 1e-12 * np.linalg.norm(s) * np.linalg.norm(y):
             if direction == "bfgs":
                 if first:
-                    Hinv *= sy / (y @ y)
+                    Hinv *= sy / (y @ (P * y))
                     first = False
                 rho = 1.0 / sy
                 V = np.eye(n) - rho * np.outer(y, s)
@@ -295,8 +308,9 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
             "status": status, "history": {k: np.asarray(v) for k, v in history.items()}}
 
 
-def _two_loop(pairs, g):
-    """L-BFGS: apply the inverse-Hessian approximation of the stored pairs to -g."""
+def _two_loop(pairs, g, P):
+    """L-BFGS: apply the inverse-Hessian approximation of the stored pairs to -g, from
+    H0 = gamma diag(P) (diag(P) before the first pair)."""
     d = -g.copy()
     alphas = []
     for s, y in reversed(pairs):
@@ -305,7 +319,9 @@ def _two_loop(pairs, g):
         d -= alpha * y
     if pairs:
         s, y = pairs[-1]
-        d *= (s @ y) / (y @ y)
+        d = (s @ y) / (y @ (P * y)) * (P * d)
+    else:
+        d = P * d
     for (s, y), alpha in zip(pairs, reversed(alphas)):
         beta = (y @ d) / (s @ y)
         d += (alpha - beta) * s

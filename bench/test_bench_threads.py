@@ -2,8 +2,9 @@
 
 - A least-squares gradient at n = 10,000, d = 50 (4 MB: a pass of a few hundred microseconds,
   where starting threads per pass would show), descend on one thread and on the default
-  threads, against numpy's two-pass expression and the numpy twin, in one group; each row also
-  reports its fraction of one read of X (`read_bandwidth`, one core).
+  threads, against numpy's two-pass expression (with OpenBLAS's own threads, and limited to one
+  by threadpoolctl) and the numpy twin, in one group; each row also reports its fraction of
+  one read of X (`read_bandwidth`, one core).
 - GridSearchCV over descend's LogisticRegression with n_jobs=1, n_jobs=2 (joblib's workers get
   OMP_NUM_THREADS = cores // 2, which descend honours) and n_jobs=2 with each worker allowed
   every core (joblib's inner_max_num_threads: the oversubscription descend now avoids), side
@@ -26,7 +27,8 @@ def small_regression():
 
 
 @pytest.mark.parametrize("impl", ["descend-1-thread", "descend-default-threads",
-                                  "numpy-two-pass", "numpy-twin"])
+                                  "numpy-two-pass", "numpy-two-pass-blas-1-thread",
+                                  "numpy-twin"])
 def test_gradient_n10000_d50(benchmark, small_regression, read_bandwidth, impl):
     X, y = small_regression
     n = X.shape[0]
@@ -39,6 +41,10 @@ def test_gradient_n10000_d50(benchmark, small_regression, read_bandwidth, impl):
             descend.get_num_threads()
     elif impl == "numpy-two-pass":
         g = benchmark(lambda: X.T @ (X @ w - y) / n)
+    elif impl == "numpy-two-pass-blas-1-thread":
+        threadpoolctl = pytest.importorskip("threadpoolctl")
+        with threadpoolctl.threadpool_limits(1, user_api="blas"):
+            g = benchmark(lambda: X.T @ (X @ w - y) / n)
     else:
         g = benchmark(reference.LeastSquares(X, y).gradient, w)
     twin = reference.LeastSquares(X, y).gradient(w)

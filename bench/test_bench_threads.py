@@ -68,7 +68,7 @@ def test_grid_search(benchmark, setting):
 
     from descend.linear_model import LogisticRegression
 
-    X, y = make_classification(n_samples=20_000, n_features=50, random_state=0)
+    X, y = make_classification(n_samples=100_000, n_features=50, random_state=0)
     n_jobs = 1 if setting == "n_jobs=1" else 2
     inner = joblib.cpu_count() if setting.endswith("oversubscribed") else None
     grid = {"C": [0.01, 0.1, 1.0, 10.0]}

@@ -18,8 +18,10 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
 #include <deque>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -115,17 +117,25 @@ class ThreadPool {
     return c;
   }
 
-  /// Starts workers until there are `wanted` (the mutex held).
+  /// Starts workers until there are `wanted` (the mutex held). The workers already started
+  /// stay, so a later pass that needs no more of them runs.
   void grow(int wanted) {
     wanted = std::min(wanted, kMaxWorkers);
+    if (static_cast<int>(workers_.size()) >= wanted) return;
+    std::string why;
     try {
+      workers_.reserve(static_cast<std::size_t>(wanted));
       while (static_cast<int>(workers_.size()) < wanted)
         workers_.emplace_back([this] { work(); });
+      return;
     } catch (const std::system_error& e) {
-      throw std::runtime_error("could not start a worker thread (" + std::string(e.what()) +
-                               "): the system is out of threads or memory; pass a smaller "
-                               "n_threads");
+      why = e.what();
+    } catch (const std::bad_alloc&) {
+      why = "out of memory";
     }
+    throw std::runtime_error("could not start a worker thread (" + why +
+                             "): the system is out of threads or memory; pass a smaller "
+                             "n_threads");
   }
 
   void work() {

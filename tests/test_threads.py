@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import descend
-from descend import _core
 
 
 def _run(code, timeout=120, **env):

@@ -134,7 +134,7 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    """The module's names, those not loaded yet included."""
+    """Return the module's names, those not loaded yet included."""
     return sorted(set(globals()) | set(_LAZY_NAMES) | set(_LAZY_MODULES))
 
 

@@ -32,7 +32,7 @@ def _cpu_features() -> list[str] | None:
 
 
 def _probed_features(probe: dict[str, bool] | None) -> list[str] | None:
-    """The features of CPU_FEATURES the CPU probe (descend._cpu) found, or None without it."""
+    """Return the features of CPU_FEATURES the probe (descend._cpu) found, or None without it."""
     if probe is None:
         return None
     return [f for f in CPU_FEATURES if probe.get(f, False)]

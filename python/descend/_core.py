@@ -16,7 +16,7 @@ import importlib
 
 
 def _probe() -> dict[str, bool] | None:
-    """The CPU features descend._cpu finds, or None if the probe cannot be loaded."""
+    """Return the CPU features descend._cpu finds, or None if the probe cannot be loaded."""
     try:
         from ._cpu import features
     except ImportError:

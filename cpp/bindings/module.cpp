@@ -77,8 +77,13 @@ py::dict build_info() {
 }  // namespace
 
 // The pool is safe to call from several threads at once (thread_pool.hpp), so the module
-// declares that it does not need the GIL on a free-threaded Python.
+// declares that it does not need the GIL on a free-threaded Python (py::mod_gil_not_used is
+// pybind11 2.13's; pyproject.toml accepts 2.12, which builds without it).
+#if PYBIND11_VERSION_HEX >= 0x020D0000
 PYBIND11_MODULE(DESCEND_MODULE_NAME, m, py::mod_gil_not_used()) {
+#else
+PYBIND11_MODULE(DESCEND_MODULE_NAME, m) {
+#endif
   using namespace py::literals;
   m.doc() = "descend's compiled core (internal: use the descend package instead)";
   descend::bindings::bind_objectives(m);

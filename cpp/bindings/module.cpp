@@ -4,6 +4,21 @@
 #include "descend/parallel.hpp"
 #include "pybind.hpp"
 
+// The thread limit as plain C functions, for threadpoolctl: the controller descend registers
+// with it (python/descend/_threads.py) finds this module among the loaded libraries and calls
+// these through ctypes, as it calls openblas_set_num_threads or omp_set_num_threads.
+#if defined(_WIN32)
+#define DESCEND_C_EXPORT extern "C" __declspec(dllexport)
+#else
+#define DESCEND_C_EXPORT extern "C" __attribute__((visibility("default")))
+#endif
+
+/// The default thread count for passes whose n_threads is not given.
+DESCEND_C_EXPORT int descend_get_num_threads() { return descend::default_threads(); }
+
+/// Sets it (n <= 0: back to OMP_NUM_THREADS or the usable cores).
+DESCEND_C_EXPORT void descend_set_num_threads(int n) { descend::set_default_threads(n); }
+
 // Set by CMakeLists.txt for this file; a build without them reports "unknown".
 #ifndef DESCEND_VERSION
 #define DESCEND_VERSION "unknown"
@@ -51,12 +66,25 @@ py::dict build_info() {
                   "eigen_simd"_a = std::string(Eigen::SimdInstructionSetsInUse()),
                   "hardware_concurrency"_a = std::thread::hardware_concurrency(),
                   "default_threads"_a = descend::resolve_threads(0),
+                  "host_default_threads"_a = descend::host_default_threads(),
+                  "omp_num_threads"_a = descend::omp_num_threads_from_env(),
+                  "usable_cores"_a = descend::usable_cores(),
+                  "thread_limit"_a = descend::thread_limit_slot().load(),
+                  "pool_workers"_a = descend::ThreadPool::instance().workers(),
                   "max_threads"_a = descend::kMaxThreads);
 }
 
 }  // namespace
 
+// The pool is safe to call from several threads at once (thread_pool.hpp), so the module
+// declares that it does not need the GIL on a free-threaded Python (py::mod_gil_not_used is
+// pybind11 2.13's; pyproject.toml accepts 2.12, which builds without it).
+#if PYBIND11_VERSION_HEX >= 0x020D0000
+PYBIND11_MODULE(DESCEND_MODULE_NAME, m, py::mod_gil_not_used()) {
+#else
 PYBIND11_MODULE(DESCEND_MODULE_NAME, m) {
+#endif
+  using namespace py::literals;
   m.doc() = "descend's compiled core (internal: use the descend package instead)";
   descend::bindings::bind_objectives(m);
   descend::bindings::bind_solvers(m);
@@ -67,4 +95,9 @@ PYBIND11_MODULE(DESCEND_MODULE_NAME, m) {
   descend::bindings::bind_mlp(m);
   m.def("build_info", &build_info,
         "The build's facts (version, compiler, flags, Eigen, threads) for descend.show_config.");
+  m.def("get_num_threads", &descend::default_threads,
+        "The thread count a pass uses when n_threads is not given.");
+  m.def("set_num_threads", &descend::set_default_threads, "n"_a,
+        "Sets the thread count a pass uses when n_threads is not given (n <= 0: back to the "
+        "host's default, OMP_NUM_THREADS or the usable cores).");
 }

@@ -1,7 +1,9 @@
 """descend: C++-accelerated optimisation algorithms for training machine-learning models.
 
-Importing descend loads numpy and the compiled core only; optional features (scikit-learn,
-matplotlib, ...) are imported when they are used.
+Importing descend loads numpy and one build of the compiled core only. Every other name is
+loaded on first use (PEP 562): ``descend.minimize``, ``descend.analysis``,
+``descend.linear_model`` (which needs scikit-learn) and so on, so optional features
+(scikit-learn, matplotlib, dask, threadpoolctl, ...) are imported only when they are used.
 
 Examples
 --------
@@ -14,24 +16,67 @@ Examples
 [1.0, -2.0, 0.5]
 """
 
-from typing import TYPE_CHECKING
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from . import _first_order, _second_order  # noqa: F401  (register the methods)
-from . import analysis, constraints, init, optimizers, plot, problems, reference, schedules
-from ._check_grad import GradientCheck, check_grad
-from .constraints import constrained_least_squares
+from . import _threads
 from ._core import permutation as _permutation
-from ._first_order import ConvergenceWarning
-from ._minimize import methods, minimize
-from ._result import History, Result
-from .objectives import LeastSquares, Logistic, Objective, Quadratic, Softmax
-from ._mlp import MLP
-from ._config import show_config
+from ._on_import import on_import as _on_import
 from ._version import __version__
 
-if TYPE_CHECKING:
+# The public names defined in submodules, each loaded on first use: name -> module.
+_LAZY_NAMES = {
+    "ConvergenceWarning": "._first_order",
+    "GradientCheck": "._check_grad",
+    "check_grad": "._check_grad",
+    "constrained_least_squares": ".constraints",
+    "get_num_threads": "._threads",
+    "set_num_threads": "._threads",
+    "methods": "._minimize",
+    "minimize": "._minimize",
+    "History": "._result",
+    "Result": "._result",
+    "LeastSquares": ".objectives",
+    "Logistic": ".objectives",
+    "Objective": ".objectives",
+    "Quadratic": ".objectives",
+    "Softmax": ".objectives",
+    "MLP": "._mlp",
+    "show_config": "._config",
+}
+
+# The public submodules, each imported on first use (linear_model and neural_network need
+# scikit-learn, dask needs dask and distributed, plot needs matplotlib when it draws).
+_LAZY_MODULES = ("analysis", "constraints", "dask", "demo", "init", "linear_model",
+                 "neural_network", "optimizers", "plot", "problems", "reference", "schedules")
+
+if TYPE_CHECKING:  # what static type checkers see: the same names, imported eagerly
     import numpy as np
     from numpy.typing import NDArray
+
+    from . import (analysis, constraints, dask, demo, init, linear_model, neural_network,
+                   optimizers, plot, problems, reference, schedules)
+    from ._check_grad import GradientCheck, check_grad
+    from ._config import show_config
+    from ._first_order import ConvergenceWarning
+    from ._minimize import methods, minimize
+    from ._mlp import MLP
+    from ._result import History, Result
+    from ._threads import get_num_threads, set_num_threads
+    from .constraints import constrained_least_squares
+    from .objectives import LeastSquares, Logistic, Objective, Quadratic, Softmax
+
+# threadpoolctl's threadpool_limits limits descend too, without descend importing threadpoolctl.
+_threads.install()
+
+
+def _register_methods(_minimize: Any = None) -> None:
+    # minimize's methods register themselves when their modules are imported; they are imported
+    # with the registry, whoever imports it first (descend.minimize, neural_network, demo, ...).
+    from . import _first_order, _second_order  # noqa: F401
+
+
+_on_import(__name__ + "._minimize", _register_methods)
 
 
 def permutation(n: int, seed: int, epoch: int) -> "NDArray[np.int64]":
@@ -69,14 +114,29 @@ def permutation(n: int, seed: int, epoch: int) -> "NDArray[np.int64]":
                         check_int(epoch, "epoch", low=0))
 
 
-def __getattr__(name):
-    # Features with optional dependencies load on first use, so that `import descend` stays
-    # cheap and needs numpy only (descend.linear_model needs scikit-learn).
-    if name in ("linear_model", "neural_network"):
-        import importlib
+def __getattr__(name: str) -> Any:
+    """Load a public name or submodule on first use, then keep it in the module (PEP 562)."""
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(_LAZY_NAMES[name], __name__), name)
+    elif name in _LAZY_MODULES:
+        value = importlib.import_module("." + name, __name__)
+    elif name.startswith("_") and not name.startswith("__") and name.isidentifier():
+        try:  # a private submodule (descend._config, ...), as eager imports once made them
+            value = importlib.import_module("." + name, __name__)
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+            raise AttributeError(f"module 'descend' has no attribute {name!r}") from None
+    else:
+        raise AttributeError(f"module 'descend' has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
-        return importlib.import_module("." + name, __name__)
-    raise AttributeError(f"module 'descend' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    """Return the module's names, those not loaded yet included."""
+    return sorted(set(globals()) | set(_LAZY_NAMES) | set(_LAZY_MODULES))
+
 
 __all__ = [
     "ConvergenceWarning",
@@ -104,3 +164,5 @@ __all__ = [
     "schedules",
     "show_config",
 ]
+# get_num_threads and set_num_threads are public (descend.get_num_threads()) and join __all__
+# when docs/api/index.rst lists them (tests/test_package.py holds the two together).

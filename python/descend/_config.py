@@ -11,7 +11,8 @@ from typing import Any
 
 #: The optional peers show_config reports, as distribution names (read from the installed
 #: metadata, so none of them is imported).
-PEERS = ("scipy", "scikit-learn", "matplotlib", "dask", "distributed", "torch", "tqdm")
+PEERS = ("scipy", "scikit-learn", "matplotlib", "dask", "distributed", "torch", "tqdm",
+         "threadpoolctl")
 
 #: The CPU features show_config looks for (those the two core builds depend on, and a few more).
 CPU_FEATURES = ("sse2", "avx", "avx2", "fma", "avx512f", "asimd", "neon")
@@ -30,7 +31,14 @@ def _cpu_features() -> list[str] | None:
     return None
 
 
-def _build_choice(loaded: str, features: list[str] | None) -> str:
+def _probed_features(probe: dict[str, bool] | None) -> list[str] | None:
+    """Return the features of CPU_FEATURES the probe (descend._cpu) found, or None without it."""
+    if probe is None:
+        return None
+    return [f for f in CPU_FEATURES if probe.get(f, False)]
+
+
+def _build_choice(loaded: str, probe: dict[str, bool] | None) -> str:
     """Why _core.py loaded the build it did (mirrors its rules)."""
     choice = os.environ.get("DESCEND_CPU", "auto").strip().lower() or "auto"
     if choice == "generic":
@@ -38,16 +46,32 @@ def _build_choice(loaded: str, features: list[str] | None) -> str:
     if choice == "avx2":
         return "DESCEND_CPU=avx2 insists on the AVX2 build"
     if loaded == "avx2":
-        return "the CPU reports AVX2 and FMA (set DESCEND_CPU=generic to force the generic build)"
+        return ("the CPU probe (cpuid, xgetbv) found AVX2 and FMA, enabled by the OS "
+                "(set DESCEND_CPU=generic to force the generic build)")
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return f"only the generic build exists for {platform.machine() or 'this machine'}"
-    if features is not None and not {"avx2", "fma"} <= set(features):
-        return "the CPU lacks AVX2 or FMA"
-    if features is None:
-        return "the CPU's features could not be read (no /proc/cpuinfo): generic is the safe choice"
+    if probe is None:
+        return "the CPU probe (descend._cpu) could not be loaded: generic is the safe choice"
+    if not (probe.get("avx2") and probe.get("fma")):
+        return "the CPU probe (cpuid, xgetbv) found no AVX2 or FMA usable with this OS"
     if importlib.util.find_spec("descend._core_avx2") is None:
         return "the AVX2 build is not part of this installation"
     return "the AVX2 build failed to load"
+
+
+def _threads_source(info: dict[str, Any]) -> str:
+    """Where the default thread count comes from."""
+    if info["thread_limit"] > 0:
+        return ("the limit set at run time (descend.set_num_threads or threadpoolctl's "
+                "threadpool_limits)")
+    if info["omp_num_threads"] > 0:
+        return "OMP_NUM_THREADS"
+    return "the cores this process may run on (its CPU affinity); OMP_NUM_THREADS is not set"
+
+
+def _threadpoolctl_registered() -> bool:
+    threadpoolctl = sys.modules.get("threadpoolctl")
+    return bool(getattr(threadpoolctl, "_descend_registered", False))
 
 
 def _version_of(distribution: str) -> str | None:
@@ -64,7 +88,7 @@ def _config() -> dict[str, Any]:
     from ._version import __version__
 
     info = _core.build_info()
-    features = _cpu_features()
+    probe = _core._cpu_features
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     gil = getattr(sys, "_is_gil_enabled", None)
     omp = os.environ.get("OMP_NUM_THREADS")
@@ -76,7 +100,7 @@ def _config() -> dict[str, Any]:
         "build": {
             "loaded": _core.build,
             "module": f"descend._core_{_core.build}",
-            "why": _build_choice(_core.build, features),
+            "why": _build_choice(_core.build, probe),
             "DESCEND_CPU": os.environ.get("DESCEND_CPU"),
             "core_version": info["version"],
             "compiler": info["compiler"],
@@ -88,16 +112,21 @@ def _config() -> dict[str, Any]:
         },
         "cpu": {
             "machine": platform.machine(),
-            "features_found": features,
+            "probe": "descend._cpu (cpuid, xgetbv)" if probe is not None else None,
+            "features_found": _probed_features(probe),
+            "features_in_proc_cpuinfo": _cpu_features(),
         },
         "threads": {
             "default": info["default_threads"],
-            "source": ("n_threads=None uses every core the C++ runtime reports "
-                       "(std::thread::hardware_concurrency); pass n_threads to set it"),
+            "source": _threads_source(info),
             "max": info["max_threads"],
+            "pool_workers": info["pool_workers"],
             "os.cpu_count": os.cpu_count(),
             "usable_by_this_process": affinity,
-            "OMP_NUM_THREADS": None if omp is None else f"{omp} (descend does not read it)",
+            "OMP_NUM_THREADS": omp,
+            "threadpoolctl": ("registered (user_api 'descend')" if _threadpoolctl_registered()
+                              else "registers on import" if _version_of("threadpoolctl")
+                              else None),
         },
         "python": {
             "version": platform.python_version(),
@@ -124,6 +153,8 @@ def _format(config: dict[str, Any]) -> str:
                     value = "(not set: auto)"
                 if section == "threads" and key == "OMP_NUM_THREADS":
                     value = "(not set)"
+                if section == "threads" and key == "threadpoolctl":
+                    value = "(not installed)"
             elif isinstance(value, list):
                 value = " ".join(value) if value else "(none)"
             elif value == "":
@@ -137,10 +168,14 @@ def show_config(mode: str = "stdout") -> dict[str, Any] | None:
 
     Reports the version; which build of the compiled core is loaded (generic or AVX2) and why
     (the CPU's features or the ``DESCEND_CPU`` override); the compiler, build type, flags,
-    instruction sets and Eigen version the core was compiled with; the CPU features found; the
-    default thread count and where it comes from; and the versions of Python, numpy and each
-    optional peer (scipy, scikit-learn, matplotlib, dask, distributed, torch, tqdm). The peers'
-    versions are read from their installed metadata: none of them is imported.
+    instruction sets and Eigen version the core was compiled with; the CPU features the probe
+    ``descend._cpu`` found by asking the CPU (cpuid, xgetbv: what the CPU has and the operating
+    system enables), beside those /proc/cpuinfo lists where it exists; the default thread
+    count, where it comes from (``descend.set_num_threads`` or threadpoolctl's limit,
+    ``OMP_NUM_THREADS``, the usable cores) and the pool's workers started so far; and the
+    versions of Python, numpy and each optional peer (scipy, scikit-learn, matplotlib, dask,
+    distributed, torch, tqdm, threadpoolctl). The peers' versions are read from their
+    installed metadata: none of them is imported.
 
     Parameters
     ----------

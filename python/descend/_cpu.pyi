@@ -1,0 +1,3 @@
+# The CPU probe, descend._cpu (cpp/bindings/cpu_module.cpp), for type checkers.
+
+def features() -> dict[str, bool]: ...

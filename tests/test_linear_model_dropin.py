@@ -19,13 +19,12 @@ NAMES = ["LinearRegression", "Ridge", "LogisticRegression", "SGDClassifier", "SG
 
 #: scikit-learn's defaults descend does not take, each listed in the README and the
 #: docstrings: tolerances and iteration limits of descend's own stopping rules, its solver
-#: choice, and the losses and schedules it keeps (hinge is not implemented; per-step
-#: invscaling is per epoch here).
+#: choice, and the schedules it keeps (per-step invscaling is per epoch here).
 DEFAULT_DIFFERENCES = {
     "LinearRegression": {"tol"},
     "Ridge": {"tol"},
     "LogisticRegression": {"penalty", "tol", "solver", "max_iter"},
-    "SGDClassifier": {"loss", "learning_rate", "eta0", "power_t"},
+    "SGDClassifier": {"learning_rate", "eta0", "power_t"},
     "SGDRegressor": {"learning_rate", "eta0"},
 }
 
@@ -223,8 +222,12 @@ def test_sgd_classifier_multiclass_coef_init():
     start = np.random.default_rng(0).normal(size=(3, 4))
     still = dict(learning_rate="constant", eta0=1e-12, max_iter=1, tol=None)
     model = dl.SGDClassifier(**still).fit(X, y, coef_init=start, intercept_init=[1.0, 2.0, 3.0])
-    _close(model.coef_, start - start.mean(axis=0), 1e-8)  # reported centred
-    _close(model.intercept_, [-1.0, 0.0, 1.0], 1e-8)
+    _close(model.coef_, start, 1e-8)  # one row per class, one versus all
+    _close(model.intercept_, [1.0, 2.0, 3.0], 1e-8)
+    joint = dl.SGDClassifier(loss="log_loss", multi_class="multinomial", **still)
+    joint.fit(X, y, coef_init=start, intercept_init=[1.0, 2.0, 3.0])
+    _close(joint.coef_, start - start.mean(axis=0), 1e-8)  # the softmax model, centred
+    _close(joint.intercept_, [-1.0, 0.0, 1.0], 1e-8)
 
 
 @pytest.mark.parametrize("cls,data", [(dl.SGDClassifier, _binary),
@@ -284,14 +287,17 @@ def test_feature_names_in_from_a_dataframe(name):
 # -- the values descend refuses, with scikit-learn's kind of error --
 
 REFUSED = [
-    (dl.SGDClassifier, {"loss": "hinge"}, ValueError, "not implemented"),
-    (dl.SGDClassifier, {"loss": "modified_huber"}, ValueError, "not implemented"),
     (dl.SGDClassifier, {"loss": "bogus"}, ValueError, "loss must be"),
-    (dl.SGDRegressor, {"loss": "huber"}, ValueError, "not implemented"),
+    (dl.SGDClassifier, {"loss": None}, ValueError, "loss must be"),
     (dl.SGDRegressor, {"loss": "log_loss"}, ValueError, "loss must be"),
-    (dl.SGDClassifier, {"average": True}, ValueError, "average"),
-    (dl.SGDRegressor, {"average": 10}, ValueError, "average"),
+    (dl.SGDRegressor, {"loss": "hinge"}, ValueError, "loss must be"),
     (dl.SGDRegressor, {"average": -1}, ValueError, "average"),
+    (dl.SGDRegressor, {"average": 1.5}, TypeError, "average"),
+    (dl.SGDClassifier, {"average": "yes"}, TypeError, "average"),
+    (dl.SGDClassifier, {"epsilon": -1.0}, ValueError, "epsilon"),
+    (dl.SGDClassifier, {"epsilon": np.nan}, ValueError, "epsilon"),
+    (dl.SGDClassifier, {"multi_class": "bogus"}, ValueError, "multi_class"),
+    (dl.SGDClassifier, {"multi_class": "multinomial"}, ValueError, "multinomial"),
     (dl.SGDClassifier, {"penalty": "elasticnet", "l1_ratio": 1.5}, ValueError, "l1_ratio"),
     (dl.SGDRegressor, {"epsilon": -0.1}, ValueError, "epsilon"),
     (dl.SGDRegressor, {"early_stopping": "yes"}, TypeError, "early_stopping"),

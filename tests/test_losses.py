@@ -240,3 +240,22 @@ def test_float32_is_computed_in_float32_to_its_tolerance():
                      sample_weight=f64.sample_weight, epsilon=0.3)
     w = np.full(f64.n_params, 0.2)
     assert abs(f32.value(w) - f64.value(w)) <= RTOL[np.dtype(np.float32)] * 10 * abs(f64.value(w))
+
+
+def test_iterate_average_checks_its_arguments():
+    from descend import _core
+
+    f, _ = _pair("hinge")
+    with pytest.raises(ValueError, match="start must be >= 1"):
+        _core.IterateAverage(f, 0)
+    average = _core.IterateAverage(f, 3)
+    with pytest.raises(ValueError, match="count <= steps"):
+        average.set_state(2, 5, np.zeros(f.n_params))
+    with pytest.raises(ValueError, match="length"):
+        average.set_state(5, 2, np.zeros(f.n_params + 1))
+    with pytest.raises(ValueError, match="length"):
+        average.average(np.zeros(2))
+    x = np.arange(f.n_params, dtype=float)
+    np.testing.assert_array_equal(average.average(x), x)  # no step taken: the iterate itself
+    average.set_state(5, 2, np.ones(f.n_params))
+    np.testing.assert_allclose(average.average(x), (2 * np.ones(f.n_params) + x) / 3)

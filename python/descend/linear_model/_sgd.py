@@ -992,7 +992,8 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):
-        """Logarithms of :meth:`predict_proba` (log_loss and modified_huber only).
+        """Logarithms of :meth:`predict_proba` (log_loss and modified_huber only; -inf where
+        modified_huber's probability is 0, without a warning).
 
         Parameters
         ----------
@@ -1001,6 +1002,15 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         Returns
         -------
         ndarray
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from descend.linear_model import SGDClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+        >>> model = SGDClassifier(loss="log_loss", random_state=0).fit(X, [0, 0, 1, 1])
+        >>> bool((model.predict_log_proba(X) < 0).all())
+        True
         """
         with np.errstate(divide="ignore"):  # modified_huber's probabilities may be 0: -inf
             return np.log(self.predict_proba(X))

@@ -15,11 +15,26 @@ namespace {
 class PyObjective final : public Objective {
  public:
   /// fun(x) -> float, or (float, gradient) when jac is True; jac(x) -> gradient;
-  /// hess(x) -> (n, n) matrix; hessp(x, v) -> H v. hess and hessp may be None.
-  PyObjective(py::object fun, py::object jac, py::object hess, py::object hessp, Index n)
+  /// hess(x) -> (n, n) matrix; hessp(x, v) -> H v. hess and hessp may be None. `scales`:
+  /// the parameters' curvature scales (Objective::parameter_scales), n finite values > 0,
+  /// or None.
+  PyObjective(py::object fun, py::object jac, py::object hess, py::object hessp, Index n,
+              const py::object& scales)
       : fun_(std::move(fun)), jac_(std::move(jac)), hess_(std::move(hess)),
         hessp_(std::move(hessp)), n_(n), jac_in_fun_(jac_.is(py::bool_(true))) {
     if (n < 1) throw std::invalid_argument("x0 must not be empty");
+    if (!scales.is_none()) {
+      scales_.resize(n);
+      read_vector(scales, scales_, "parameter_scales");
+      if (!(scales_.array() > 0.0).all())
+        throw std::invalid_argument("parameter_scales must be finite and > 0");
+      has_scales_ = true;
+    }
+  }
+
+  bool parameter_scales(VecX& scales) const override {
+    if (has_scales_) scales = scales_;
+    return has_scales_;
   }
 
   ~PyObjective() override {
@@ -120,6 +135,8 @@ class PyObjective final : public Objective {
   py::object fun_, jac_, hess_, hessp_;
   Index n_;
   bool jac_in_fun_;
+  VecX scales_;
+  bool has_scales_ = false;
 };
 
 }  // namespace
@@ -127,8 +144,8 @@ class PyObjective final : public Objective {
 void bind_callables(py::module_& m) {
   using namespace pybind11::literals;
   py::class_<PyObjective, Objective, std::shared_ptr<PyObjective>>(m, "PyObjective")
-      .def(py::init<py::object, py::object, py::object, py::object, Index>(), "fun"_a, "jac"_a,
-           "hess"_a, "hessp"_a, "n"_a);
+      .def(py::init<py::object, py::object, py::object, py::object, Index, py::object>(),
+           "fun"_a, "jac"_a, "hess"_a, "hessp"_a, "n"_a, "scales"_a = py::none());
 }
 
 }  // namespace descend::bindings

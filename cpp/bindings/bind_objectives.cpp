@@ -130,6 +130,8 @@ class DataObjective : public EmpiricalObjective {
   PenaltyLayout l1_layout() const override { return impl_->l1_layout(); }
   std::string name() const override { return impl_->name(); }
   double weight_sum(Index begin, Index end) const override { return impl_->weight_sum(begin, end); }
+  void set_batch_mean_weight(double mean) override { impl_->set_batch_mean_weight(mean); }
+  bool parameter_scales(VecX& scales) const override { return impl_->parameter_scales(scales); }
   double loss_sum(const CVecRef& w, Index begin, Index end, VecRef* g) const override {
     return impl_->loss_sum(w, begin, end, g);
   }
@@ -469,6 +471,37 @@ Examples
 >>> bool(np.isclose(total / (a.weight_sum() + b.weight_sum()), f.value(w)))
 True
 )doc")
+      .def(
+          "parameter_scales",
+          [](const DataObjective& f) -> py::object {
+            VecX scales;
+            bool known;
+            {
+              py::gil_scoped_release unlocked;
+              known = f.parameter_scales(scales);
+            }
+            if (!known) return py::none();
+            return py::cast(std::move(scales));
+          },
+          R"doc(Each parameter's curvature scale D (None when the model has none).
+
+For weight j of each output, feature j's weighted mean square plus l2 (1 for a column of
+zeros); 1 for an intercept. The solvers ask the relative first-order test of ``||g / sqrt(D)||``
+as well as of ``||g||``, so that rescaling one feature cannot make a run stop far from the
+optimum of that feature's weight. One pass over X.
+
+Examples
+--------
+>>> import numpy as np, descend
+>>> f = descend.LeastSquares(np.array([[1.0, 2e-8], [3.0, 0.0]]), np.ones(2),
+...                          fit_intercept=True)
+>>> f.parameter_scales().tolist()
+[5.0, 2e-16, 1.0]
+)doc")
+      .def("_set_batch_mean_weight", &DataObjective::set_batch_mean_weight, "mean"_a,
+           "Divide each mini-batch of m rows by m * mean (default: this objective's own "
+           "mean weight S / n). descend.dask gives each chunk's objective the whole data "
+           "set's mean, so that a chunk's batches step as the whole set's would.")
       .def(
           "weight_sum",
           [](const DataObjective& f, Index start, const py::object& stop) {

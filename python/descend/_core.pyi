@@ -38,6 +38,8 @@ class Objective:
 _DataMatrix = NDArray[Any] | tuple[NDArray[Any], NDArray[Any], NDArray[Any], int]
 
 class EmpiricalRisk(Objective):
+    def parameter_scales(self) -> _Float64Array | None: ...
+    def _set_batch_mean_weight(self, mean: float) -> None: ...
     def weight_sum(self, start: int = 0, stop: int | None = None) -> float: ...
     def loss_sum(
         self, w: ArrayLike, start: int = 0, stop: int | None = None
@@ -139,6 +141,7 @@ class PyObjective(Objective):
         hess: Callable[[_Float64Array], ArrayLike] | None,
         hessp: Callable[[_Float64Array, _Float64Array], ArrayLike] | None,
         n: int,
+        scales: ArrayLike | None = None,
     ) -> None: ...
 
 class IterationInfo:

@@ -230,7 +230,10 @@ def minimize(objective: Union[_core.Objective, ObjectiveLike, Callable[..., Any]
         The method's options (``descend.methods()`` lists the methods; a wrong option name
         raises a TypeError listing the valid ones). For ``"gd"``: ``lr`` (learning rate,
         default 0.1) and the stopping options every method shares: ``gtol`` (success when
-        ``||g_t|| <= gtol ||g_0||``, default 1e-6), ``gtol_abs`` (or when
+        ``||g_t|| <= gtol ||g_0||``, default 1e-6; for an objective with
+        ``parameter_scales()``, every data objective, the same must hold of ``g / sqrt(D)``
+        in those scales, so that a feature 1e-8 times smaller than the others cannot leave
+        its weight far from the optimum while the run reports success), ``gtol_abs`` (or when
         ``||g_t|| <= gtol_abs``, default 0), ``tol`` (status "stalled" when the loss stopped
         changing by ``tol`` times the decrease so far, default 1e-15), ``tol_abs`` (the
         lectures' rule ``|R(w_t) - R(w_{t-1})| <= tol_abs``, off by default) and

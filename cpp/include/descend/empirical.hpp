@@ -54,6 +54,12 @@ class EmpiricalObjective : public Objective {
   /// Writes (sum_i s_i hess loss_i) v into out.
   virtual void hvp_sum(const CVecRef& w, const CVecRef& v, Index begin, Index end,
                        VecRef out) const = 0;
+  /// The mean sample weight (caller's units) a batch of m rows is divided by m times; by
+  /// default this objective's own S / n. An objective on one chunk of a larger data set
+  /// (descend.dask) sets the whole set's, so that its batches step as the whole set's do.
+  virtual void set_batch_mean_weight(double /*mean*/) {
+    throw std::logic_error(name() + " cannot change its batches' mean weight");
+  }
 };
 
 /// Whether a model says itself which parameters are penalised (penalty_layout()); without
@@ -111,11 +117,7 @@ class EmpiricalRisk final : public EmpiricalObjective {
                                   VecRef g) const override {
     check_size(w, "w");
     check_size(g, "gradient");
-    const double weights = batch_weight(rows, m);
-    if (!(weights > 0.0)) {  // only zero-weight samples: the data term contributes nothing
-      g.setZero();
-      return add_penalty(w, g);
-    }
+    const double expected = expected_batch_weight(rows, m);
     // Per-thread buffers, reused from call to call: a step allocates nothing.
     thread_local Work work;
     thread_local VecX acc;
@@ -142,8 +144,8 @@ class EmpiricalRisk final : public EmpiricalObjective {
       loss = model_.gradient_block(Xg, yg.data(), sw_ ? sg.data() : nullptr, P, true, &acc, work);
     }
     model_.finish_gradient(acc);
-    g = acc / weights;
-    return loss / weights + add_penalty(w, g);
+    g = acc / expected;
+    return loss / expected + add_penalty(w, g);
   }
 
   void prefetch_rows(const Index* rows, Index m) const override { data_.prefetch(rows, m); }
@@ -177,14 +179,29 @@ class EmpiricalRisk final : public EmpiricalObjective {
   double batch_slopes(const double* margins, const Index* rows, Index m,
                       double* slopes) const override {
     if constexpr (kSparseBatches) {
-      const double weights = batch_weight(rows, m);
-      if (!(weights > 0.0)) {
-        std::fill(slopes, slopes + m, 0.0);
-        return 0.0;
-      }
-      return model_.row_slopes(margins, rows, m, y_, sw_, 1.0 / weights, slopes) / weights;
+      const double expected = expected_batch_weight(rows, m);
+      return model_.row_slopes(margins, rows, m, y_, sw_, 1.0 / expected, slopes) / expected;
     } else {
       return EmpiricalObjective::batch_slopes(margins, rows, m, slopes);
+    }
+  }
+
+  /// Feature j's weighted mean square plus l2 for each output's weight j (1 where both are
+  /// zero), 1 for an intercept. A model with its own parameter layout (the network) has no
+  /// per-feature scale and gives none.
+  bool parameter_scales(VecX& scales) const override {
+    if constexpr (has_penalty_layout<Model>::value) {
+      return false;
+    } else {
+      VecX moments = VecX::Zero(d_);
+      data_.add_column_squares(sw_, moments);
+      scales.setOnes(K_ * p_);
+      for (Index j = 0; j < d_; ++j) {
+        const double scale = moments(j) / weight_sum_ + l2_;
+        if (!(scale > 0.0) || !std::isfinite(scale)) continue;  // a column of zeros
+        for (Index k = 0; k < K_; ++k) scales(k * p_ + j) = scale;
+      }
+      return true;
     }
   }
 
@@ -201,6 +218,12 @@ class EmpiricalRisk final : public EmpiricalObjective {
   }
 
   // ---- unnormalised sums (EmpiricalObjective) ----
+  void set_batch_mean_weight(double mean) override {
+    if (!(mean > 0.0) || !std::isfinite(mean))
+      throw std::invalid_argument("the batch mean weight must be finite and > 0");
+    batch_mean_weight_ = mean / weight_scale_;
+  }
+
   double weight_sum(Index begin, Index end) const override {
     check_range(begin, end);
     if (!sw_) return double(end - begin);
@@ -257,6 +280,7 @@ class EmpiricalRisk final : public EmpiricalObjective {
     weight_scale_ = double(top);
     weight_sum_ = 0.0;
     for (const T s : weights_) weight_sum_ += double(s);
+    batch_mean_weight_ = weight_sum_ / double(n_);
   }
 
   template <class V>
@@ -272,16 +296,19 @@ class EmpiricalRisk final : public EmpiricalObjective {
                               ") are not within [0, " + std::to_string(n_) + ")");
   }
 
-  /// Checks a batch's row indices and returns its total (normalised) sample weight.
-  double batch_weight(const Index* rows, Index m) const {
+  /// Checks a batch's row indices and returns the weight m rows carry on average, m S / n
+  /// (in the normalised weights), by which a batch's sums are divided. Dividing by the
+  /// batch's own total weight instead would make every sample weight cancel in a batch of
+  /// one row (and bias larger ones); with the expected weight, a batch drawn uniformly gives
+  /// an unbiased estimate of the weighted mean gradient, and an epoch's batches add up to
+  /// n / m full gradients.
+  double expected_batch_weight(const Index* rows, Index m) const {
     if (m < 1) throw std::invalid_argument("a batch needs at least one row");
-    double total = 0.0;
     for (Index k = 0; k < m; ++k) {
       const Index r = rows[k];
       if (r < 0 || r >= n_) throw std::out_of_range("batch row index out of range");
-      total += sw_ ? double(sw_[r]) : 1.0;
     }
-    return total;
+    return double(m) * batch_mean_weight_;
   }
 
   const T* weights_at(Index i0) const { return sw_ ? sw_ + i0 : nullptr; }
@@ -417,6 +444,7 @@ class EmpiricalRisk final : public EmpiricalObjective {
   double l2_, l1_;
   int n_threads_;
   double weight_sum_ = 0.0;    ///< S, in the normalised weights
+  double batch_mean_weight_ = 1.0;  ///< what a batch of m rows is divided by m times (S / n)
   double weight_scale_ = 1.0;  ///< the largest sample weight the normalisation divided by
   Index block_rows_ = 256;
 };

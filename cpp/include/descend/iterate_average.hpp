@@ -28,7 +28,7 @@ namespace descend {
 class IterateAverage final : public EmpiricalObjective {
  public:
   /// f: the risk to forward to (kept alive); start >= 1, the first step averaged.
-  IterateAverage(std::shared_ptr<const EmpiricalObjective> f, Index start)
+  IterateAverage(std::shared_ptr<EmpiricalObjective> f, Index start)
       : f_(std::move(f)), start_(start), mean_(VecX::Zero(f_ ? f_->n_params() : 0)) {
     if (!f_) throw std::invalid_argument("IterateAverage needs an objective");
     if (start < 1) throw std::invalid_argument("start must be >= 1");
@@ -87,6 +87,8 @@ class IterateAverage final : public EmpiricalObjective {
   double l1() const override { return f_->l1(); }
   PenaltyLayout l1_layout() const override { return f_->l1_layout(); }
   double l2() const override { return f_->l2(); }
+  bool parameter_scales(VecX& scales) const override { return f_->parameter_scales(scales); }
+  void set_batch_mean_weight(double mean) override { f_->set_batch_mean_weight(mean); }
   void prefetch_rows(const Index* rows, Index m) const override { f_->prefetch_rows(rows, m); }
   void prefetch_row_starts(const Index* rows, Index m) const override {
     f_->prefetch_row_starts(rows, m);
@@ -105,7 +107,7 @@ class IterateAverage final : public EmpiricalObjective {
   }
 
  private:
-  std::shared_ptr<const EmpiricalObjective> f_;
+  std::shared_ptr<EmpiricalObjective> f_;
   Index start_;
   // Updated by the (const) batch calls of the one loop that runs on this objective.
   mutable Index steps_ = 0, count_ = 0;

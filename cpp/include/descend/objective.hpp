@@ -83,6 +83,13 @@ class Objective {
   virtual double l1() const { return 0.0; }
   virtual PenaltyLayout l1_layout() const { return {}; }
 
+  /// Each parameter's curvature scale D_j > 0, when the objective knows one (a linear
+  /// model: feature j's weighted mean square plus l2, and 1 for an intercept). The solvers
+  /// then ask the relative first-order test of ||g / sqrt(D)|| as well as of ||g||, so that
+  /// no rescaling of one feature (or parameter) can make a run pass as converged while that
+  /// parameter is still far from its optimum. Returns false when there is none.
+  virtual bool parameter_scales(VecX& /*scales*/) const { return false; }
+
   /// The L2 penalty's weight, on the same parameters as the L1 penalty (0 when none).
   virtual double l2() const { return 0.0; }
 
@@ -99,8 +106,8 @@ class Objective {
     throw std::logic_error(name() + " has no sparse batches");
   }
   /// Given the margins z_k = x_k.w + b of rows[0..m), returns the batch's data loss
-  /// (1/W) sum_k s_k loss(z_k, y_k) and sets slopes[k] = s_k loss'(z_k, y_k) / W (W: the
-  /// batch's total weight; a batch of zero weight returns 0 with zero slopes).
+  /// (1/W) sum_k s_k loss(z_k, y_k) and sets slopes[k] = s_k loss'(z_k, y_k) / W, where
+  /// W = m S / n is the weight m rows carry on average (as batch_value_and_gradient).
   virtual double batch_slopes(const double* /*margins*/, const Index* /*rows*/, Index /*m*/,
                               double* /*slopes*/) const {
     throw std::logic_error(name() + " has no sparse batches");

@@ -110,6 +110,12 @@ class StopMonitor {
   /// the likely cause, in words (the loop knows the gradients, steps and objective).
   std::function<std::string()> diagnose;
 
+  /// The first-order measure of the coming should_stop in the objective's parameter scales
+  /// (ScaledMeasure; NaN when there are none). The relative gradient test must then hold
+  /// for it as well: gnorm alone is dominated by the parameters of the largest curvature
+  /// scale, and would let the others stop far from their optimum.
+  void set_scaled(double scaled) { scaled_ = scaled; }
+
   /// Checks the rules for iterate t with loss f and first-order measure gnorm. Returns true
   /// when the run must stop, with status and message filled in.
   bool should_stop(Index t, double f, double gnorm, Status& status, std::string& message) {
@@ -123,9 +129,10 @@ class StopMonitor {
     if (t == 0) {
       start_ = best_ = previous_ = f;
       g0_ = gnorm;
+      scaled0_ = scaled_;
       threshold_ = std::max(c_.gtol * g0_, c_.gtol_abs);
     }
-    if (c_.gradient_known && gnorm <= threshold_) {
+    if (c_.gradient_known && gnorm <= threshold_ && scaled_test_holds(gnorm)) {
       status = Status::Converged;
       message = t == 0 ? "the gradient vanishes at x0 (norm " + format_g(gnorm) + ")"
                        : "gradient norm " + format_g(gnorm) + " <= " + gtol_words();
@@ -164,8 +171,15 @@ class StopMonitor {
   std::string gradient_words(double gnorm) const {
     if (!c_.gradient_known)
       return "the gradient was not evaluated (epoch_loss='running'), so no minimum is certified";
-    return "the gradient norm is still " + format_g(g0_ > 0.0 ? gnorm / g0_ : gnorm) +
-           (g0_ > 0.0 ? " of its value at x0" : "") + " (gtol = " + format_g(c_.gtol) + ")";
+    std::string words = "the gradient norm is still " +
+                        format_g(g0_ > 0.0 ? gnorm / g0_ : gnorm) +
+                        (g0_ > 0.0 ? " of its value at x0" : "") + " (gtol = " +
+                        format_g(c_.gtol) + ")";
+    if (scaled_ > c_.gtol * scaled0_ && scaled0_ > 0.0)
+      words += ", and " + format_g(scaled_ / scaled0_) +
+               " measured in the parameters' own scales (each component divided by the root "
+               "of its feature's mean square)";
+    return words;
   }
 
  private:
@@ -212,6 +226,13 @@ class StopMonitor {
 
   static constexpr Index kGradientWindow = 10;
 
+  /// The relative test in the parameters' own scales (none given: holds); the user's
+  /// absolute gtol_abs, when it is what passed, is taken as it is.
+  bool scaled_test_holds(double gnorm) const {
+    if (c_.gtol_abs > 0.0 && gnorm <= c_.gtol_abs) return true;
+    return !(scaled_ > c_.gtol * scaled0_);
+  }
+
   std::string cause() const {
     if (!diagnose) return "";
     const std::string why = diagnose();
@@ -223,6 +244,7 @@ class StopMonitor {
   double start_ = 0.0, best_ = 0.0, g0_ = 0.0, threshold_ = 0.0;
   double previous_ = std::numeric_limits<double>::quiet_NaN();
   double streak_gnorm_ = 0.0;
+  double scaled_ = std::numeric_limits<double>::quiet_NaN(), scaled0_ = scaled_;
   Index rises_ = 0, quiet_ = 0, absolute_streak_ = 0, relative_streak_ = 0;
 };
 

@@ -150,14 +150,15 @@ class _Constant:
         return self.lr
 
 
-def run_chunk(objective, carry, batch: dict, factor: float):
+def run_chunk(objective, carry, batch: dict, factor: float, mean_weight: float = 1.0):
     """One chunk's share of an epoch, in the task that holds the chunk.
 
     `carry` is (x, stepper, loss sum, rows stepped on, diverged) from the previous chunk;
     returns the same for the next one (a diverged run is passed on untouched). `batch`
     holds the MinibatchParams fields (a dict: it pickles).
     The compiled loop also evaluates the chunk's loss at its start (one more pass over the
-    chunk's rows).
+    chunk's rows). Each batch of m rows is divided by m times `mean_weight`, the whole data
+    set's mean sample weight (as the in-memory objective on all rows divides its batches).
     """
     from ._tasks import EmptyChunk
 
@@ -170,6 +171,7 @@ def run_chunk(objective, carry, batch: dict, factor: float):
         n -= n % size
         if n == 0:  # every batch of this chunk is short
             return carry
+    objective._set_batch_mean_weight(mean_weight)
     params = _core.MinibatchParams()
     for name, value in batch.items():
         setattr(params, name, value)
@@ -291,6 +293,7 @@ def minibatch(objective, x0, method="sgd", *, stepper=None, callback=None, **opt
     seed = check_seed(opts["seed"], "seed")
     epochs = check_int(opts["epochs"], "epochs", low=1)
     k = len(objective.chunks)
+    mean_weight = objective._weight_sum / objective.n_samples
     full = opts["epoch_loss"] == "full"
     start = time.perf_counter()
     losses = [objective.value(x)]
@@ -306,7 +309,7 @@ def minibatch(objective, x0, method="sgd", *, stepper=None, callback=None, **opt
                                  traverse=False)
         for c in order.tolist():
             params = {**batch, "seed": row_seed(seed, epoch, c, k)}
-            node = objective._on_chunk(run_chunk, c, node, params, factor)
+            node = objective._on_chunk(run_chunk, c, node, params, factor, mean_weight)
         carry = objective._compute(node)
         nit = epoch + 1
         if carry[4]:

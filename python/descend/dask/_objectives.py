@@ -415,6 +415,31 @@ class DaskObjective:
         out[mask] += self.l2 * v[mask]
         return out
 
+    def parameter_scales(self):
+        """Return each parameter's curvature scale, as the in-memory objectives do.
+
+        For weight j of each output, feature j's weighted mean square plus l2 (1 for a
+        column of zeros); 1 for an intercept (one Dask computation, then kept).
+        :func:`descend.minimize` asks its relative first-order test of the gradient
+        measured in these scales too.
+
+        Examples
+        --------
+        >>> import numpy as np, dask.array as da, descend.dask
+        >>> f = descend.dask.LeastSquares(da.from_array(np.array([[1.0], [3.0]]), chunks=1),
+        ...                               np.ones(2), fit_intercept=True)
+        >>> f.parameter_scales().tolist()
+        [5.0, 1.0]
+        """
+        if getattr(self, "_scales", None) is None:
+            squares = np.asarray(self._evaluate("squares", np.zeros(self.n_params)),
+                                 dtype=np.float64) * np.ones(self.n_features)
+            moments = squares / self._weight_sum + self.l2
+            moments[~(np.isfinite(moments) & (moments > 0))] = 1.0
+            block = np.r_[moments, [1.0] * self.fit_intercept]
+            self._scales = np.tile(block, self.n_params // len(block))
+        return self._scales.copy()
+
     # ---- what descend.minimize runs ----
     def __descend_objective__(self) -> _core.Objective:
         """The compiled adapter :func:`descend.minimize` runs: each of its evaluations calls
@@ -428,7 +453,7 @@ class DaskObjective:
         True
         """
         return _core.PyObjective(self.value_and_gradient, True, self.hessian, self.hvp,
-                                 self.n_params)
+                                 self.n_params, self.parameter_scales())
 
     def __repr__(self):
         return (f"descend.dask.{type(self).__name__}(n_samples={self.n_samples}, "

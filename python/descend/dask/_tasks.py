@@ -115,17 +115,30 @@ def sums(objective, what: str, w, v=None):
     """The chunk's unnormalised sums at `w`.
 
     what: "grad" gives (loss_sum, gradient_sum); "hess" the Hessian sum; "hvp" the Hessian sum
-    times `v`.
+    times `v`; "squares" the weighted column sums of squares sum_i s_i x_ij^2 (w unused).
     """
     if isinstance(objective, EmptyChunk):
         p = objective.n_params
         return {"grad": lambda: (0.0, np.zeros(p)), "hess": lambda: np.zeros((p, p)),
-                "hvp": lambda: np.zeros(p)}[what]()
+                "hvp": lambda: np.zeros(p), "squares": lambda: 0.0}[what]()
+    if what == "squares":
+        return column_squares(objective.X, objective.sample_weight)
     if what == "grad":
         return objective.loss_sum(w)
     if what == "hess":
         return objective.hessian_sum(w)
     return objective.hvp_sum(w, v)
+
+
+def column_squares(X, sample_weight):
+    """sum_i s_i x_ij^2 for each column j of a chunk (dense or CSR), in float64."""
+    if is_sparse(X):
+        squares = X.multiply(X).tocsc().astype(np.float64)
+    else:
+        squares = np.square(np.asarray(X, dtype=np.float64))
+    if sample_weight is None:
+        return np.asarray(squares.sum(axis=0), dtype=np.float64).ravel()
+    return np.asarray(squares.T @ np.asarray(sample_weight, dtype=np.float64)).ravel()
 
 
 def stream_sums(spec: Spec, X, y, sample_weight, index: int, start: int, what: str, w, v=None):

@@ -7,7 +7,7 @@ from collections import deque
 
 import numpy as np
 
-from .gd import StopRules
+from .gd import StopRules, scaled_norm
 
 
 class Probe:
@@ -231,7 +231,8 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
     pairs: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=m)
     rules, t = StopRules(tol, gtol, max_iter, tol_abs=tol_abs, gtol_abs=gtol_abs), 0
     g0norm = np.linalg.norm(g)
-    while (status := rules.check(t, f, np.linalg.norm(g))) is None:
+    scaled = scaled_norm(objective)
+    while (status := rules.check(t, f, np.linalg.norm(g), scaled(g))) is None:
         gnorm = np.linalg.norm(g)
         damping = 0.0
         if direction == "steepest":

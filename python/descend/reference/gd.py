@@ -8,9 +8,11 @@ import numpy as np
 class StopRules:
     """The stop monitor of the compiled loops (stopping.hpp), checked after every evaluation.
 
-    ``check(t, f, gnorm)`` returns "diverged", "converged", "stalled", "max_iter" or None
-    (go on). ``gtol`` is relative to the first gradient norm; ``tol`` to the decrease
-    achieved so far; ``tol_abs`` is the lectures' absolute rule (None: off).
+    ``check(t, f, gnorm, scaled=None)`` returns "diverged", "converged", "stalled",
+    "max_iter" or None (go on). ``gtol`` is relative to the first gradient norm; ``tol`` to
+    the decrease achieved so far; ``tol_abs`` is the lectures' absolute rule (None: off).
+    ``scaled`` is the gradient's norm in the objective's parameter scales (see
+    :func:`scaled_norm`): when given, the relative test must hold for it too.
     """
 
     def __init__(self, tol, gtol, max_iter, divergence_patience=10, tol_abs=None, gtol_abs=0.0,
@@ -21,6 +23,7 @@ class StopRules:
         self.improvement = improvement
         self.start = self.previous = self.best = np.nan
         self.threshold = 0.0
+        self.scaled0 = np.nan
         self.rises = self.quiet = self.absolute_streak = self.relative_streak = 0
         self.streak_gnorm = 0.0
 
@@ -43,13 +46,17 @@ class StopRules:
         return (self.absolute_streak >= self.n_iter_no_change
                 or self.relative_streak >= max(self.n_iter_no_change, 10))
 
-    def check(self, t, f, gnorm):
+    def check(self, t, f, gnorm, scaled=None):
         if not (np.isfinite(f) and np.isfinite(gnorm)):
             return "diverged"
+        scaled = np.nan if scaled is None else scaled
         if t == 0:
             self.start = self.best = self.previous = f
             self.threshold = max(self.gtol * gnorm, self.gtol_abs)
-        if gnorm <= self.threshold:
+            self.scaled0 = scaled
+        if gnorm <= self.threshold and (
+                (self.gtol_abs > 0 and gnorm <= self.gtol_abs)
+                or not scaled > self.gtol * self.scaled0):
             return "converged"
         if t > 0 and self._loss_rule_holds(f, gnorm):
             return "stalled"
@@ -60,6 +67,21 @@ class StopRules:
         if t >= self.max_iter:
             return "max_iter"
         return None
+
+
+def scaled_norm(objective):
+    """``g -> ||g / sqrt(D)||`` with D the objective's ``parameter_scales()``, or a function
+    returning None when the objective has none.
+
+    D_j is parameter j's curvature scale (for a linear model, feature j's weighted mean
+    square plus l2, and 1 for an intercept): measured in it, the first-order test cannot
+    pass while a parameter of a tiny (or huge) feature is still far from its optimum.
+    """
+    scales = getattr(objective, "parameter_scales", None)
+    if scales is None:
+        return lambda g: None
+    inverse = 1.0 / np.sqrt(np.asarray(scales(), dtype=np.float64))
+    return lambda g: float(np.linalg.norm(np.asarray(g) * inverse))
 
 
 def gradient_descent(objective, x0, lr=0.1, tol=1e-15, gtol=1e-6, max_iter=1000,
@@ -81,7 +103,8 @@ def gradient_descent(objective, x0, lr=0.1, tol=1e-15, gtol=1e-6, max_iter=1000,
     rules = StopRules(tol, gtol, max_iter, divergence_patience, tol_abs=tol_abs,
                       gtol_abs=gtol_abs)
     t = 0
-    while (status := rules.check(t, f, np.linalg.norm(g))) is None:
+    scaled = scaled_norm(objective)
+    while (status := rules.check(t, f, np.linalg.norm(g), scaled(g))) is None:
         x = x - lr * g
         t += 1
         f, g = objective.value_and_gradient(x)

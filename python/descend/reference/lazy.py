@@ -105,16 +105,16 @@ def run_minibatch_lazy(objective, X, x0, rule, batch_size, epochs, orders,
                 catch_up(j, step)
             # The batch's data gradient at the stored columns and the intercept.
             coef, b = objective._split(x)
-            s, total = objective.s[rows], objective.s[rows].sum()
+            # Divided by the weight the batch's rows carry on average, m S / n.
+            s, total = objective.s[rows], len(rows) * objective.s.mean()
             g = np.zeros_like(x)
             for i, weight in zip(rows, s):
                 cols, vals = indices[indptr[i]:indptr[i + 1]], data[indptr[i]:indptr[i + 1]]
                 z = vals @ coef[cols] + b
                 slope = weight * objective.dloss(np.array([z]), objective.y[[i]])[0]
-                if total > 0:
-                    np.add.at(g, cols, slope * vals / total)
-                    if objective.fit_intercept:
-                        g[-1] += slope / total
+                np.add.at(g, cols, slope * vals / total)
+                if objective.fit_intercept:
+                    g[-1] += slope / total
             touched = np.concatenate([columns, [d]]) if objective.fit_intercept else columns
             t += 1
             if kind == "gd":

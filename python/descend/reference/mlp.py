@@ -138,11 +138,14 @@ class MLP:
     def _value_and_gradient(self, w, rows):
         layers = self.unpack(w)
         X, s = self.X[rows], self.s[rows]
+        # A batch is divided by the weight its rows carry on average, m S / n (not by its own
+        # total weight, which would cancel every weight in a batch of one row).
+        total = self.s.sum() if isinstance(rows, slice) else len(rows) * self.s.mean()
         outputs = forward(layers, X, self.activation)
         Z = outputs[-1]
-        value = float(np.sum(s * self._losses(Z, rows)) / s.sum())
+        value = float(np.sum(s * self._losses(Z, rows)) / total)
         # The output adjoint dloss/dZ is P - Y for all three losses (with their links).
-        D = s[:, None] * (output_transform(Z, self.loss) - self.Y[rows]) / s.sum()
+        D = s[:, None] * (output_transform(Z, self.loss) - self.Y[rows]) / total
         grads: list[Any] = [None] * len(layers)
         for l in range(len(layers) - 1, -1, -1):
             A_in = X if l == 0 else outputs[l - 1]

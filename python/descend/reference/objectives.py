@@ -19,10 +19,36 @@ def _on_rows(objective, rows):
     sub = cls.__new__(cls)
     sub.__dict__.update(objective.__dict__)
     sub.X, sub.y, sub.s = objective.X[rows], objective.y[rows], objective.s[rows]
+    # A batch's sums are divided by the weight its m rows carry on average, m S / n, not by
+    # its own total weight (which would cancel every weight in a batch of one row).
+    sub.weight_total = len(rows) * objective.s.mean()
     return sub
 
 
-class _Glm:
+class _WeightedRows:
+    """The normaliser of a weighted mean over samples: S = sum_i s_i, or on a batch the
+    weight its rows carry on average (set by :func:`_on_rows`)."""
+
+    X: Any
+    s: np.ndarray
+    l2: float
+    fit_intercept: bool
+    weight_total: Any = None
+
+    def _weight_total(self):
+        return self.s.sum() if self.weight_total is None else self.weight_total
+
+    def parameter_scales(self):
+        """Each parameter's curvature scale: feature j's weighted mean square plus l2 for its
+        weights (1 where both are zero), 1 for an intercept; one block per output."""
+        X = self.X.toarray() if hasattr(self.X, "toarray") else self.X
+        moments = (self.s @ X ** 2) / self.s.sum() + self.l2
+        moments[moments == 0] = 1.0
+        block = np.r_[moments, [1.0] * self.fit_intercept]
+        return np.tile(block, getattr(self, "K", 1))
+
+
+class _Glm(_WeightedRows):
     """R(w, b) = (1/S) sum_i s_i loss(x_i.w + b, y_i) + l2/2 ||w||^2."""
 
     # The loss and its first two derivatives in z, elementwise: each model defines them.
@@ -70,14 +96,14 @@ class _Glm:
     def value(self, w):
         coef, b = self._split(w)
         z = self.X @ coef + b
-        data = np.sum(self.s * self.loss(z, self.y)) / self.s.sum()
+        data = np.sum(self.s * self.loss(z, self.y)) / self._weight_total()
         return data + 0.5 * self.l2 * coef @ coef + self.l1 * np.abs(coef).sum()
 
     def gradient(self, w):
         """The gradient of the smooth part (the L1 term is left to a proximal step)."""
         coef, b = self._split(w)
         z = self.X @ coef + b
-        c = self.s * self.dloss(z, self.y) / self.s.sum()
+        c = self.s * self.dloss(z, self.y) / self._weight_total()
         return self._design().T @ c + self._penalty_matrix() @ np.asarray(w, np.float64)
 
     def value_and_gradient(self, w):
@@ -86,7 +112,7 @@ class _Glm:
     def hessian(self, w):
         coef, b = self._split(w)
         z = self.X @ coef + b
-        c = self.s * self.d2loss(z, self.y) / self.s.sum()
+        c = self.s * self.d2loss(z, self.y) / self._weight_total()
         A = self._design()
         return A.T @ (c[:, None] * A) + self._penalty_matrix()
 
@@ -134,7 +160,7 @@ class Logistic(_Glm):
         return _sigmoid(z) * _sigmoid(-z)
 
 
-class Softmax:
+class Softmax(_WeightedRows):
     """Twin of :class:`descend.Softmax`: mean cross-entropy of softmax(W x~) over K classes.
 
     The parameter vector is the K x p matrix W flattened row by row.
@@ -182,13 +208,13 @@ class Softmax:
         losses = np.log(np.exp(Z).sum(axis=1)) - Z[rows, self.y]
         penalised = self._penalised(W)
         penalty = 0.5 * self.l2 * np.sum(penalised**2) + self.l1 * np.abs(penalised).sum()
-        return np.sum(self.s * losses) / self.s.sum() + penalty
+        return np.sum(self.s * losses) / self._weight_total() + penalty
 
     def gradient(self, w):
         W = np.asarray(w, np.float64).reshape(self.K, self.p)
         _, P = self._probabilities(W)
         onehot = np.eye(self.K)[self.y]
-        C = self.s[:, None] * (P - onehot) / self.s.sum()
+        C = self.s[:, None] * (P - onehot) / self._weight_total()
         G = C.T @ self._design() + self.l2 * self._penalised(W)
         return G.ravel()
 
@@ -202,7 +228,7 @@ class Softmax:
         H = np.zeros((self.n_params, self.n_params))
         for k in range(self.K):
             for m in range(self.K):
-                a = self.s * (P[:, k] * (k == m) - P[:, k] * P[:, m]) / self.s.sum()
+                a = self.s * (P[:, k] * (k == m) - P[:, k] * P[:, m]) / self._weight_total()
                 H[k * self.p:(k + 1) * self.p, m * self.p:(m + 1) * self.p] = A.T @ (a[:, None] * A)
         diag = np.tile(np.r_[np.full(self.X.shape[1], self.l2), [0.0] * self.fit_intercept],
                        self.K)

@@ -79,6 +79,15 @@ class CsrRows {
   }
 
   /// The number of entries row i stores.
+  /// Adds sum_i s_i x_ij^2 (s null: all ones) to out(j), in double, entry by entry (a
+  /// repeated index adds the squares of its parts: a scale, not the exact moment).
+  void add_column_squares(const T* s, VecX& out) const {
+    for (Index i = 0; i < X_.rows(); ++i) {
+      const double si = s ? double(s[i]) : 1.0;
+      for_each_in_row(i, [&](Index j, T v) { out(j) += si * double(v) * double(v); });
+    }
+  }
+
   Index row_size(Index i) const {
     return Index(X_.outerIndexPtr()[i + 1]) - Index(X_.outerIndexPtr()[i]);
   }

@@ -57,6 +57,26 @@ class DenseRows {
   /// Nothing to do: a dense row's position is computed, not read.
   void prefetch_starts(const Index* /*rows*/, Index /*m*/) const {}
 
+  /// Adds sum_i s_i x_ij^2 (s null: all ones) to out(j), in double, in storage order.
+  void add_column_squares(const T* s, VecX& out) const {
+    const Index n = X_.rows(), d = X_.cols();
+    if constexpr (Order == Eigen::RowMajor) {
+      for (Index i = 0; i < n; ++i) {
+        const double si = s ? double(s[i]) : 1.0;
+        const T* row = X_.data() + i * d;
+        for (Index j = 0; j < d; ++j) out(j) += si * double(row[j]) * double(row[j]);
+      }
+    } else {
+      for (Index j = 0; j < d; ++j) {
+        const T* column = X_.data() + j * n;
+        double total = 0.0;
+        for (Index i = 0; i < n; ++i)
+          total += (s ? double(s[i]) : 1.0) * double(column[i]) * double(column[i]);
+        out(j) += total;
+      }
+    }
+  }
+
   void prefetch(const Index* rows, Index m) const {
     if constexpr (kRowsInPlace) {
       const Index bytes = row_bytes();

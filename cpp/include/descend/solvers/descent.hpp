@@ -77,6 +77,8 @@ Result descent_with(const Obj& f, VecX x, Direction dir, const DescentParams& p,
   ++r.nfev;
   ++r.njev;
   Index t = 0;
+  const ScaledMeasure scaled(f, true);
+  run.monitor.set_scaled(scaled(g));
   bool done = run.begin(fx, gnorm);
   while (!done) {
     run.poll();
@@ -122,6 +124,7 @@ Result descent_with(const Obj& f, VecX x, Direction dir, const DescentParams& p,
     gnorm = g.norm();
     dir.update(s, y);
     ++t;
+    run.monitor.set_scaled(scaled(g));
     done = run.next(t, x, fx, gnorm, probe.step, damping);
   }
   if (!dir.certifies(t, s, y)) certify_minimum(f, x, r, true);

@@ -64,6 +64,14 @@ double first_order_measure(const VecX& x, const VecX& g, const Rule& rule,
   return work.norm() / a;
 }
 
+/// The same vector as first_order_measure's (g, or g + wd x, which it left in `work`) in the
+/// objective's parameter scales: NaN for a proximal run (`scaled` is then inactive).
+template <class Rule>
+double scaled_first_order(const ScaledMeasure& scaled, const VecX& g, const VecX& work,
+                          const Rule& rule) {
+  return scaled(rule.weight_decay == 0.0 ? g : work);
+}
+
 /// The penalty weight decay adds to the objective the rule minimises, wd/2 ||x||^2 (AdamW's
 /// decoupled decay too, for the stop monitor's view of the loss).
 template <class Rule>
@@ -131,6 +139,8 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedul
   ++r.njev;
   r.fun = fx;
   Index t = 0;
+  const ScaledMeasure scaled(f, !proximal);
+  run.monitor.set_scaled(scaled_first_order(scaled, g, work, rule));
   bool done = run.begin(fx, gnorm, decay_penalty(rule, x));
   while (!done) {
     run.poll();
@@ -142,6 +152,7 @@ Result run_full_batch(const Obj& f, VecX x, Rule rule, const ScheduleFn& schedul
     g_prev.swap(g);
     fx = f.value_and_gradient(x, g);
     gnorm = first_order_measure(x, g, rule, prox, proximal, work);
+    run.monitor.set_scaled(scaled_first_order(scaled, g, work, rule));
     r.fun = fx;
     ++r.nfev;
     ++r.njev;

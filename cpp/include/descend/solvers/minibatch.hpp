@@ -67,9 +67,11 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
   // The start: with full epoch losses its loss and first-order measure; otherwise its loss
   // only (the later epochs' gradients are not known either).
   double fx, gnorm = std::numeric_limits<double>::quiet_NaN();
+  const ScaledMeasure scaled(f, !proximal && p.full_loss);
   if (p.full_loss) {
     fx = f.value_and_gradient(x, g);
     gnorm = first_order_measure(x, g, rule, prox, proximal, work);
+    run.monitor.set_scaled(scaled_first_order(scaled, g, work, rule));
     ++r.njev;
   } else {
     fx = f.value(x);
@@ -122,6 +124,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
     if (p.full_loss) {
       fx = f.value_and_gradient(x, g);
       gnorm = first_order_measure(x, g, rule, prox, proximal, work);
+      run.monitor.set_scaled(scaled_first_order(scaled, g, work, rule));
       ++r.nfev;
       ++r.njev;
     } else {

@@ -13,6 +13,31 @@
 
 namespace descend {
 
+/// The first-order measure in the objective's parameter scales, ||g / sqrt(D)|| with D from
+/// Objective::parameter_scales, for StopMonitor::set_scaled; NaN when the objective gives
+/// no scales (or `active` is false: a constrained or L1 run, whose measure is the gradient
+/// mapping).
+class ScaledMeasure {
+ public:
+  template <class Obj>
+  ScaledMeasure(const Obj& f, bool active) {
+    VecX scales;
+    if (!active || !f.parameter_scales(scales) || scales.size() != f.n_params()) return;
+    if (!(scales.array() > 0.0).all() || !scales.allFinite()) return;
+    inverse_root_ = scales.array().sqrt().inverse().matrix();
+    active_ = true;
+  }
+
+  double operator()(const VecX& g) const {
+    if (!active_) return std::numeric_limits<double>::quiet_NaN();
+    return g.cwiseProduct(inverse_root_).norm();
+  }
+
+ private:
+  VecX inverse_root_;
+  bool active_ = false;
+};
+
 class RunState {
  public:
   /// `unit` names what an iteration is ("iteration" or "epoch"); `divergence_hint` ends the

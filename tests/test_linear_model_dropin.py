@@ -181,18 +181,38 @@ def test_sgd_sample_weights_mean_what_they_mean_in_sklearn():
     _close(light.coef_, sl.Ridge(alpha=0.5 * 300).fit(X, y).coef_, 1e-6)
 
 
-@pytest.mark.parametrize("class_weight", ["balanced", {0: 4.0}])
-def test_sgd_classifier_refuses_class_weight_in_fit_and_partial_fit(class_weight):
-    # The compiled loop takes each batch's weighted mean: at batch_size=1 a sample's weight
-    # cancels, so class weights could not act; they are refused rather than ignored.
+def test_sgd_classifier_class_weight_takes_scikit_learns_steps():
+    """class_weight at batch_size=1 weighs each row's step: with "balanced" weights (which
+    average to one) and the same order, scikit-learn's iterates; a dict moves the boundary
+    towards the lighter class; partial_fit refuses "balanced" as scikit-learn does."""
     X, y = _binary()
-    with pytest.raises(ValueError, match="class_weight"):
-        dl.SGDClassifier(class_weight=class_weight).fit(X, y)
-    with pytest.raises(ValueError, match="class_weight"):
-        dl.SGDClassifier(class_weight=class_weight).partial_fit(X, y, classes=[0, 1])
-    model = dl.SGDClassifier(random_state=0).partial_fit(X, y, classes=[0, 1])
-    with pytest.raises(ValueError, match="class_weight"):
-        model.set_params(class_weight=class_weight).partial_fit(X, y)
+    params = dict(loss="hinge", alpha=1e-3, learning_rate="constant", eta0=0.01,
+                  shuffle=False, tol=None, max_iter=3)
+    for extra in ({"class_weight": "balanced"}, {"class_weight": "balanced", "average": 20}):
+        ours = dl.SGDClassifier(**params, **extra).fit(X, y)
+        theirs = sl.SGDClassifier(**params, **extra).fit(X, y)
+        _close(ours.coef_, theirs.coef_, 1e-9)
+        _close(ours.intercept_, theirs.intercept_, 1e-9)
+    plain = dl.SGDClassifier(**params).fit(X, y)
+    heavy = dl.SGDClassifier(**params, class_weight={0: 10.0}).fit(X, y)
+    assert (heavy.predict(X) == 0).sum() > (plain.predict(X) == 0).sum()
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
+    both = dl.SGDClassifier(**params, class_weight={0: 10.0}).fit(X, y, sample_weight=sw)
+    assert not np.allclose(both.coef_, heavy.coef_)
+    with pytest.raises(ValueError, match="balanced"):
+        dl.SGDClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+    online = dl.SGDClassifier(class_weight={0: 10.0}, random_state=0)
+    online.partial_fit(X, y, classes=[0, 1])
+    assert (online.predict(X) == 0).sum() > (plain.predict(X) == 0).sum() - 20
+
+
+def test_sgd_classifier_class_weight_one_versus_all():
+    X, y = _iris()
+    params = dict(loss="hinge", alpha=1e-3, learning_rate="constant", eta0=0.01,
+                  tol=None, max_iter=5, random_state=0)
+    plain = dl.SGDClassifier(**params).fit(X, y)
+    model = dl.SGDClassifier(**params, class_weight={2: 20.0}).fit(X, y)
+    assert (model.predict(X) == 2).sum() > (plain.predict(X) == 2).sum()
 
 
 @pytest.mark.parametrize("cls,data", [(dl.SGDClassifier, _binary),

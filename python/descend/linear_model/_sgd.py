@@ -28,6 +28,7 @@ from .._validation import check_bool, check_int, check_real
 from ..objectives import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, LinearLoss, Softmax
 from ..optimizers import make_stepper
 from ._base import (
+    _combined_weights,
     BaseEstimator,
     ClassifierMixin,
     ConvergenceWarning,
@@ -878,13 +879,38 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
                 or (isinstance(self.class_weight, str) and self.class_weight == "balanced")):
             raise ValueError("class_weight must be None, 'balanced' or a dict, got "
                              f"{self.class_weight!r}")
-        if self.class_weight is not None:
-            raise ValueError(
-                f"SGDClassifier(class_weight={self.class_weight!r}) is not supported yet: "
-                "scikit-learn weighs each step by its sample's weight, while descend's "
-                "compiled mini-batch loop takes each batch's weighted *mean*, in which a single "
-                "sample's weight cancels (batch_size=1); use LogisticRegression(class_weight="
-                "...) or a full batch with sample_weight")
+
+    def _set_class_weight(self, y, *, partial):
+        """scikit-learn's weight of each class, ``_expanded_class_weight`` (ones without
+        class_weight): compute_class_weight on the labels y of fit; "balanced" is refused by
+        partial_fit, as scikit-learn refuses it (its counts need all of y)."""
+        if self.class_weight is None:
+            self._expanded_class_weight = np.ones(len(self.classes_))
+            return
+        if partial and isinstance(self.class_weight, str):
+            raise ValueError("class_weight 'balanced' is not supported for partial_fit: pass "
+                             "the weights of compute_class_weight('balanced', classes=classes, "
+                             "y=y) on a large enough sample of y as a dict instead")
+        from sklearn.utils.class_weight import compute_class_weight
+
+        self._expanded_class_weight = np.asarray(
+            compute_class_weight(self.class_weight, classes=self.classes_, y=y),
+            dtype=np.float64)
+
+    def _problem_weights(self, encoded, sample_weight, X, k):
+        """The sample weights of problem k times scikit-learn's class weights: the weight of
+        each row's class (multinomial), of the positive and the negative class (two classes),
+        or of class k for its rows and 1 for the others (one versus all, as scikit-learn)."""
+        cw = self._expanded_class_weight
+        if self.class_weight is None:
+            return sample_weight
+        if k is None:
+            per_row = cw[encoded]
+        elif len(self.classes_) == 2:
+            per_row = np.where(encoded == 1, cw[1], cw[0])
+        else:
+            per_row = np.where(encoded == k, cw[k], 1.0)
+        return _combined_weights(sample_weight, per_row, X)
 
     def score(self, X, y, sample_weight=None):
         return _score(self, ClassifierMixin, X, y, sample_weight)
@@ -925,11 +951,15 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         used: descend fits the classes one after the other.""",
         split="a split stratified by class", score="the accuracy",
         class_weight="""
-    class_weight : None, default None
-        Only None: a dict or "balanced" is refused with a ValueError at fit. scikit-learn
-        scales each step by its sample's weight; descend's compiled mini-batch loop takes the
-        weighted *mean* over each batch, in which one sample's weight cancels, so class
-        weights cannot act at batch_size=1 (see :class:`LogisticRegression`'s class_weight).""",
+    class_weight : dict, "balanced" or None, default None
+        scikit-learn's weights of the classes, multiplying ``sample_weight``: a dict from
+        label to weight (labels left out weigh 1), or "balanced", n_samples / (n_classes *
+        count) from fit's y (refused by ``partial_fit``, as in scikit-learn). As in
+        scikit-learn, a binary problem weighs its positive and negative rows by their
+        classes' weights, and problem k of one versus all weighs class k's rows by its
+        weight and the others by 1. The objective is scikit-learn's; a step on a row of
+        weight s is the unweighted step times s n / sum_i s_i (scikit-learn: times s), the
+        same step when the weights average to one, as the "balanced" ones do.""",
         lr="constant", lr_note="", problems=", one per class one versus all",
         extra_params="""
     multi_class : {"ovr", "multinomial"}, default "ovr"
@@ -947,18 +977,23 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         return (target == k).astype(int)
 
     def _objectives(self, X, encoded, sample_weight):
-        sw, l2, l1 = self._weights_and_penalties(sample_weight, X)
         fit_intercept = bool(self.fit_intercept)
         if len(self.classes_) > 2 and self.multi_class == "multinomial":
+            sw, l2, l1 = self._weights_and_penalties(
+                self._problem_weights(encoded, sample_weight, X, None), X)
             if l1 > 0:
                 raise ValueError("penalty='l1' is supported by multi_class='ovr' only")
             return [Softmax(X, encoded, l2=l2, fit_intercept=fit_intercept, sample_weight=sw,
                             n_classes=len(self.classes_))]
-        positives = [1] if len(self.classes_) == 2 else range(len(self.classes_))
-        return [LinearLoss(X, np.where(encoded == k, 1.0, -1.0), loss=self.loss,
-                           epsilon=float(self.epsilon), l2=l2, l1=l1,
-                           fit_intercept=fit_intercept, sample_weight=sw)
-                for k in positives]
+        objectives = []
+        for k in [1] if len(self.classes_) == 2 else range(len(self.classes_)):
+            sw, l2, l1 = self._weights_and_penalties(
+                self._problem_weights(encoded, sample_weight, X, k), X)
+            objectives.append(LinearLoss(
+                X, np.where(encoded == k, 1.0, -1.0), loss=self.loss,
+                epsilon=float(self.epsilon), l2=l2, l1=l1, fit_intercept=fit_intercept,
+                sample_weight=sw))
+        return objectives
 
     @available_if(_has_proba)
     def predict_proba(self, X):
@@ -1056,6 +1091,7 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         if len(self.classes_) < 2:
             raise ValueError("The data contains only one class: "
                              f"{self.classes_[0]!r}; at least 2 classes are needed")
+        self._set_class_weight(y, partial=False)
         encoded = self._encode(y)
         return self._fit_data(X, encoded, sample_weight, coef_init, intercept_init,
                               stratify=encoded)
@@ -1097,6 +1133,7 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
             check_classification_targets(y)
             if self.class_weight is not None:  # set after the first call
                 self._check_sgd_params()
+            self._set_class_weight(y, partial=True)
             encoded = self._encode(y)
             objectives = self._objectives(X, encoded, sample_weight)
             self._set_coef(objectives, self._partial_fit(X, objectives, first))

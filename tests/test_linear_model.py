@@ -32,16 +32,8 @@ _SGD_XFAIL = {name: "shuffled SGD: zero weights change the order of the steps, n
                            "check_sample_weight_equivalence_on_sparse_data")}
 
 
-# SGDClassifier refuses class_weight (see its docstring): the class-weight checks fail.
-_CLASS_WEIGHT_XFAIL = {name: "SGDClassifier refuses class_weight: the compiled mini-batch "
-                             "loop takes each batch's weighted mean"
-                       for name in ("check_class_weight_classifiers",)}
-
-
 def _expected_failures(estimator):
-    if isinstance(estimator, dl.SGDClassifier):
-        return {**_SGD_XFAIL, **_CLASS_WEIGHT_XFAIL}
-    return _SGD_XFAIL if isinstance(estimator, dl.SGDRegressor) else {}
+    return _SGD_XFAIL if isinstance(estimator, (dl.SGDRegressor, dl.SGDClassifier)) else {}
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)

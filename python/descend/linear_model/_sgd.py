@@ -682,10 +682,11 @@ _SGD_DOC = """
     Notes
     -----
     ``sample_weight``: the objective is scikit-learn's, ``sum_i s_i loss_i / n + alpha
-    R(w)`` (descend's weighted-mean objective with the penalty times ``n / sum_i s_i``), but
-    the compiled loop takes each mini-batch's *weighted mean* loss, so at ``batch_size=1`` a
-    sample's weight cancels from its step (a zero weight skips it), where scikit-learn scales
-    the step by it; the larger the batches the closer the two, and full batches agree.
+    R(w)`` (descend's weighted-mean objective with the penalty times ``n / sum_i s_i``). A
+    mini-batch of m rows steps on its weighted gradient sum divided by ``m S / n``, the
+    weight m rows carry on average: at ``batch_size=1`` a row of weight s takes the
+    unweighted step times ``s n / S`` (scikit-learn: times s), the same step when the weights
+    average to one, and steps that do not change when every weight is scaled by one factor.
 
     ``fit`` warns (``sklearn.exceptions.ConvergenceWarning``, once) when ``tol`` was given and
     the epoch loss was still improving by more than ``tol`` after ``max_iter`` epochs, and

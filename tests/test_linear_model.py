@@ -20,7 +20,10 @@ from sklearn.utils import get_tags  # noqa: E402
 from sklearn.utils.estimator_checks import parametrize_with_checks  # noqa: E402
 
 ESTIMATORS = [dl.LinearRegression(), dl.Ridge(alpha=0.5), dl.LogisticRegression(C=2.0),
-              dl.SGDRegressor(random_state=0), dl.SGDClassifier(random_state=0)]
+              dl.SGDRegressor(random_state=0), dl.SGDClassifier(random_state=0),
+              dl.SGDClassifier(loss="log_loss", random_state=0),
+              dl.SGDClassifier(loss="modified_huber", average=True, random_state=0),
+              dl.SGDRegressor(loss="huber", average=10, random_state=0)]
 
 # Stochastic runs visit the samples in a random order, so zero weights are not the same as
 # removed samples (scikit-learn's own SGD estimators expect this check to fail too).
@@ -29,16 +32,8 @@ _SGD_XFAIL = {name: "shuffled SGD: zero weights change the order of the steps, n
                            "check_sample_weight_equivalence_on_sparse_data")}
 
 
-# SGDClassifier refuses class_weight (see its docstring): the class-weight checks fail.
-_CLASS_WEIGHT_XFAIL = {name: "SGDClassifier refuses class_weight: the compiled mini-batch "
-                             "loop takes each batch's weighted mean"
-                       for name in ("check_class_weight_classifiers",)}
-
-
 def _expected_failures(estimator):
-    if isinstance(estimator, dl.SGDClassifier):
-        return {**_SGD_XFAIL, **_CLASS_WEIGHT_XFAIL}
-    return _SGD_XFAIL if isinstance(estimator, dl.SGDRegressor) else {}
+    return _SGD_XFAIL if isinstance(estimator, (dl.SGDRegressor, dl.SGDClassifier)) else {}
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
@@ -46,7 +41,7 @@ def test_sklearn_conventions(estimator, check):
     check(estimator)
 
 
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=repr)
 def test_sparse_input_checks_pass(estimator):
     """The estimators' tags say they accept sparse X, so check_estimator runs its sparse
     checks as checks of support (fit on a csr_array must succeed) rather than of a clear
@@ -233,8 +228,9 @@ def test_sgd_classifier_on_digits_matches_logistic_regression_accuracy(solver):
     X, y = datasets.load_digits(return_X_y=True)
     X = X / 16.0
     train, test = slice(0, 1300), slice(1300, None)
-    sgd = dl.SGDClassifier(solver=solver, alpha=1e-3, batch_size=16, max_iter=30, tol=None,
-                           random_state=0, eta0=0.05 if solver != "adam" else 0.01)
+    sgd = dl.SGDClassifier(loss="log_loss", multi_class="multinomial", solver=solver,
+                           alpha=1e-3, batch_size=16, max_iter=30, tol=None, random_state=0,
+                           eta0=0.05 if solver != "adam" else 0.01)
     sgd.fit(X[train], y[train])
     exact = dl.LogisticRegression(C=1.0 / (1e-3 * 1300)).fit(X[train], y[train])
     assert sgd.coef_.shape == (10, 64) and sgd.intercept_.shape == (10,)
@@ -281,10 +277,10 @@ def test_partial_fit_keeps_the_rule_state_between_calls():
     X, y = _scaled(X), (y - y.mean()) / y.std()
     model = dl.SGDRegressor(solver="momentum", momentum=0.9, batch_size=16, random_state=0)
     model.partial_fit(X[:200], y[:200])
-    velocity = model._stepper.state()["dw"].copy()
+    velocity = model._steppers[0].state()["dw"].copy()
     assert np.abs(velocity).max() > 0  # the momentum built up in the first call...
     model.partial_fit(X[200:], y[200:])
-    assert not np.array_equal(model._stepper.state()["dw"], velocity)  # ...and carries on
+    assert not np.array_equal(model._steppers[0].state()["dw"], velocity)  # ...and carries on
     assert model.n_iter_ == 2 and model.score(X, y) > 0.3
 
 
@@ -297,17 +293,18 @@ def test_multinomial_coefficients_are_centred_by_every_classifier():
     over the classes at zero by itself; an adaptive rule such as Adam does not.)"""
     X, y = datasets.load_iris(return_X_y=True)
     X = (X - X.mean(axis=0)) / X.std(axis=0)
-    for model in (dl.LogisticRegression(),
-                  dl.SGDClassifier(solver="adam", random_state=0, tol=None, max_iter=5)):
+    joint = dict(loss="log_loss", multi_class="multinomial", solver="adam", random_state=0)
+    for model in (dl.LogisticRegression(), dl.SGDClassifier(**joint, tol=None, max_iter=5)):
         model.fit(X, y)
         np.testing.assert_allclose(model.coef_.sum(axis=0), 0.0, atol=1e-12)
         np.testing.assert_allclose(model.intercept_.sum(), 0.0, atol=1e-12)
-    online = dl.SGDClassifier(solver="adam", random_state=0).partial_fit(X, y, classes=[0, 1, 2])
+    online = dl.SGDClassifier(**joint).partial_fit(X, y, classes=[0, 1, 2])
     np.testing.assert_allclose(online.coef_.sum(axis=0), 0.0, atol=1e-12)
     f = Softmax(X, y, fit_intercept=True, n_classes=3)
-    assert np.abs(f.coef_matrix(online._params).sum(axis=0)).max() > 1e-3  # not by itself
+    assert np.abs(f.coef_matrix(online._params[0]).sum(axis=0)).max() > 1e-3  # not by itself
     f = Softmax(X, y, fit_intercept=True, n_classes=3)
-    scores = X @ f.coef_matrix(online._params)[:, :4].T + f.coef_matrix(online._params)[:, 4]
+    W = f.coef_matrix(online._params[0])
+    scores = X @ W[:, :4].T + W[:, 4]
     p = np.exp(scores - scores.max(axis=1, keepdims=True))
     np.testing.assert_allclose(online.predict_proba(X), p / p.sum(axis=1, keepdims=True),
                                rtol=1e-12)
@@ -318,7 +315,7 @@ def test_sgd_fit_and_partial_fit_build_the_same_rule():
     hyperparameter (AdaGrad's eps was 1e-8 in partial_fit and 1e-10 in fit)."""
     X, y = datasets.load_diabetes(return_X_y=True)
     model = dl.SGDRegressor(solver="adagrad", random_state=0).partial_fit(X, y / 100)
-    params = model._stepper.params()
+    params = model._steppers[0].params()
     assert params.kind == "adagrad"
     assert params.eps == descend.optimizers.RULE_DEFAULTS["adagrad"]["eps"] == 1e-10
     assert params.weight_decay == 0.0  # the penalty is the objective's, not the rule's

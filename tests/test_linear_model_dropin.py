@@ -19,13 +19,12 @@ NAMES = ["LinearRegression", "Ridge", "LogisticRegression", "SGDClassifier", "SG
 
 #: scikit-learn's defaults descend does not take, each listed in the README and the
 #: docstrings: tolerances and iteration limits of descend's own stopping rules, its solver
-#: choice, and the losses and schedules it keeps (hinge is not implemented; per-step
-#: invscaling is per epoch here).
+#: choice, and the schedules it keeps (per-step invscaling is per epoch here).
 DEFAULT_DIFFERENCES = {
     "LinearRegression": {"tol"},
     "Ridge": {"tol"},
     "LogisticRegression": {"penalty", "tol", "solver", "max_iter"},
-    "SGDClassifier": {"loss", "learning_rate", "eta0", "power_t"},
+    "SGDClassifier": {"learning_rate", "eta0", "power_t"},
     "SGDRegressor": {"learning_rate", "eta0"},
 }
 
@@ -182,18 +181,38 @@ def test_sgd_sample_weights_mean_what_they_mean_in_sklearn():
     _close(light.coef_, sl.Ridge(alpha=0.5 * 300).fit(X, y).coef_, 1e-6)
 
 
-@pytest.mark.parametrize("class_weight", ["balanced", {0: 4.0}])
-def test_sgd_classifier_refuses_class_weight_in_fit_and_partial_fit(class_weight):
-    # The compiled loop takes each batch's weighted mean: at batch_size=1 a sample's weight
-    # cancels, so class weights could not act; they are refused rather than ignored.
+def test_sgd_classifier_class_weight_takes_scikit_learns_steps():
+    """class_weight at batch_size=1 weighs each row's step: with "balanced" weights (which
+    average to one) and the same order, scikit-learn's iterates; a dict moves the boundary
+    towards the lighter class; partial_fit refuses "balanced" as scikit-learn does."""
     X, y = _binary()
-    with pytest.raises(ValueError, match="class_weight"):
-        dl.SGDClassifier(class_weight=class_weight).fit(X, y)
-    with pytest.raises(ValueError, match="class_weight"):
-        dl.SGDClassifier(class_weight=class_weight).partial_fit(X, y, classes=[0, 1])
-    model = dl.SGDClassifier(random_state=0).partial_fit(X, y, classes=[0, 1])
-    with pytest.raises(ValueError, match="class_weight"):
-        model.set_params(class_weight=class_weight).partial_fit(X, y)
+    params = dict(loss="hinge", alpha=1e-3, learning_rate="constant", eta0=0.01,
+                  shuffle=False, tol=None, max_iter=3)
+    for extra in ({"class_weight": "balanced"}, {"class_weight": "balanced", "average": 20}):
+        ours = dl.SGDClassifier(**params, **extra).fit(X, y)
+        theirs = sl.SGDClassifier(**params, **extra).fit(X, y)
+        _close(ours.coef_, theirs.coef_, 1e-9)
+        _close(ours.intercept_, theirs.intercept_, 1e-9)
+    plain = dl.SGDClassifier(**params).fit(X, y)
+    heavy = dl.SGDClassifier(**params, class_weight={0: 10.0}).fit(X, y)
+    assert (heavy.predict(X) == 0).sum() > (plain.predict(X) == 0).sum()
+    sw = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
+    both = dl.SGDClassifier(**params, class_weight={0: 10.0}).fit(X, y, sample_weight=sw)
+    assert not np.allclose(both.coef_, heavy.coef_)
+    with pytest.raises(ValueError, match="balanced"):
+        dl.SGDClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1])
+    online = dl.SGDClassifier(class_weight={0: 10.0}, random_state=0)
+    online.partial_fit(X, y, classes=[0, 1])
+    assert (online.predict(X) == 0).sum() > (plain.predict(X) == 0).sum() - 20
+
+
+def test_sgd_classifier_class_weight_one_versus_all():
+    X, y = _iris()
+    params = dict(loss="hinge", alpha=1e-3, learning_rate="constant", eta0=0.01,
+                  tol=None, max_iter=5, random_state=0)
+    plain = dl.SGDClassifier(**params).fit(X, y)
+    model = dl.SGDClassifier(**params, class_weight={2: 20.0}).fit(X, y)
+    assert (model.predict(X) == 2).sum() > (plain.predict(X) == 2).sum()
 
 
 @pytest.mark.parametrize("cls,data", [(dl.SGDClassifier, _binary),
@@ -223,8 +242,12 @@ def test_sgd_classifier_multiclass_coef_init():
     start = np.random.default_rng(0).normal(size=(3, 4))
     still = dict(learning_rate="constant", eta0=1e-12, max_iter=1, tol=None)
     model = dl.SGDClassifier(**still).fit(X, y, coef_init=start, intercept_init=[1.0, 2.0, 3.0])
-    _close(model.coef_, start - start.mean(axis=0), 1e-8)  # reported centred
-    _close(model.intercept_, [-1.0, 0.0, 1.0], 1e-8)
+    _close(model.coef_, start, 1e-8)  # one row per class, one versus all
+    _close(model.intercept_, [1.0, 2.0, 3.0], 1e-8)
+    joint = dl.SGDClassifier(loss="log_loss", multi_class="multinomial", **still)
+    joint.fit(X, y, coef_init=start, intercept_init=[1.0, 2.0, 3.0])
+    _close(joint.coef_, start - start.mean(axis=0), 1e-8)  # the softmax model, centred
+    _close(joint.intercept_, [-1.0, 0.0, 1.0], 1e-8)
 
 
 @pytest.mark.parametrize("cls,data", [(dl.SGDClassifier, _binary),
@@ -284,14 +307,17 @@ def test_feature_names_in_from_a_dataframe(name):
 # -- the values descend refuses, with scikit-learn's kind of error --
 
 REFUSED = [
-    (dl.SGDClassifier, {"loss": "hinge"}, ValueError, "not implemented"),
-    (dl.SGDClassifier, {"loss": "modified_huber"}, ValueError, "not implemented"),
     (dl.SGDClassifier, {"loss": "bogus"}, ValueError, "loss must be"),
-    (dl.SGDRegressor, {"loss": "huber"}, ValueError, "not implemented"),
+    (dl.SGDClassifier, {"loss": None}, ValueError, "loss must be"),
     (dl.SGDRegressor, {"loss": "log_loss"}, ValueError, "loss must be"),
-    (dl.SGDClassifier, {"average": True}, ValueError, "average"),
-    (dl.SGDRegressor, {"average": 10}, ValueError, "average"),
+    (dl.SGDRegressor, {"loss": "hinge"}, ValueError, "loss must be"),
     (dl.SGDRegressor, {"average": -1}, ValueError, "average"),
+    (dl.SGDRegressor, {"average": 1.5}, TypeError, "average"),
+    (dl.SGDClassifier, {"average": "yes"}, TypeError, "average"),
+    (dl.SGDClassifier, {"epsilon": -1.0}, ValueError, "epsilon"),
+    (dl.SGDClassifier, {"epsilon": np.nan}, ValueError, "epsilon"),
+    (dl.SGDClassifier, {"multi_class": "bogus"}, ValueError, "multi_class"),
+    (dl.SGDClassifier, {"multi_class": "multinomial"}, ValueError, "multinomial"),
     (dl.SGDClassifier, {"penalty": "elasticnet", "l1_ratio": 1.5}, ValueError, "l1_ratio"),
     (dl.SGDRegressor, {"epsilon": -0.1}, ValueError, "epsilon"),
     (dl.SGDRegressor, {"early_stopping": "yes"}, TypeError, "early_stopping"),

@@ -76,11 +76,11 @@ def test_partial_fit_keeps_the_rule_state_when_the_rate_falls():
     X, y = _stream()
     model = dl.SGDRegressor(solver="adam", random_state=0)
     model.partial_fit(X[:10], y[:10])
-    steps = model._stepper.state()["t"]
+    steps = model._steppers[0].state()["t"]
     model.partial_fit(X[50:], y[50:])  # larger rows: a lower rate, the same Adam moments
     largest = np.einsum("ij,ij->i", X[50:], X[50:]).max() + 1.0
     assert model.eta0_ == pytest.approx(1.0 / (largest + model.alpha), rel=1e-12)
-    assert model._stepper.state()["t"] == steps + 10
+    assert model._steppers[0].state()["t"] == steps + 10
 
 
 @pytest.mark.parametrize("solver", ["sgd", "momentum"])
@@ -94,8 +94,8 @@ def test_partial_fit_reports_divergence_and_leaves_the_model_unchanged(solver):
     assert "SGDRegressor" in str(info.value) and i > 1
     np.testing.assert_array_equal(model.coef_, before.coef_)
     assert model.n_iter_ == before.n_iter_ == i
-    for key, value in before._stepper.state().items():
-        np.testing.assert_array_equal(model._stepper.state()[key], value)
+    for key, value in before._steppers[0].state().items():
+        np.testing.assert_array_equal(model._steppers[0].state()[key], value)
 
 
 def test_a_first_partial_fit_that_fails_leaves_the_model_unfitted():
@@ -307,7 +307,7 @@ def _with_status(monkeypatch, status):
     estimators' calls of minimize and the SGD estimators' calls of the solver layer."""
     from descend.linear_model import _base, _sgd
 
-    real_minimize, real_run_rule = _base.minimize, _sgd.run_rule
+    real_minimize, real_run_rule = _base.minimize, _sgd._run_epochs
 
     def minimize(*args, **kwargs):
         result = real_minimize(*args, **kwargs)
@@ -319,7 +319,7 @@ def _with_status(monkeypatch, status):
         return {**raw, "status": status, "success": status in ("converged", "callback")}
 
     monkeypatch.setattr(_base, "minimize", minimize)
-    monkeypatch.setattr(_sgd, "run_rule", run_rule)
+    monkeypatch.setattr(_sgd, "_run_epochs", run_rule)
 
 
 @pytest.mark.parametrize("status, warns", [

@@ -4,12 +4,14 @@
 // order) and borrowed, never copied; keep_alive ties their lifetime to the objective's. The
 // sample weights are copied by the core (see EmpiricalRisk::set_weights in empirical.hpp).
 
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <new>
 #include <string>
 
 #include <descend/empirical.hpp>
+#include <descend/iterate_average.hpp>
 #include <descend/quadratic.hpp>
 #include <descend/test_functions.hpp>
 
@@ -145,9 +147,20 @@ class DataObjective : public EmpiricalObjective {
   std::unique_ptr<EmpiricalObjective> impl_;
 };
 
-/// The binary GLMs (least squares, logistic), bound as _core.Glm.
+/// The generalised linear models (least squares, logistic and the other losses of
+/// scikit-learn's SGD), bound as _core.Glm. The kinked losses (hinge, perceptron,
+/// epsilon-insensitive) say they are not smooth and give no Hessian: their gradient is a
+/// subgradient, and the second derivative they have almost everywhere (0) says nothing a
+/// Newton method could use (hessian_sum and hvp_sum still give it).
 class GlmHandle final : public DataObjective {
-  using DataObjective::DataObjective;
+ public:
+  GlmHandle(std::unique_ptr<EmpiricalObjective> impl, bool differentiable)
+      : DataObjective(std::move(impl)), differentiable_(differentiable) {}
+  bool smooth() const override { return differentiable_; }
+  bool has_hessian() const override { return differentiable_; }
+
+ private:
+  bool differentiable_;
 };
 
 /// Multinomial logistic regression, bound as _core.Softmax.
@@ -244,24 +257,57 @@ std::unique_ptr<EmpiricalObjective> make_data_objective(const py::object& X, Ris
   return make_dense_risk(spec, values.data(), n, d, float32, c_order);
 }
 
-std::shared_ptr<GlmHandle> make_glm(const std::string& loss, const py::object& X,
-                                    const py::array& y, const py::object& sample_weight,
-                                    double l2, bool fit_intercept, int n_threads, double l1) {
-  values_of(X);
-  ModelKind model;
+/// The losses by name: "squared" and "log" (their own policies) and scikit-learn's names of
+/// the others (MarginLoss).
+RiskSpec glm_spec(const std::string& loss) {
+  RiskSpec spec{};
+  spec.model = ModelKind::Margin;
   if (loss == "squared")
-    model = ModelKind::Squared;
+    spec.model = ModelKind::Squared;
   else if (loss == "log")
-    model = ModelKind::Logistic;
+    spec.model = ModelKind::Logistic;
+  else if (loss == "hinge")
+    spec.margin = MarginKind::Hinge;
+  else if (loss == "squared_hinge")
+    spec.margin = MarginKind::SquaredHinge;
+  else if (loss == "modified_huber")
+    spec.margin = MarginKind::ModifiedHuber;
+  else if (loss == "perceptron")
+    spec.margin = MarginKind::Perceptron;
+  else if (loss == "huber")
+    spec.margin = MarginKind::Huber;
+  else if (loss == "epsilon_insensitive")
+    spec.margin = MarginKind::EpsilonInsensitive;
+  else if (loss == "squared_epsilon_insensitive")
+    spec.margin = MarginKind::SquaredEpsilonInsensitive;
   else
     throw std::invalid_argument("unknown loss '" + loss + "'");
+  return spec;
+}
+
+std::shared_ptr<GlmHandle> make_glm(const std::string& loss, const py::object& X,
+                                    const py::array& y, const py::object& sample_weight,
+                                    double l2, bool fit_intercept, int n_threads, double l1,
+                                    double epsilon) {
+  values_of(X);
+  RiskSpec spec = glm_spec(loss);
+  if (!(epsilon >= 0.0) || !std::isfinite(epsilon))
+    throw std::invalid_argument("epsilon must be finite and >= 0");
   const Index n = rows_of(X);
   if (py::isinstance<py::array_t<float>>(values_of(X)))
     require_vector<float>(y, n, "y");
   else
     require_vector<double>(y, n, "y");
-  const RiskSpec spec{model, fit_intercept, 0, y.data(), nullptr, l2, l1, n_threads};
-  return std::make_shared<GlmHandle>(make_data_objective(X, spec, sample_weight));
+  spec.fit_intercept = fit_intercept;
+  spec.y = y.data();
+  spec.l2 = l2;
+  spec.l1 = l1;
+  spec.n_threads = n_threads;
+  spec.epsilon = epsilon;
+  const bool differentiable =
+      spec.model != ModelKind::Margin || MarginLoss(spec.margin, epsilon).differentiable();
+  return std::make_shared<GlmHandle>(make_data_objective(X, spec, sample_weight),
+                                     differentiable);
 }
 
 std::shared_ptr<SoftmaxHandle> make_softmax(const py::object& X, const py::array& y,
@@ -272,8 +318,14 @@ std::shared_ptr<SoftmaxHandle> make_softmax(const py::object& X, const py::array
   if (!py::array_t<std::int64_t, py::array::c_style>::check_(y) || y.ndim() != 1 ||
       y.shape(0) != rows_of(X))
     throw std::invalid_argument("y must be a contiguous int64 array with one label per row of X");
-  const RiskSpec spec{ModelKind::Softmax, fit_intercept, n_classes, y.data(), nullptr, l2, l1,
-                      n_threads};
+  RiskSpec spec{};
+  spec.model = ModelKind::Softmax;
+  spec.fit_intercept = fit_intercept;
+  spec.n_classes = n_classes;
+  spec.y = y.data();
+  spec.l2 = l2;
+  spec.l1 = l1;
+  spec.n_threads = n_threads;
   return std::make_shared<SoftmaxHandle>(make_data_objective(X, spec, sample_weight), n_classes);
 }
 
@@ -507,8 +559,36 @@ Examples
 
   py::class_<GlmHandle, DataObjective, std::shared_ptr<GlmHandle>>(m, "Glm")
       .def(py::init(&make_glm), "loss"_a, "X"_a, "y"_a, "sample_weight"_a, "l2"_a,
-           "fit_intercept"_a, "n_threads"_a, "l1"_a = 0.0, py::keep_alive<1, 3>(),
-           py::keep_alive<1, 4>());
+           "fit_intercept"_a, "n_threads"_a, "l1"_a = 0.0, "epsilon"_a = 0.0,
+           py::keep_alive<1, 3>(), py::keep_alive<1, 4>())
+      .def_property_readonly("smooth", &GlmHandle::smooth,
+                             "Whether the loss is differentiable (False: hinge, perceptron, "
+                             "epsilon_insensitive, whose gradient is a subgradient).");
+
+  // Averaged SGD (iterate_average.hpp): wraps an empirical risk for one mini-batch run.
+  py::class_<IterateAverage, Objective, std::shared_ptr<IterateAverage>>(m, "IterateAverage")
+      .def(py::init([](std::shared_ptr<DataObjective> f, Index start) {
+             return std::make_shared<IterateAverage>(std::move(f), start);
+           }),
+           "objective"_a, "start"_a, py::keep_alive<1, 2>())
+      .def(
+          "set_state",
+          [](IterateAverage& a, Index steps, Index count, const py::object& mean) {
+            const auto v = as_params(mean, a.n_params(), "mean");
+            a.set_state(steps, count, view(v));
+          },
+          "steps"_a, "count"_a, "mean"_a)
+      .def_property_readonly("start", &IterateAverage::start)
+      .def_property_readonly("steps", &IterateAverage::steps)
+      .def_property_readonly("count", &IterateAverage::count)
+      .def_property_readonly("mean", [](const IterateAverage& a) { return VecX(a.mean()); })
+      .def(
+          "average",
+          [](const IterateAverage& a, const py::object& x) {
+            const auto v = as_params(x, a.n_params(), "x");
+            return a.average(view(v));
+          },
+          "x"_a, "The averaged parameters of a run that ended at x.");
 
   py::class_<SoftmaxHandle, DataObjective, std::shared_ptr<SoftmaxHandle>>(m, "Softmax")
       .def(py::init(&make_softmax), "X"_a, "y"_a, "n_classes"_a, "sample_weight"_a, "l2"_a,

@@ -15,7 +15,10 @@
 
 namespace descend::bindings {
 
-enum class ModelKind { Squared, Logistic, Softmax };
+/// Squared and Logistic have their own loss policies (the fast paths); Margin is every other
+/// loss of scikit-learn's SGD estimators, one instantiation for all (MarginLoss, its kind
+/// chosen at run time).
+enum class ModelKind { Squared, Logistic, Softmax, Margin };
 
 /// What every data objective is built with besides X: the model, its targets (float or
 /// double in X's type, int64 labels for softmax), the weights (X's type, or null) and the
@@ -28,6 +31,8 @@ struct RiskSpec {
   const void* sample_weight;
   double l2, l1;
   int n_threads;
+  MarginKind margin = MarginKind::Hinge;  ///< Margin only
+  double epsilon = 0.0;                   ///< Margin only: huber's, epsilon-insensitive's
 };
 
 /// A dense X (n x d) of float (float32) or double, row-major or column-major.
@@ -54,6 +59,10 @@ std::unique_ptr<EmpiricalObjective> make_risk(const RiskSpec& spec, Data rows) {
       return build(LinearModel<T, SquaredLoss>(rows.cols(), spec.fit_intercept), y);
     case ModelKind::Logistic:
       return build(LinearModel<T, LogLoss>(rows.cols(), spec.fit_intercept), y);
+    case ModelKind::Margin:
+      return build(LinearModel<T, MarginLoss>(rows.cols(), spec.fit_intercept,
+                                              MarginLoss(spec.margin, spec.epsilon)),
+                   y);
     case ModelKind::Softmax:
       return build(SoftmaxModel<T>(rows.cols(), spec.fit_intercept, spec.n_classes),
                    static_cast<const std::int64_t*>(spec.y));

@@ -1,4 +1,5 @@
-"""The built-in objectives: least squares, logistic regression and quadratics.
+"""The built-in objectives: least squares, logistic regression, the other losses of
+scikit-learn's SGD estimators (:class:`LinearLoss`) and quadratics.
 
 Each is a compiled object with the same methods (``value``, ``gradient``,
 ``value_and_gradient``, ``hessian``, ``hvp``) that every solver of :func:`descend.minimize`
@@ -41,7 +42,8 @@ from ._validation import (
     check_vector,
 )
 
-__all__ = ["Objective", "EmpiricalRisk", "LeastSquares", "Logistic", "Quadratic", "Softmax", "MAX_SOFTMAX_PARAMS"]
+__all__ = ["Objective", "EmpiricalRisk", "LeastSquares", "Logistic", "LinearLoss", "Quadratic",
+           "Softmax", "MAX_SOFTMAX_PARAMS", "CLASSIFICATION_LOSSES", "REGRESSION_LOSSES"]
 
 #: The base class of every compiled objective (useful for ``isinstance`` checks).
 Objective = _core.Objective
@@ -338,6 +340,152 @@ class Logistic(_DataObjective):
             shown = labels[:5].tolist()
             raise ValueError(f"y must hold binary labels {{0, 1}} or {{-1, +1}}, got {shown}")
         return np.where(y > 0, 1.0, -1.0).astype(dtype)
+
+
+#: The losses of :class:`LinearLoss` on labels (coded -1/+1), scikit-learn's names.
+CLASSIFICATION_LOSSES = ("hinge", "log_loss", "modified_huber", "squared_hinge", "perceptron")
+#: The losses of :class:`LinearLoss` on real targets, scikit-learn's names.
+REGRESSION_LOSSES = ("squared_error", "huber", "epsilon_insensitive",
+                     "squared_epsilon_insensitive")
+#: The compiled core's names of the two losses with their own kernels.
+_CORE_LOSS = {"squared_error": "squared", "log_loss": "log"}
+
+
+class LinearLoss(_DataArguments, _core.Glm):
+    r"""The mean loss of a linear model, for any loss of scikit-learn's SGD estimators.
+
+    .. math::
+        R(w, b) = \frac{1}{S} \sum_i s_i L(z_i, y_i) + \frac{l_2}{2} \|w\|^2
+        + l_1 \|w\|_1, \qquad z_i = x_i \cdot w + b, \quad S = \sum_i s_i
+
+    with L one of scikit-learn's losses (the same definitions, without its constant factors
+    changed), on labels t_i in {-1, +1} for the classification losses and on real y_i for
+    the regression ones (r = z - y, a = t z):
+
+    =============================== ============================================ =========
+    loss                            L                                            smooth
+    =============================== ============================================ =========
+    "hinge"                         max(0, 1 - a)                                no
+    "perceptron"                    max(0, -a)                                   no
+    "squared_hinge"                 max(0, 1 - a)^2                              C^1
+    "modified_huber"                0 (a >= 1), (1 - a)^2 (a >= -1), -4 a        C^1
+    "log_loss"                      log(1 + exp(-a))  (as :class:`Logistic`)     yes
+    "squared_error"                 r^2 / 2  (as :class:`LeastSquares`)          yes
+    "huber"                         r^2 / 2 (abs(r) <= e), e abs(r) - e^2 / 2    C^1
+    "epsilon_insensitive"           max(0, abs(r) - e)                           no
+    "squared_epsilon_insensitive"   max(0, abs(r) - e)^2                         C^1
+    =============================== ============================================ =========
+
+    (e is ``epsilon``.) The kinked losses ("no") have a subgradient for a gradient: at a
+    kink the slope is the one scikit-learn's SGD takes (hinge and perceptron: -t where
+    a <= threshold, the kink included; epsilon-insensitive: 0 on the tube's edges). They say
+    so with ``smooth`` False and give no Hessian (``has_hessian`` False), so the Newton
+    methods refuse them; first-order methods run, and a run on them reports success only
+    when the subgradient's norm fell below gtol times its start (for these convex losses
+    ``R(w) - R* <= ||g|| ||w - w*||``, so that is a certificate), never from its curvature.
+    The C^1 losses have a gradient and, for the Hessian, their second derivative almost
+    everywhere (the generalised Hessian: 0, 1 or 2 per row), so Newton's method runs on them
+    too. ``hessian_sum`` and ``hvp_sum`` give that almost-everywhere second derivative for
+    every loss (0 for the kinked ones).
+
+    "log_loss" and "squared_error" build the same compiled objectives as :class:`Logistic`
+    and :class:`LeastSquares`; the other seven share one compiled kernel that chooses the
+    loss once per block of rows.
+
+    Parameters
+    ----------
+    X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+        float64 or float32, dense (C or Fortran order) or sparse, used in place as in
+        :class:`LeastSquares`.
+    y : array_like, shape (n_samples,)
+        Classification losses: binary labels, {0, 1} or {-1, +1} (stored as -1/+1 in X's
+        dtype). Regression losses: real targets (in X's dtype).
+    loss : str, default "squared_error"
+        One of :data:`CLASSIFICATION_LOSSES` or :data:`REGRESSION_LOSSES`.
+    l2 : float, default 0.0
+        Ridge penalty on the weights (not the intercept), >= 0.
+    fit_intercept : bool, default False
+        Append an unpenalised intercept as the last parameter.
+    sample_weight : array_like, shape (n_samples,), optional
+        Non-negative weights (copied).
+    n_threads : int, optional
+        Threads for large passes over X, 1 to 1024; all cores by default.
+    l1 : float, default 0.0
+        An L1 penalty, handled as in :class:`LeastSquares`.
+    epsilon : float, default 0.1
+        e, the threshold of "huber", "epsilon_insensitive" and
+        "squared_epsilon_insensitive" (scikit-learn's default), finite and >= 0; the other
+        losses do not use it.
+
+    Attributes
+    ----------
+    X, y, loss, epsilon, l2, l1, fit_intercept, sample_weight, n_threads
+        What the objective was built with, read-only.
+    smooth : bool
+        False for the kinked losses.
+
+    Raises
+    ------
+    ValueError
+        For an unknown loss, a negative or non-finite epsilon, labels that are not binary
+        for a classification loss, and the bad inputs of :class:`LeastSquares`.
+
+    Examples
+    --------
+    >>> import numpy as np, descend
+    >>> f = descend.objectives.LinearLoss(np.array([[1.0], [-1.0]]), [1, 0], loss="hinge")
+    >>> f.value(np.zeros(1)), f.gradient(np.zeros(1)).tolist(), f.smooth
+    (1.0, [-1.0], False)
+    >>> g = descend.objectives.LinearLoss(np.ones((2, 1)), [0.0, 3.0], loss="huber",
+    ...                                   epsilon=1.0)
+    >>> g.value(np.zeros(1))  # (0 + (3 - 0.5)) / 2
+    1.25
+    """
+
+    y = _Argument("The targets, in X's dtype (-1/+1 for a classification loss; borrowed).")
+    fit_intercept = _Argument("Whether an intercept is the last parameter.")
+    loss = _Argument("The loss's name.")
+    epsilon = _Argument("The threshold of huber and the epsilon-insensitive losses.")
+
+    def __init__(self, X, y, loss="squared_error", l2=0.0, fit_intercept=False,
+                 sample_weight=None, n_threads=None, l1=0.0, epsilon=0.1):
+        if not (isinstance(loss, str) and loss in CLASSIFICATION_LOSSES + REGRESSION_LOSSES):
+            raise ValueError(f"loss must be one of "
+                             f"{', '.join(map(repr, CLASSIFICATION_LOSSES + REGRESSION_LOSSES))}, "
+                             f"got {loss!r}")
+        epsilon = check_real(epsilon, "epsilon", low=0.0)
+        X, core_X, l2, fit_intercept, sample_weight, threads = _check_data_arguments(
+            X, l2, fit_intercept, sample_weight, n_threads)
+        check = (Logistic._check_targets if loss in CLASSIFICATION_LOSSES
+                 else LeastSquares._check_targets)
+        y = check(y, X.shape[0], X.dtype)
+        l1 = check_real(l1, "l1", low=0.0)
+        super().__init__(_CORE_LOSS.get(loss, loss), core_X, y, sample_weight, l2,
+                         fit_intercept, threads, l1, epsilon)
+        _keep_data_arguments(self, X=X, y=y, loss=loss, epsilon=epsilon, l2=l2,
+                             fit_intercept=fit_intercept, sample_weight=sample_weight,
+                             n_threads=n_threads, l1=l1)
+
+    @property
+    def n_features(self):
+        """Number of columns of X (``n_params`` minus one when an intercept is fitted)."""
+        return self.X.shape[1]
+
+    def __reduce__(self):
+        args = (self.X, self.y, self.loss, self.l2, self.fit_intercept, self.sample_weight,
+                self.n_threads, self.l1, self.epsilon)
+        return (type(self), args)
+
+    def __repr__(self):
+        return (f"LinearLoss(loss={self.loss!r}, n_samples={self.X.shape[0]}, "
+                f"n_features={self.X.shape[1]}, dtype={self.X.dtype}, "
+                f"order={_layout(self.X)!r}, l2={self.l2}, fit_intercept={self.fit_intercept}"
+                + (f", l1={self.l1}" if self.l1 else "")
+                + (f", epsilon={self.epsilon})" if self.loss in _USES_EPSILON else ")"))
+
+
+#: The losses whose value depends on epsilon.
+_USES_EPSILON = ("huber", "epsilon_insensitive", "squared_epsilon_insensitive")
 
 
 class Softmax(_DataArguments, _core.Softmax):

@@ -6,9 +6,15 @@
 ///                                       sum_i s_i loss(z_i, y_i) when want_value (0 otherwise)
 ///   curvature(z, y, s, m)               replaces z_i by s_i * d2loss/dz2 (z_i, y_i)
 /// s may be null (all weights 1). Sums are accumulated in double whatever T is.
+///
+/// LinearModel (models/linear.hpp) holds one loss object and calls these through it: the two
+/// losses with their own policy (SquaredLoss, LogLoss) are stateless and fully inlined;
+/// MarginLoss holds a kind chosen at run time (scikit-learn's other SGD losses), so that all
+/// of them share one instantiation of the risk skeleton.
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 #include "types.hpp"
 
@@ -18,6 +24,7 @@ namespace descend {
 struct SquaredLoss {
   static constexpr bool kCurvatureNeedsMargin = false;
   static constexpr const char* kName = "LeastSquares";
+  static const char* name() { return kName; }
 
   template <typename T>
   static double derivative(T* z, const T* y, const T* s, Index m, bool want_value) {
@@ -43,6 +50,7 @@ struct SquaredLoss {
 struct LogLoss {
   static constexpr bool kCurvatureNeedsMargin = true;
   static constexpr const char* kName = "Logistic";
+  static const char* name() { return kName; }
 
   template <typename T>
   static double derivative(T* z, const T* y, const T* s, Index m, bool want_value) {
@@ -68,6 +76,191 @@ struct LogLoss {
       z[i] = static_cast<T>(weight * e / ((1.0 + e) * (1.0 + e)));
     }
   }
+};
+
+/// The pointwise losses of scikit-learn's SGD estimators besides the squared error and the
+/// log-loss, as functions of the margin z = x.w + b and the target y (classification:
+/// y in {-1, +1}; regression: y real). Each gives value, slope (d/dz) and curvature (d2/dz2).
+/// Where a loss has a kink the slope is the one scikit-learn's SGD takes there (a
+/// subgradient); where the second derivative jumps, curvature is its value almost
+/// everywhere (the generalised Hessian of the C^1 losses; 0 for the kinked ones).
+namespace margin {
+
+/// max(0, t - y z): the hinge (t = 1) and the perceptron (t = 0). Slope -y where y z <= t
+/// (the kink y z = t included, as scikit-learn), else 0. Kinked: curvature 0.
+struct Hinge {
+  double t;
+  double value(double z, double y) const { return y * z <= t ? t - y * z : 0.0; }
+  double slope(double z, double y) const { return y * z <= t ? -y : 0.0; }
+  double curvature(double /*z*/, double /*y*/) const { return 0.0; }
+};
+
+/// max(0, 1 - y z)^2: slope -2 y (1 - y z) where y z < 1; curvature 2 there (C^1).
+struct SquaredHinge {
+  double value(double z, double y) const {
+    const double r = 1.0 - y * z;
+    return r > 0.0 ? r * r : 0.0;
+  }
+  double slope(double z, double y) const {
+    const double r = 1.0 - y * z;
+    return r > 0.0 ? -2.0 * y * r : 0.0;
+  }
+  double curvature(double z, double y) const { return 1.0 - y * z > 0.0 ? 2.0 : 0.0; }
+};
+
+/// Zhang's modified Huber loss: 0 for y z >= 1, (1 - y z)^2 for -1 <= y z < 1, -4 y z
+/// below (C^1: the slope -4 y meets at y z = -1); curvature 2 on the quadratic piece.
+struct ModifiedHuber {
+  double value(double z, double y) const {
+    const double a = y * z;
+    return a >= 1.0 ? 0.0 : a >= -1.0 ? (1.0 - a) * (1.0 - a) : -4.0 * a;
+  }
+  double slope(double z, double y) const {
+    const double a = y * z;
+    return a >= 1.0 ? 0.0 : a >= -1.0 ? -2.0 * y * (1.0 - a) : -4.0 * y;
+  }
+  double curvature(double z, double y) const {
+    const double a = y * z;
+    return (a >= -1.0 && a < 1.0) ? 2.0 : 0.0;
+  }
+};
+
+/// Huber's loss with threshold e on the residual r = z - y: r^2 / 2 for |r| <= e, then
+/// e |r| - e^2 / 2 (C^1); slope r clipped to [-e, e]; curvature 1 for |r| <= e.
+struct Huber {
+  double e;
+  double value(double z, double y) const {
+    const double r = z - y, a = std::abs(r);
+    return a <= e ? 0.5 * r * r : e * a - 0.5 * e * e;
+  }
+  double slope(double z, double y) const { return std::clamp(z - y, -e, e); }
+  double curvature(double z, double y) const { return std::abs(z - y) <= e ? 1.0 : 0.0; }
+};
+
+/// max(0, |z - y| - e): slope sign(z - y) beyond the tube |z - y| > e, 0 inside it and on
+/// its edges (as scikit-learn). Kinked: curvature 0.
+struct EpsilonInsensitive {
+  double e;
+  double value(double z, double y) const { return std::max(std::abs(z - y) - e, 0.0); }
+  double slope(double z, double y) const {
+    const double r = z - y;
+    return r > e ? 1.0 : r < -e ? -1.0 : 0.0;
+  }
+  double curvature(double /*z*/, double /*y*/) const { return 0.0; }
+};
+
+/// max(0, |z - y| - e)^2: slope 2 sign(r) (|r| - e) beyond the tube (C^1); curvature 2 there.
+struct SquaredEpsilonInsensitive {
+  double e;
+  double value(double z, double y) const {
+    const double a = std::max(std::abs(z - y) - e, 0.0);
+    return a * a;
+  }
+  double slope(double z, double y) const {
+    const double r = z - y;
+    return r > e ? 2.0 * (r - e) : r < -e ? 2.0 * (r + e) : 0.0;
+  }
+  double curvature(double z, double y) const { return std::abs(z - y) > e ? 2.0 : 0.0; }
+};
+
+}  // namespace margin
+
+/// Which loss a MarginLoss computes.
+enum class MarginKind {
+  Hinge,
+  SquaredHinge,
+  ModifiedHuber,
+  Perceptron,
+  Huber,
+  EpsilonInsensitive,
+  SquaredEpsilonInsensitive
+};
+
+/// The losses of namespace margin behind one policy, the kind chosen at run time: the switch
+/// on the kind is taken once per call (a block of rows), outside the loop over its rows,
+/// and each branch runs that loss's loop inlined.
+/// `epsilon` (>= 0) is the threshold of huber and the two epsilon-insensitive losses.
+class MarginLoss {
+ public:
+  static constexpr bool kCurvatureNeedsMargin = true;
+
+  MarginLoss(MarginKind kind, double epsilon) : kind_(kind), epsilon_(epsilon) {
+    if (!(epsilon >= 0.0) || !std::isfinite(epsilon))
+      throw std::invalid_argument("epsilon must be finite and >= 0");
+  }
+
+  MarginKind kind() const { return kind_; }
+  double epsilon() const { return epsilon_; }
+
+  const char* name() const {
+    switch (kind_) {
+      case MarginKind::Hinge: return "Hinge";
+      case MarginKind::SquaredHinge: return "SquaredHinge";
+      case MarginKind::ModifiedHuber: return "ModifiedHuber";
+      case MarginKind::Perceptron: return "Perceptron";
+      case MarginKind::Huber: return "Huber";
+      case MarginKind::EpsilonInsensitive: return "EpsilonInsensitive";
+      case MarginKind::SquaredEpsilonInsensitive: return "SquaredEpsilonInsensitive";
+    }
+    return "MarginLoss";
+  }
+
+  /// Whether the loss is continuously differentiable (its gradient vanishes at a minimum):
+  /// false for the kinked hinge, perceptron and epsilon-insensitive losses.
+  bool differentiable() const {
+    return kind_ != MarginKind::Hinge && kind_ != MarginKind::Perceptron &&
+           kind_ != MarginKind::EpsilonInsensitive;
+  }
+
+  template <typename T>
+  double derivative(T* z, const T* y, const T* s, Index m, bool want_value) const {
+    return visit([&](const auto& loss) { return slopes(loss, z, y, s, m, want_value); });
+  }
+
+  template <typename T>
+  void curvature(T* z, const T* y, const T* s, Index m) const {
+    visit([&](const auto& loss) {
+      for (Index i = 0; i < m; ++i) {
+        const double c = loss.curvature(double(z[i]), double(y[i]));
+        z[i] = static_cast<T>(s ? double(s[i]) * c : c);
+      }
+      return 0.0;
+    });
+  }
+
+ private:
+  /// Calls f with the pointwise loss of this kind.
+  template <class F>
+  double visit(F&& f) const {
+    switch (kind_) {
+      case MarginKind::Hinge: return f(margin::Hinge{1.0});
+      case MarginKind::SquaredHinge: return f(margin::SquaredHinge{});
+      case MarginKind::ModifiedHuber: return f(margin::ModifiedHuber{});
+      case MarginKind::Perceptron: return f(margin::Hinge{0.0});
+      case MarginKind::Huber: return f(margin::Huber{epsilon_});
+      case MarginKind::EpsilonInsensitive: return f(margin::EpsilonInsensitive{epsilon_});
+      case MarginKind::SquaredEpsilonInsensitive:
+        return f(margin::SquaredEpsilonInsensitive{epsilon_});
+    }
+    throw std::logic_error("unknown MarginKind");
+  }
+
+  /// z_i <- s_i loss'(z_i, y_i); returns sum_i s_i loss(z_i, y_i) when want_value.
+  template <class Loss, typename T>
+  static double slopes(const Loss& loss, T* z, const T* y, const T* s, Index m,
+                       bool want_value) {
+    double total = 0.0;
+    for (Index i = 0; i < m; ++i) {
+      const double zi = double(z[i]), yi = double(y[i]);
+      const double weight = s ? double(s[i]) : 1.0;
+      if (want_value) total += weight * loss.value(zi, yi);
+      z[i] = static_cast<T>(weight * loss.slope(zi, yi));
+    }
+    return total;
+  }
+
+  MarginKind kind_;
+  double epsilon_;
 };
 
 }  // namespace descend

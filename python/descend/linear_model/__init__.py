@@ -25,10 +25,15 @@ with a ``sklearn.exceptions.ConvergenceWarning`` in the estimator's own terms; o
 diverged raises ``RuntimeError``. Parameters are checked at ``fit`` and refused with a
 ``TypeError`` or ``ValueError`` naming the parameter.
 
-The SGD estimators run the update rules on mini-batches through the same function of the
-solver layer as ``minimize(..., method=rule)`` (``descend._first_order.run_rule``), ``fit``
-and ``partial_fit`` alike. Multinomial coefficients are reported centred over the classes
-(their columns sum to zero) by LogisticRegression and SGDClassifier alike.
+The SGD estimators run the update rules on mini-batches in the same compiled loop as
+``minimize(..., method=rule)`` (``_core.run_minibatch``, built as
+``descend._first_order.run_rule`` builds it, with scikit-learn's stopping: the tol rule on
+the best epoch loss, and only a non-finite or exploding loss as divergence), ``fit`` and
+``partial_fit`` alike, with every loss of scikit-learn's
+(:class:`descend.objectives.LinearLoss`), one problem per class one versus all, and
+``average`` through ``_core.IterateAverage``. Multinomial coefficients (LogisticRegression,
+and SGDClassifier's ``multi_class="multinomial"``) are reported centred over the classes
+(their columns sum to zero).
 
 Modules: ``_base`` (what the estimators share: weights, the unpacking of coefficients, the
 full-batch solver call, classifier predictions), ``_least_squares`` (LinearRegression,

@@ -1,6 +1,11 @@
 """SGDRegressor and SGDClassifier: the update rules on mini-batches, for ``fit`` (epochs from
 zero) and ``partial_fit`` (one epoch, continuing the rule's state), through one path:
-``_SGDModel._train`` and the solver layer's ``run_rule``."""
+``_SGDModel._train`` and the solver layer's mini-batch loop (``_run_epochs``).
+
+An estimator trains one or more *problems*, each an objective with its own parameters, rule
+state and (with ``average``) running average: one for a regressor, a binary classifier or the
+joint multinomial model, one per class for a one-versus-all classifier. They are trained one
+after the other, each with its own seed."""
 
 from __future__ import annotations
 
@@ -11,16 +16,19 @@ import warnings
 from typing import Any
 
 import numpy as np
+from sklearn.utils.metaestimators import available_if
 
+from .. import _core
 from .. import schedules as _schedules
-from .._first_order import run_rule
+from .._first_order import _schedule_for_run, minibatch_params
 from .._minimize import _METHODS
 from .._progress import ProgressReporter
 from .._result import Result
 from .._validation import check_bool, check_int, check_real
-from ..objectives import LeastSquares, Logistic, Softmax
+from ..objectives import CLASSIFICATION_LOSSES, REGRESSION_LOSSES, LinearLoss, Softmax
 from ..optimizers import make_stepper
 from ._base import (
+    _combined_weights,
     BaseEstimator,
     ClassifierMixin,
     ConvergenceWarning,
@@ -44,6 +52,17 @@ from ._base import (
     check_random_state,
     is_sparse,
 )
+
+#: A bound on each loss's second derivative in the margin (eta0="auto" divides by it): 1/4 for
+#: the log-loss, 2 for the squared losses whose factor is not halved (scikit-learn's
+#: definitions), 1 for the squared error and Huber, and 1 for the kinked losses, whose
+#: subgradient steps then move the stepped sample's margin by at most about one unit.
+_CURVATURE = {"log_loss": 0.25, "squared_error": 1.0, "huber": 1.0, "hinge": 1.0,
+              "perceptron": 1.0, "epsilon_insensitive": 1.0, "squared_hinge": 2.0,
+              "modified_huber": 2.0, "squared_epsilon_insensitive": 2.0}
+
+#: The losses whose predict_proba scikit-learn gives.
+_PROBA_LOSSES = ("log_loss", "modified_huber")
 
 #: The estimators' ``solver`` names and the update rule of minimize each one is: "sgd" (the
 #: estimators' and scikit-learn's name) is the plain gradient step, the rule "gd".
@@ -100,19 +119,63 @@ class _EarlyStopping:
         return self.count >= self.n
 
 
+def _run_epochs(objective, x0, stepper, options, callback=None, *, keep_state=False):
+    """The compiled mini-batch loop, as the solver layer's ``run_rule`` calls it, with one
+    difference: the stop monitor's rule that a loss which rose for a few epochs in a row,
+    above its start, has diverged is off. scikit-learn's estimators stop only on a
+    non-finite loss; and the start's loss is no reference for losses whose zero model is a
+    minimiser of the loss (the perceptron's is 0, which any later epoch's exceeds). A
+    non-finite loss still ends the run "diverged"; the estimators check the loss's size
+    themselves (``_exploded``).
+    """
+    params = minibatch_params(options, keep_state)
+    params.divergence_patience = params.epochs + 1  # more rises than epochs: never
+    schedule = _schedule_for_run(options["schedule"], options["epochs"])
+    return _core.run_minibatch(objective, x0, stepper, schedule, params, callback, None)
+
+
+#: A run has exploded when its loss is beyond this multiple of the zero model's loss.
+_DIVERGENCE_RATIO = 1e4
+
+
+def _exploded(loss, null):
+    """Whether `loss` is non-finite or more than _DIVERGENCE_RATIO times the zero model's
+    loss `null` (when that is 0, as the perceptron's, only a non-finite loss counts)."""
+    return not np.isfinite(loss) or (null > 0 and loss > _DIVERGENCE_RATIO * null)
+
+
+class _LossTol:
+    """scikit-learn's tol rule on the training loss, once an epoch: stop after `n` epochs in
+    a row whose epoch loss (the mean of its batch losses, penalty included) was not below
+    the best epoch loss so far minus `tol`. The best starts at +inf, as scikit-learn's: the
+    start's loss does not count, so the first epochs of a schedule that begins with large
+    steps ("optimal") are not held against it."""
+
+    def __init__(self, tol, n):
+        self.tol, self.n = float(tol), n
+        self.best, self.count = np.inf, 0
+
+    def __call__(self, loss):
+        self.count = self.count + 1 if loss > self.best - self.tol else 0
+        self.best = min(self.best, loss)
+        return self.count >= self.n
+
+
 class _SGDModel(BaseEstimator):
     """Stochastic gradient descent on mini-batches for the linear models (shared parts)."""
 
-    # The training state partial_fit carries between calls (declared for type checkers).
+    # The training state partial_fit carries between calls, one entry per problem (declared
+    # for type checkers): the plain iterates, the compiled rules, the averaging states
+    # (steps, count, mean) or None.
     _max_row_norm2: float
-    _stepper: Any
-    _params: np.ndarray
+    _steppers: list
+    _params: list
+    _averages: list
 
     def __sklearn_tags__(self):
         return _sparse_input_tags(super().__sklearn_tags__())
 
-    #: scikit-learn's losses for this estimator, and the ones descend runs.
-    _SKLEARN_LOSSES: tuple[str, ...] = ()
+    #: scikit-learn's losses for this estimator (descend trains them all).
     _LOSSES: tuple[str, ...] = ()
 
     def _set_params(self, params):
@@ -122,11 +185,7 @@ class _SGDModel(BaseEstimator):
                 setattr(self, name, value)
 
     def _check_sgd_params(self):
-        name = type(self).__name__
-        _choice(self.loss, "loss", self._SKLEARN_LOSSES)
-        if self.loss not in self._LOSSES:
-            raise ValueError(f"{name}(loss={self.loss!r}) is not implemented yet: descend's "
-                             f"{name} trains {' or '.join(map(repr, self._LOSSES))} only")
+        _choice(self.loss, "loss", self._LOSSES)
         _choice(self.penalty, "penalty", ("l2", "l1", "elasticnet", None))
         check_real(self.l1_ratio, "l1_ratio", low=0.0, high=1.0)
         check_real(self.epsilon, "epsilon", low=0.0)
@@ -135,15 +194,7 @@ class _SGDModel(BaseEstimator):
         check_real(self.validation_fraction, "validation_fraction", low=0.0, high=1.0,
                    low_open=True, high_open=True)
         check_bool(self.warm_start, "warm_start")
-        if isinstance(self.average, (bool, np.bool_)):
-            average = int(self.average)
-        else:
-            average = check_int(self.average, "average", low=0)
-        if average:
-            raise ValueError(f"{name}(average={self.average!r}) is not supported: averaged "
-                             "SGD (Polyak-Ruppert) averages every step's iterate, which "
-                             "needs the compiled loop; descend sees the iterates once an "
-                             "epoch only")
+        self._average_start()
         check_bool(self.fit_intercept, "fit_intercept")
         check_int(self.max_iter, "max_iter", low=1)
         if self.tol is not None:
@@ -172,6 +223,12 @@ class _SGDModel(BaseEstimator):
             raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, got {self.solver!r}")
         check_real(self.momentum, "momentum", low=0.0, high=1.0, high_open=True)
         _check_verbose(self.verbose)
+
+    def _average_start(self):
+        """The first step averaged (``average``: True is 1, an int n is n, False or 0 off)."""
+        if isinstance(self.average, (bool, np.bool_)):
+            return int(self.average)
+        return check_int(self.average, "average", low=0)
 
     def _penalties(self):
         """(l2, l1) of the objective: elasticnet is alpha ((1 - l1_ratio) ||w||^2 / 2 +
@@ -225,9 +282,9 @@ class _SGDModel(BaseEstimator):
         if not reset and largest <= self._max_row_norm2:
             return
         self._max_row_norm2 = largest if reset else max(largest, self._max_row_norm2)
-        self.eta0_ = 1.0 / (self._curvature_bound * self._max_row_norm2 + float(self.alpha))
-        if getattr(self, "_stepper", None) is not None:
-            self._stepper = self._new_stepper(self._stepper.state())
+        self.eta0_ = 1.0 / (_CURVATURE[self.loss] * self._max_row_norm2 + float(self.alpha))
+        self._steppers = [None if stepper is None else self._new_stepper(stepper.state())
+                          for stepper in getattr(self, "_steppers", [])]
 
     def _new_stepper(self, state=None):
         """Build the compiled update rule at the current ``eta0_``, with `state` (a dict)."""
@@ -242,18 +299,38 @@ class _SGDModel(BaseEstimator):
             stepper.set_state(dict(state))
         return stepper
 
-    def _train(self, objective, *, partial, monitor=None):
-        """Run the rule from ``_params``: the one path of fit and partial_fit.
+    def _tol_unit(self, objective):
+        """What ``tol`` is measured in: 1 (scikit-learn's absolute tol) for the losses of
+        margins on -1/+1 labels, whose values do not change when X is rescaled; for the
+        regression losses of SGDRegressor the loss of the zero model (so that rescaling y
+        leaves the rule unchanged: on standardized y it is 1/2 for the squared error), or 1
+        when that is 0."""
+        if isinstance(self, ClassifierMixin):
+            return 1.0
+        null = float(objective.value(np.zeros(objective.n_params)))
+        return null if null > 0 else 1.0
+
+    def _seeds(self, count):
+        """One seed per problem, drawn from ``random_state`` one after the other."""
+        state = check_random_state(self.random_state)
+        return [int(state.randint(np.iinfo(np.int32).max)) for _ in range(count)]
+
+    def _train(self, objective, k, seed, *, partial, monitor=None):
+        """Run the rule of problem `k` from ``_params[k]``: the one path of fit and
+        partial_fit.
 
         ``fit`` (``partial=False``) runs up to ``max_iter`` epochs with the tol rule and the
         schedule, on a fresh copy of the rule; ``partial_fit`` one epoch at the constant rate,
         continuing the rule's state (``keep_state``) and leaving it where the epoch ended.
-        Returns the :class:`descend.Result`; raises RuntimeError when the run diverged.
+        With ``average`` the run goes through a ``_core.IterateAverage`` of `objective`
+        (continuing the problem's averaging state in partial_fit), which keeps the running
+        mean of the iterates. Returns the :class:`descend.Result` and the parameters to report
+        (the averaged ones, once averaging has begun); raises RuntimeError when the run
+        diverged.
         """
-        if getattr(self, "_stepper", None) is None:
-            self._stepper = self._new_stepper()
+        if self._steppers[k] is None:
+            self._steppers[k] = self._new_stepper()
         rule = SOLVERS[self.solver]
-        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         batch = min(int(self.batch_size), objective.n_samples)
         if partial:
             # The same validated options on every call but the seed (partial_fit runs in
@@ -264,64 +341,98 @@ class _SGDModel(BaseEstimator):
             options = _METHODS[rule].parse({
                 "lr": self.eta0_, "batch_size": batch, "shuffle": bool(self.shuffle),
                 "epoch_loss": "running", "epochs": int(self.max_iter), "seed": seed,
-                "tol": None if monitor is not None else self.tol,
+                "tol": None,  # the rules of early stopping or tol are applied below
                 "n_iter_no_change": int(self.n_iter_no_change),
                 "schedule": self._schedule()})
         reporter = None
         if _check_verbose(self.verbose) and not partial:
             reporter = ProgressReporter(rule, options["epochs"])
         callback: Any = reporter
-        if monitor is not None:
+        tol = None
+        if not partial and monitor is None and self.tol is not None:
+            tol = _LossTol(float(self.tol) * self._tol_unit(objective),
+                           int(self.n_iter_no_change))
+        if monitor is not None or tol is not None:
             def callback(info, reporter=reporter):
-                stop = reporter(info) if reporter is not None else None
-                return bool(stop) or monitor(info.x)
-        raw = run_rule(objective, self._params, self._stepper, options, callback,
-                       keep_state=partial)
+                stop = bool(reporter(info)) if reporter is not None else False
+                if monitor is not None:
+                    stop = monitor(info.x) or stop
+                if tol is not None:
+                    stop = tol(float(info.loss)) or stop
+                return stop
+        start = self._average_start()
+        run_on = objective
+        if start:
+            run_on = _core.IterateAverage(objective, start)
+            if partial and self._averages[k] is not None:
+                run_on.set_state(*self._averages[k])
+        raw = _run_epochs(run_on, self._params[k], self._steppers[k], options, callback,
+                          keep_state=partial)
         result = Result._from_core(raw, rule)
+        reported = result.x
+        if start:
+            self._averages[k] = (run_on.steps, run_on.count, run_on.mean)
+            reported = run_on.average(result.x)
         if reporter is not None:
             reporter.close(result)
-        if not partial and result.status == "diverged":
+        if not partial and (result.status == "diverged" or _exploded(
+                float(result.fun), float(objective.value(np.zeros(objective.n_params))))):
+            advice = ("use learning_rate='constant' with a small eta0 (or eta0='auto'), or a "
+                      "larger alpha (the first rate of 'optimal' is alpha^(-1/4))"
+                      if self.learning_rate == "optimal" else "lower eta0")
             raise RuntimeError(
                 f"{type(self).__name__}(solver={self.solver!r}) diverged in epoch "
-                f"{int(result.nit)}: the loss became non-finite or kept rising; lower eta0 "
+                f"{int(result.nit)}: the loss became non-finite or grew beyond "
+                f"{_DIVERGENCE_RATIO:g} times the zero model's; {advice} "
                 f"(the rate was {self.eta0_:.3g})")
-        return result
+        return result, reported
 
     #: coef_ of shape (n_features,) (a regressor) instead of (k, n_features).
     _coef_1d = False
 
-    def _set_coef(self, objective, x):
-        """coef_ and intercept_ from the parameters x (_coefficients: multinomial ones centred)."""
-        coef, self.intercept_ = _coefficients(objective, x, bool(self.fit_intercept))
+    def _set_coef(self, objectives, xs):
+        """coef_ and intercept_ from the parameters of each problem (their rows stacked;
+        _coefficients: multinomial ones centred)."""
+        parts = [_coefficients(f, x, bool(self.fit_intercept)) for f, x in zip(objectives, xs)]
+        coef = np.vstack([c for c, _ in parts])
+        self.intercept_ = np.concatenate([b for _, b in parts])
         self.coef_ = coef[0] if self._coef_1d else coef
 
-    def _fit(self, X, objective, x0=None, monitor=None):
-        """fit: from `x0` (zero by default), up to max_iter epochs; `monitor(x)` (early
-        stopping) sees the parameters after every epoch and returns True to stop."""
-        self._start(X, objective.n_params)
-        if x0 is not None:
-            self._params = x0
-        result = self._train(objective, partial=False, monitor=monitor)
-        # With a tol, running every epoch means the tol rule never fired (when it fires the
-        # status is "stalled", or "converged" from a gradient test: scikit-learn's normal
-        # stop, no warning); with tol=None, running every epoch is what was asked for.
-        if self.tol is not None and result.status in ("max_iter", "completed"):
+    def _fit(self, X, objectives, x0s=None, monitors=None):
+        """fit: each problem from its `x0s` entry (zero by default), up to max_iter epochs;
+        `monitors[k](x)` (early stopping) sees problem k's parameters after every epoch and
+        returns True to stop. Returns the parameters to report."""
+        self._start(X, objectives)
+        if x0s is not None:
+            self._params = list(x0s)
+        reported, epochs, unfinished = [], 0, False
+        for k, (objective, seed) in enumerate(zip(objectives, self._seeds(len(objectives)))):
+            monitor = None if monitors is None else monitors[k]
+            result, x = self._train(objective, k, seed, partial=False, monitor=monitor)
+            # With a tol, running every epoch means the tol rule never fired (when it or
+            # early stopping fires, the status is "callback": scikit-learn's normal stop, no
+            # warning); with tol=None, running every epoch is what was asked.
+            unfinished |= self.tol is not None and result.status in ("max_iter", "completed")
+            epochs = max(epochs, int(result.nit))
+            self._params[k] = result.x
+            reported.append(x)
+        if unfinished:
             warnings.warn(
                 f"{type(self).__name__}(solver={self.solver!r}): Maximum number of iterations "
                 f"reached before convergence: the epoch loss was still improving by more than "
                 f"tol={self.tol!r} after max_iter={self.max_iter!r} epochs; consider increasing "
                 f"max_iter or tol", ConvergenceWarning, stacklevel=3)
-        self.n_iter_ = int(result.nit)
-        batch = min(int(self.batch_size), objective.n_samples)
-        self.t_ = float(result.nit * -(-objective.n_samples // batch))
-        self._params = result.x
-        return self._params
+        self.n_iter_ = epochs
+        n = objectives[0].n_samples
+        self.t_ = float(epochs * -(-n // min(int(self.batch_size), n)))
+        return reported
 
     def _fit_data(self, X, target, sample_weight, coef_init, intercept_init, stratify=None):
         """fit on validated data: the early-stopping split, the start, the epochs.
 
         `target` is y (a regressor) or the encoded classes; `stratify` the labels a
-        classifier's validation split keeps the proportions of (scikit-learn's rule).
+        classifier's validation split keeps the proportions of (scikit-learn's rule). The
+        split is made once, for every problem.
         """
         fit_intercept = bool(self.fit_intercept)
         if intercept_init is not None and not fit_intercept and np.any(
@@ -351,24 +462,40 @@ class _SGDModel(BaseEstimator):
             w_valid = None if sample_weight is None else sample_weight[valid]
             X, target = X[train], target[train]
             sample_weight = None if sample_weight is None else sample_weight[train]
-        objective = self._objective(X, target, sample_weight)
+        objectives = self._objectives(X, target, sample_weight)
+        monitors = None
         if self.early_stopping:
-            monitor = _EarlyStopping(
-                lambda x: self._validation_score(objective, x, X_valid, y_valid, w_valid),
-                self.tol, int(self.n_iter_no_change))
-        x0 = None
+            monitors = [
+                _EarlyStopping(functools.partial(self._validation_score, f, X=X_valid,
+                                                 target=self._problem_target(y_valid, k),
+                                                 sample_weight=w_valid),
+                               self.tol, int(self.n_iter_no_change))
+                for k, f in enumerate(objectives)]
+        x0s = None
         if coef_init is not None or intercept_init is not None:
-            rows_ = objective.n_params // (X.shape[1] + int(fit_intercept))
+            n_params = sum(f.n_params for f in objectives)
+            rows_ = n_params // (X.shape[1] + int(fit_intercept))
             coef = (np.zeros((rows_, X.shape[1])) if coef_init is None
                     else np.asarray(coef_init, dtype=np.float64))
-            x0 = _pack(coef, intercept_init, fit_intercept, objective.n_params)
-        self._set_coef(objective, self._fit(X, objective, x0, monitor))
-        self.validation_scores_ = (None if monitor is None
-                                   else np.asarray(monitor.scores, dtype=np.float64))
-        self.best_score_ = None if monitor is None else monitor.best
+            x0s = np.split(_pack(coef, intercept_init, fit_intercept, n_params),
+                           len(objectives))
+        self._set_coef(objectives, self._fit(X, objectives, x0s, monitors))
+        if monitors is None:
+            self.validation_scores_ = self.best_score_ = None
+        elif len(monitors) == 1:
+            self.validation_scores_ = np.asarray(monitors[0].scores, dtype=np.float64)
+            self.best_score_ = monitors[0].best
+        else:  # one-versus-all: one early stopping per class
+            self.validation_scores_ = [np.asarray(m.scores, dtype=np.float64)
+                                       for m in monitors]
+            self.best_score_ = np.array([m.best for m in monitors])
         return self
 
-    def _validation_score(self, objective, x, X, target, sample_weight):
+    def _problem_target(self, target, k):
+        """The targets problem `k` is scored on: y itself (a regressor); overridden."""
+        return target
+
+    def _validation_score(self, objective, x, *, X, target, sample_weight):
         """The score of the parameters `x` on the held-out rows: R^2 or the accuracy."""
         coef, intercept = _coefficients(objective, np.asarray(x), bool(self.fit_intercept))
         scores = X @ coef.T + intercept
@@ -380,72 +507,84 @@ class _SGDModel(BaseEstimator):
             scores.argmax(axis=1))
         return float(np.average(predicted == target, weights=sample_weight))
 
-    #: partial_fit reports divergence when the loss on the incoming batches (summed over
-    #: all the calls) exceeds this multiple of what the zero model's loss on them would be.
-    _divergence_ratio = 1e4
 
     @contextlib.contextmanager
     def _unchanged_on_error(self):
         """Leave the model as it was before a partial_fit call that raised (or was stopped)."""
         saved = dict(self.__dict__)
-        stepper = saved.get("_stepper")
-        rule_state = None if stepper is None else stepper.state()  # it changes in place
+        # The compiled rules change in place: keep their states, and copies of the lists.
+        rule_states = [None if stepper is None else stepper.state()
+                       for stepper in saved.get("_steppers", [])]
+        for name in ("_params", "_averages"):
+            if name in saved:
+                saved[name] = list(saved[name])
         try:
             yield
         except BaseException:
             self.__dict__.clear()
             self.__dict__.update(saved)
-            if rule_state is not None:
-                self._stepper = self._new_stepper(rule_state)
+            self._steppers = [None if state is None else self._new_stepper(state)
+                              for state in rule_states]
             raise
 
-    def _partial_fit(self, X, objective, first):
-        """One epoch on `objective`: from zero on the first call, else where the last ended.
+    def _partial_fit(self, X, objectives, first):
+        """One epoch on each of `objectives`: from zero on the first call, else where the
+        last ended. Returns the parameters to report.
 
         Raises RuntimeError when the run diverged: a non-finite loss or parameters, or the
-        loss on the batches seen so far (each measured before its step) above
-        ``_divergence_ratio`` times that of the zero model.
+        loss on the batches seen so far (each measured before its step, summed over the
+        problems) above ``_DIVERGENCE_RATIO`` times that of the zero model.
         """
         if first:
-            self._start(X, objective.n_params)
+            self._start(X, objectives)
         else:
             self._set_eta0(X, reset=False)
-        result = self._train(objective, partial=True)
-        n = objective.n_samples
-        loss = getattr(self, "_stream_loss", 0.0) + n * float(result.fun)
-        null = getattr(self, "_stream_null_loss", 0.0) + n * float(
-            objective.value(np.zeros(objective.n_params)))
-        if (result.status == "diverged" or not np.isfinite(result.x).all()
-                or not np.isfinite(loss) or loss > self._divergence_ratio * null):
+        n = objectives[0].n_samples
+        loss = getattr(self, "_stream_loss", 0.0)
+        null = getattr(self, "_stream_null_loss", 0.0)
+        diverged = False
+        reported = []
+        seeds = self._seeds(len(objectives))
+        for k, objective in enumerate(objectives):
+            result, x = self._train(objective, k, seeds[k], partial=True)
+            loss += n * float(result.fun)
+            null += n * float(objective.value(np.zeros(objective.n_params)))
+            diverged |= result.status == "diverged" or not np.isfinite(result.x).all()
+            self._params[k] = result.x
+            reported.append(x)
+        if diverged or _exploded(loss, null):
             raise RuntimeError(
                 f"{type(self).__name__}.partial_fit diverged (solver={self.solver!r}): the "
                 f"loss on the batches seen so far is {loss / null if null > 0 else np.inf:.3g} "
                 f"times that of the zero model; lower eta0 (the rate was {self.eta0_:.3g}). "
                 "The model is left as it was before this call.")
         self._stream_loss, self._stream_null_loss = loss, null
-        self._params = result.x
         self.n_iter_ = getattr(self, "n_iter_", 0) + 1
-        return self._params
+        return reported
 
     def __getstate__(self):
         state = dict(super().__getstate__())
-        stepper = state.get("_stepper")
-        if stepper is not None:  # the compiled rule: keep its state, rebuild it on load
-            state["_stepper"] = {k: np.array(v) if isinstance(v, np.ndarray) else v
-                                 for k, v in stepper.state().items()}
+        # The compiled rules: keep their states, rebuild them on load.
+        state["_steppers"] = [
+            None if stepper is None else {k: np.array(v) if isinstance(v, np.ndarray) else v
+                                          for k, v in stepper.state().items()}
+            for stepper in state.get("_steppers", [])]
         return state
 
     def __setstate__(self, state):
-        rule_state = state.get("_stepper")
-        super().__setstate__({**state, "_stepper": None})
-        if rule_state is not None:
-            self._stepper = self._new_stepper(rule_state)
+        rule_states = state.get("_steppers", [])
+        super().__setstate__({**state, "_steppers": []})
+        self._steppers = [None if rule_state is None else self._new_stepper(rule_state)
+                          for rule_state in rule_states]
 
-    def _start(self, X, n_params):
-        """Forget any previous training: zero parameters, a fresh rule, a new rate."""
+    def _start(self, X, objectives):
+        """Forget any previous training: zero parameters, fresh rules, a new rate, no
+        averages, one of each per problem."""
+        self._steppers = []
         self._set_eta0(X, reset=True)
-        self._params = np.zeros(n_params)
-        self._stepper = None
+        self._params = [np.zeros(f.n_params) for f in objectives]
+        self._steppers = [None] * len(objectives)
+        self._averages = [None] * len(objectives)
         self._stream_loss = self._stream_null_loss = 0.0
 
 _SGD_DOC = """
@@ -456,13 +595,16 @@ _SGD_DOC = """
     values). On sparse X the steps of solvers "sgd" (l2 or l1), "adagrad" (l1 or none),
     "momentum" and "nesterov" (no penalty) are lazy: each costs O(the batch's non-zeros),
     whatever n_features, with the same iterates as the dense update (see
-    :func:`descend.minimize`); the other cases update all n_features weights per step.
+    :func:`descend.minimize`); the other cases (and ``average``) update all n_features
+    weights per step.
 
     Parameters
     ----------
     loss : str, default {loss!r}
-        scikit-learn's names are accepted; descend trains {losses} only, and every other
-        loss of scikit-learn's ({others}) is refused with a ValueError at fit.
+        One of {losses}, scikit-learn's definitions (see
+        :class:`descend.objectives.LinearLoss`, whose compiled kernels train them). The
+        kinked losses (hinge, perceptron, epsilon_insensitive) step along a subgradient,
+        taking scikit-learn's slope at the kink.{loss_note}
     penalty : {{"l2", "l1", "elasticnet", None}}, default "l2"
         "l1" (and the L1 part of "elasticnet") is handled by a proximal step (exact zeros).
     alpha : float, default 1e-4
@@ -472,8 +614,8 @@ _SGD_DOC = """
     l1_ratio : float, default 0.15
         The L1 share of the elasticnet penalty, in [0, 1]; used by "elasticnet" only.
     epsilon : float, default 0.1
-        scikit-learn's threshold of the huber and epsilon-insensitive losses; checked
-        (>= 0) and, as in scikit-learn, not used by {losses}.{n_jobs}
+        The threshold of the huber, epsilon_insensitive and squared_epsilon_insensitive
+        losses, >= 0 (the other losses do not use it, as in scikit-learn).{n_jobs}
     early_stopping : bool, default False
         Hold out ``validation_fraction`` of the rows ({split}, seeded by
         ``random_state``) and stop when their score ({score}), taken after every epoch, was
@@ -486,17 +628,23 @@ _SGD_DOC = """
         ``fit`` starts from the previous ``coef_`` and ``intercept_`` (a fresh rule and rate
         otherwise, as in scikit-learn) unless ``coef_init``/``intercept_init`` are given.
     average : bool or int, default False
-        Averaged SGD is not supported (it needs the average of every step's iterate, inside
-        the compiled loop): anything but False or 0 is refused with a ValueError at fit.
+        Averaged SGD (Polyak-Ruppert), as scikit-learn's: True (or 1) reports the mean of the
+        iterates after every step, an int n > 1 the mean of those after steps n, n + 1, ...
+        (steps counted over all epochs and, in ``partial_fit``, over all calls); before step
+        n is reached the plain iterate is reported. The steps themselves, the tol rule and
+        early stopping follow the plain iterates. (A batch is one step; the mean is taken
+        after each step's proximal L1 step, where scikit-learn takes it before its L1
+        truncation.)
     fit_intercept : bool, default True
     max_iter : int, default 1000
         Epochs (passes over the data).
     tol : float or None, default 1e-3
-        Stop when the epoch loss (the mean of its batch losses) improved by less than tol for
-        n_iter_no_change epochs; None runs every epoch.
+        scikit-learn's rule: stop after n_iter_no_change epochs in a row whose epoch loss (the
+        mean of its batch losses, the penalty included) was not below the best epoch loss so
+        far minus tol{tol_unit}; None runs every epoch.
     shuffle : bool, default True
     random_state : int, RandomState or None
-        Seeds the shuffling.
+        Seeds the shuffling (one seed drawn per problem{problems}).
     learning_rate : {{"constant", "optimal", "invscaling", "cosine"}}, default {lr!r}
         eta0; scikit-learn's "optimal" 1 / (alpha (t0 + t)) at step t (solver "sgd" only,
         alpha > 0; t0 by scikit-learn's heuristic, eta0 not used); eta0 / (1 + epoch)^power_t
@@ -504,10 +652,12 @@ _SGD_DOC = """
         annealing over max_iter epochs. {lr_note}
     eta0 : float or "auto", default "auto"
         The learning rate; "auto" takes 1 / (c max_i ||x_i||^2 + alpha), with c the loss's
-        curvature bound (1 for squared error, 1/4 for the log-loss): a step no single sample
-        or batch can make unstable. In ``partial_fit`` the maximum runs over every row seen
-        so far, so a later batch with larger rows lowers the rate (the rule's state is
-        kept).
+        curvature bound (1/4 for log_loss, 1 for squared_error and huber, 2 for
+        squared_hinge, modified_huber and squared_epsilon_insensitive, and 1 for the kinked
+        losses, so that a step moves the stepped sample's margin by about one unit at most):
+        a step no single sample or batch can make unstable. In ``partial_fit`` the maximum
+        runs over every row seen so far, so a later batch with larger rows lowers the rate
+        (the rule's state is kept).
     power_t : float, default 0.25
     n_iter_no_change : int, default 5
     batch_size : int, default 1
@@ -517,24 +667,26 @@ _SGD_DOC = """
     momentum : float, default 0.9
         For solver "momentum" and "nesterov".
     verbose : bool or int, default False
-        Progress: a tqdm bar for fits longer than a second, logging otherwise.
+        Progress: a tqdm bar for fits longer than a second, logging otherwise.{extra_params}
 
     Attributes
     ----------
     coef_, intercept_, n_iter_, t_, eta0_, n_features_in_{extra}
         ``t_`` counts the steps (epochs times batches); scikit-learn's is that plus one.
+        {n_iter_note}
     feature_names_in_ : ndarray of str
         When X was a pandas DataFrame with string column names.
     validation_scores_, best_score_
-        With ``early_stopping``: the score after each epoch and the best (else None).
+        With ``early_stopping``: the score after each epoch and the best (else None){scores}.
 
     Notes
     -----
     ``sample_weight``: the objective is scikit-learn's, ``sum_i s_i loss_i / n + alpha
-    R(w)`` (descend's weighted-mean objective with the penalty times ``n / sum_i s_i``), but
-    the compiled loop takes each mini-batch's *weighted mean* loss, so at ``batch_size=1`` a
-    sample's weight cancels from its step (a zero weight skips it), where scikit-learn scales
-    the step by it; the larger the batches the closer the two, and full batches agree.
+    R(w)`` (descend's weighted-mean objective with the penalty times ``n / sum_i s_i``). A
+    mini-batch of m rows steps on its weighted gradient sum divided by ``m S / n``, the
+    weight m rows carry on average: at ``batch_size=1`` a row of weight s takes the
+    unweighted step times ``s n / S`` (scikit-learn: times s), the same step when the weights
+    average to one, and steps that do not change when every weight is scaled by one factor.
 
     ``fit`` warns (``sklearn.exceptions.ConvergenceWarning``, once) when ``tol`` was given and
     the epoch loss was still improving by more than ``tol`` after ``max_iter`` epochs, and
@@ -542,16 +694,14 @@ _SGD_DOC = """
     leaving the model as it was, when the loss on the batches seen so far (each measured
     before its step) is non-finite or more than 1e4 times that of the zero model. A fitted
     model pickles and deep-copies with the rule's state, so ``partial_fit`` continues where
-    it left off.
+    it left off. No fit claims a minimum: the epoch loss is the running mean of the batch
+    losses, and the gradient is never evaluated.
     """
 
 
 class SGDRegressor(RegressorMixin, _SGDModel):
-    _curvature_bound = 1.0
     _coef_1d = True
-    _SKLEARN_LOSSES = ("squared_error", "huber", "epsilon_insensitive",
-                       "squared_epsilon_insensitive")
-    _LOSSES = ("squared_error",)
+    _LOSSES = REGRESSION_LOSSES
 
     def __init__(self, loss="squared_error", *, penalty="l2", alpha=1e-4, l1_ratio=0.15,
                  fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True, verbose=False,
@@ -561,7 +711,7 @@ class SGDRegressor(RegressorMixin, _SGDModel):
                  solver="sgd", momentum=0.9):
         self._set_params(locals())
 
-    __doc__ = ("""Linear regression (squared error) by mini-batch stochastic gradient descent.
+    __doc__ = ("""Linear regression by mini-batch stochastic gradient descent.
 
     Examples
     --------
@@ -571,18 +721,25 @@ class SGDRegressor(RegressorMixin, _SGDModel):
     >>> model = SGDRegressor(random_state=0).fit(X, X @ [2.0, -1.0] + 0.5)
     >>> model.coef_.round(2).tolist(), round(float(model.intercept_[0]), 2)
     ([2.0, -1.0], 0.5)
+    >>> robust = SGDRegressor(loss="huber", epsilon=1.0, average=True, random_state=0)
+    >>> robust.fit(X, X @ [2.0, -1.0] + 0.5).coef_.round(1).tolist()
+    [2.0, -1.0]
     """ + _SGD_DOC.format(
-        rules=", ".join(SOLVERS), extra="", loss="squared_error", losses="'squared_error'",
-        others="huber, epsilon_insensitive, squared_epsilon_insensitive", n_jobs="",
+        rules=", ".join(SOLVERS), extra="", loss="squared_error",
+        losses=", ".join(map(repr, REGRESSION_LOSSES)), loss_note="", n_jobs="",
         split="a random split", score="R^2", class_weight="", lr="constant",
         lr_note=("scikit-learn's default is its per-step 'invscaling' with eta0=0.01 and "
                  "power_t=0.25; descend keeps 'constant' at eta0='auto', a rate no sample "
-                 "can make unstable.")))
+                 "can make unstable."), problems="", extra_params="", n_iter_note="",
+        scores="", tol_unit=(
+            " times the zero model's loss (scikit-learn's tol is absolute: this is the "
+            "same on standardized y up to a factor, 1/2 for the squared error, and does not "
+            "change when y is rescaled)")))
 
-    def _objective(self, X, y, sample_weight):
+    def _objectives(self, X, y, sample_weight):
         sw, l2, l1 = self._weights_and_penalties(sample_weight, X)
-        return LeastSquares(X, y, l2=l2, l1=l1, fit_intercept=bool(self.fit_intercept),
-                            sample_weight=sw)
+        return [LinearLoss(X, y, loss=self.loss, epsilon=float(self.epsilon), l2=l2, l1=l1,
+                           fit_intercept=bool(self.fit_intercept), sample_weight=sw)]
 
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit by mini-batch SGD from zero (or from `coef_init` and `intercept_init`, or with
@@ -642,8 +799,8 @@ class SGDRegressor(RegressorMixin, _SGDModel):
             self._check_sgd_params()
         with self._unchanged_on_error():
             X, y = _check_Xy(self, X, y, reset=first, y_numeric=True)
-            objective = self._objective(X, y, sample_weight)
-            self._set_coef(objective, self._partial_fit(X, objective, first))
+            objectives = self._objectives(X, y, sample_weight)
+            self._set_coef(objectives, self._partial_fit(X, objectives, first))
         return self
 
     def predict(self, X):
@@ -669,47 +826,108 @@ class SGDRegressor(RegressorMixin, _SGDModel):
     score.__doc__ = _SCORE_DOC.format(what="coefficient of determination R^2")
 
 
-class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
-    _curvature_bound = 0.25
-    _SKLEARN_LOSSES = ("hinge", "log_loss", "modified_huber", "squared_hinge", "perceptron",
-                       "squared_error", "huber", "epsilon_insensitive",
-                       "squared_epsilon_insensitive")
-    _LOSSES = ("log_loss",)
+def _has_proba(estimator):
+    """available_if's test of predict_proba: scikit-learn's AttributeError for other losses."""
+    if estimator.loss not in _PROBA_LOSSES:
+        raise AttributeError(f"probability estimates are not available for "
+                             f"loss={estimator.loss!r}")
+    return True
 
-    def __init__(self, loss="log_loss", *, penalty="l2", alpha=1e-4, l1_ratio=0.15,
+
+def _probabilities(estimator, scores, xp):
+    """predict_proba from the decision scores, with the array module `xp` (numpy or dask).
+
+    log_loss: the sigmoid of each score (two classes: [1 - p, p]); one-versus-all rows
+    normalised to sum to one, the joint multinomial model's softmax. modified_huber: (clip(s,
+    -1, 1) + 1) / 2, rows normalised (a row of zeros: uniform), as scikit-learn.
+    """
+    if estimator.loss == "modified_huber":
+        p = (xp.clip(scores, -1.0, 1.0) + 1.0) / 2.0
+        if scores.ndim == 1:
+            return xp.stack([1.0 - p, p], axis=1)
+        total = p.sum(axis=1, keepdims=True)
+        return xp.where(total == 0.0, 1.0 / p.shape[1], p / xp.where(total == 0.0, 1.0, total))
+    if scores.ndim == 1:
+        p = 0.5 * (1.0 + xp.tanh(0.5 * scores))  # a sigmoid that cannot overflow
+        return xp.stack([1.0 - p, p], axis=1)
+    if estimator.multi_class == "multinomial":
+        e = xp.exp(scores - scores.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    p = 0.5 * (1.0 + xp.tanh(0.5 * scores))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
+    _LOSSES = CLASSIFICATION_LOSSES + REGRESSION_LOSSES
+
+    def __init__(self, loss="hinge", *, penalty="l2", alpha=1e-4, l1_ratio=0.15,
                  fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True, verbose=False,
                  epsilon=0.1, n_jobs=None, random_state=None, learning_rate="constant",
                  eta0="auto", power_t=0.25, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=5, class_weight=None, warm_start=False, average=False,
-                 batch_size=1, solver="sgd", momentum=0.9):
+                 batch_size=1, solver="sgd", momentum=0.9, multi_class="ovr"):
         self._set_params(locals())
 
     def _check_sgd_params(self):
         super()._check_sgd_params()
         _check_n_jobs(self.n_jobs)
+        _choice(self.multi_class, "multi_class", ("ovr", "multinomial"))
+        if self.multi_class == "multinomial" and self.loss != "log_loss":
+            raise ValueError(f"multi_class='multinomial' is the softmax model of "
+                             f"loss='log_loss', not of loss={self.loss!r}: use "
+                             f"multi_class='ovr'")
         if not (self.class_weight is None or isinstance(self.class_weight, dict)
                 or (isinstance(self.class_weight, str) and self.class_weight == "balanced")):
             raise ValueError("class_weight must be None, 'balanced' or a dict, got "
                              f"{self.class_weight!r}")
-        if self.class_weight is not None:
-            raise ValueError(
-                f"SGDClassifier(class_weight={self.class_weight!r}) is not supported yet: "
-                "scikit-learn weighs each step by its sample's weight, while descend's "
-                "compiled mini-batch loop takes each batch's weighted *mean*, in which a single "
-                "sample's weight cancels (batch_size=1); use LogisticRegression(class_weight="
-                "...) or a full batch with sample_weight")
+
+    def _set_class_weight(self, y, *, partial):
+        """scikit-learn's weight of each class, ``_expanded_class_weight`` (ones without
+        class_weight): compute_class_weight on the labels y of fit; "balanced" is refused by
+        partial_fit, as scikit-learn refuses it (its counts need all of y)."""
+        if self.class_weight is None:
+            self._expanded_class_weight = np.ones(len(self.classes_))
+            return
+        if partial and isinstance(self.class_weight, str):
+            raise ValueError("class_weight 'balanced' is not supported for partial_fit: pass "
+                             "the weights of compute_class_weight('balanced', classes=classes, "
+                             "y=y) on a large enough sample of y as a dict instead")
+        from sklearn.utils.class_weight import compute_class_weight
+
+        self._expanded_class_weight = np.asarray(
+            compute_class_weight(self.class_weight, classes=self.classes_, y=y),
+            dtype=np.float64)
+
+    def _problem_weights(self, encoded, sample_weight, X, k):
+        """The sample weights of problem k times scikit-learn's class weights: the weight of
+        each row's class (multinomial), of the positive and the negative class (two classes),
+        or of class k for its rows and 1 for the others (one versus all, as scikit-learn)."""
+        cw = self._expanded_class_weight
+        if self.class_weight is None:
+            return sample_weight
+        if k is None:
+            per_row = cw[encoded]
+        elif len(self.classes_) == 2:
+            per_row = np.where(encoded == 1, cw[1], cw[0])
+        else:
+            per_row = np.where(encoded == k, cw[k], 1.0)
+        return _combined_weights(sample_weight, per_row, X)
 
     def score(self, X, y, sample_weight=None):
         return _score(self, ClassifierMixin, X, y, sample_weight)
 
     score.__doc__ = _SCORE_DOC.format(what="mean accuracy")
 
-    __doc__ = ("""Logistic regression by mini-batch stochastic gradient descent.
+    __doc__ = ("""A linear classifier by mini-batch stochastic gradient descent: scikit-learn's
+    SGDClassifier (a linear SVM with the default hinge loss, logistic regression with
+    log_loss, ...).
 
-    Two classes use the logistic loss; more use the multinomial (softmax) loss, trained jointly
-    (scikit-learn's SGDClassifier trains one-versus-rest instead). The multinomial ``coef_``
-    and ``intercept_`` are reported centred over the classes (each column sums to zero), as
-    :class:`LogisticRegression` reports them: the same probabilities, one representative.
+    Two classes train one problem, the positive class being ``classes_[1]``. More train one
+    versus all as scikit-learn does: one binary problem per class (that class +1, the others
+    -1), one after the other, each with its own seed, rule and rate schedule, and ``coef_``
+    with one row per class. With ``loss="log_loss"``, ``multi_class="multinomial"`` trains the
+    joint softmax model instead, its ``coef_`` and ``intercept_`` centred over the classes
+    (each column sums to zero), as :class:`LogisticRegression` reports them.
 
     Examples
     --------
@@ -719,32 +937,119 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
     >>> y = np.where(X[:, 0] + X[:, 1] > 0, "yes", "no")
     >>> SGDClassifier(random_state=0).fit(X, y).score(X, y) > 0.95
     True
+    >>> model = SGDClassifier(loss="log_loss", random_state=0).fit(X, y)
+    >>> model.predict_proba(X[:2]).shape
+    (2, 2)
     """ + _SGD_DOC.format(
-        rules=", ".join(SOLVERS), extra=", classes_", loss="log_loss", losses="'log_loss'",
-        others=("hinge, scikit-learn's default, modified_huber, squared_hinge, perceptron, "
-                "squared_error, huber, epsilon_insensitive, squared_epsilon_insensitive"),
+        rules=", ".join(SOLVERS), extra=", classes_", loss="hinge",
+        losses=", ".join(map(repr, CLASSIFICATION_LOSSES + REGRESSION_LOSSES)),
+        loss_note=(" ``predict_proba`` and ``predict_log_proba`` exist for log_loss and "
+                   "modified_huber only (an AttributeError otherwise, as in scikit-learn). "
+                   "The regression losses fit the -1/+1 targets."),
         n_jobs="""
     n_jobs : int or None, default None
         scikit-learn's hint on parallelism (its one-versus-all fits); accepted and not
-        needed: descend fits the classes jointly in one compiled loop.""",
+        used: descend fits the classes one after the other.""",
         split="a split stratified by class", score="the accuracy",
         class_weight="""
-    class_weight : None, default None
-        Only None: a dict or "balanced" is refused with a ValueError at fit. scikit-learn
-        scales each step by its sample's weight; descend's compiled mini-batch loop takes the
-        weighted *mean* over each batch, in which one sample's weight cancels, so class
-        weights cannot act at batch_size=1 (see :class:`LogisticRegression`'s class_weight).""",
-        lr="constant", lr_note=""))
+    class_weight : dict, "balanced" or None, default None
+        scikit-learn's weights of the classes, multiplying ``sample_weight``: a dict from
+        label to weight (labels left out weigh 1), or "balanced", n_samples / (n_classes *
+        count) from fit's y (refused by ``partial_fit``, as in scikit-learn). As in
+        scikit-learn, a binary problem weighs its positive and negative rows by their
+        classes' weights, and problem k of one versus all weighs class k's rows by its
+        weight and the others by 1. The objective is scikit-learn's; a step on a row of
+        weight s is the unweighted step times s n / sum_i s_i (scikit-learn: times s), the
+        same step when the weights average to one, as the "balanced" ones do.""",
+        lr="constant", lr_note="", problems=", one per class one versus all",
+        extra_params="""
+    multi_class : {"ovr", "multinomial"}, default "ovr"
+        More than two classes: one versus all (scikit-learn's), or, for log_loss only, the
+        joint multinomial (softmax) model (a descend extra).""",
+        n_iter_note="One versus all: ``n_iter_`` is the largest over the classes.",
+        tol_unit=" (absolute, as scikit-learn's: the losses of margins do not change with "
+                 "the scale of X)",
+        scores="; one versus all: a list of one array per class and an array of the bests"))
 
-    def _objective(self, X, encoded, sample_weight):
-        sw, l2, l1 = self._weights_and_penalties(sample_weight, X)
-        if len(self.classes_) == 2:
-            return Logistic(X, encoded, l2=l2, l1=l1, fit_intercept=bool(self.fit_intercept),
-                            sample_weight=sw)
-        if l1 > 0:
-            raise ValueError("penalty='l1' is supported for two classes only")
-        return Softmax(X, encoded, l2=l2, fit_intercept=bool(self.fit_intercept),
-                       sample_weight=sw, n_classes=len(self.classes_))
+    def _problem_target(self, target, k):
+        """The 0/1 targets of problem k: the positive class, or class k one versus all."""
+        if len(self.classes_) == 2 or self.multi_class == "multinomial":
+            return target
+        return (target == k).astype(int)
+
+    def _objectives(self, X, encoded, sample_weight):
+        fit_intercept = bool(self.fit_intercept)
+        if len(self.classes_) > 2 and self.multi_class == "multinomial":
+            sw, l2, l1 = self._weights_and_penalties(
+                self._problem_weights(encoded, sample_weight, X, None), X)
+            if l1 > 0:
+                raise ValueError("penalty='l1' is supported by multi_class='ovr' only")
+            return [Softmax(X, encoded, l2=l2, fit_intercept=fit_intercept, sample_weight=sw,
+                            n_classes=len(self.classes_))]
+        objectives = []
+        for k in [1] if len(self.classes_) == 2 else range(len(self.classes_)):
+            sw, l2, l1 = self._weights_and_penalties(
+                self._problem_weights(encoded, sample_weight, X, k), X)
+            objectives.append(LinearLoss(
+                X, np.where(encoded == k, 1.0, -1.0), loss=self.loss,
+                epsilon=float(self.epsilon), l2=l2, l1=l1, fit_intercept=fit_intercept,
+                sample_weight=sw))
+        return objectives
+
+    @available_if(_has_proba)
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes), in the order of ``classes_``.
+
+        For log_loss and modified_huber only (see ``loss``), as scikit-learn computes them.
+
+        Parameters
+        ----------
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from descend.linear_model import SGDClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+        >>> model = SGDClassifier(loss="modified_huber", random_state=0).fit(X, [0, 0, 1, 1])
+        >>> model.predict_proba([[-5.0], [5.0]]).round(2).tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+        """
+        scores = self.decision_function(X)
+        if _dask_adapter(X) is not None:
+            import dask.array as da
+
+            return _probabilities(self, scores, da)
+        return _probabilities(self, scores, np)
+
+    @available_if(_has_proba)
+    def predict_log_proba(self, X):
+        """Logarithms of :meth:`predict_proba` (log_loss and modified_huber only; -inf where
+        modified_huber's probability is 0, without a warning).
+
+        Parameters
+        ----------
+        X : array_like or scipy.sparse matrix, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from descend.linear_model import SGDClassifier
+        >>> X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
+        >>> model = SGDClassifier(loss="log_loss", random_state=0).fit(X, [0, 0, 1, 1])
+        >>> bool((model.predict_log_proba(X) < 0).all())
+        True
+        """
+        with np.errstate(divide="ignore"):  # modified_huber's probabilities may be 0: -inf
+            return np.log(self.predict_proba(X))
 
     def _encode(self, y):
         index = np.searchsorted(self.classes_, y)
@@ -787,6 +1092,7 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         if len(self.classes_) < 2:
             raise ValueError("The data contains only one class: "
                              f"{self.classes_[0]!r}; at least 2 classes are needed")
+        self._set_class_weight(y, partial=False)
         encoded = self._encode(y)
         return self._fit_data(X, encoded, sample_weight, coef_init, intercept_init,
                               stratify=encoded)
@@ -828,8 +1134,8 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
             check_classification_targets(y)
             if self.class_weight is not None:  # set after the first call
                 self._check_sgd_params()
+            self._set_class_weight(y, partial=True)
             encoded = self._encode(y)
-            objective = self._objective(X, encoded, sample_weight)
-            self._set_coef(objective, self._partial_fit(X, objective, first))
+            objectives = self._objectives(X, encoded, sample_weight)
+            self._set_coef(objectives, self._partial_fit(X, objectives, first))
         return self
-

@@ -324,3 +324,87 @@ class Rosenbrock:
 
     def hvp(self, w, v):
         return self.hessian(w) @ np.asarray(v, np.float64)
+
+
+class LinearLoss(_Glm):
+    """Twin of :class:`descend.objectives.LinearLoss`: scikit-learn's SGD losses.
+
+    Labels are coded -1/+1 for the classification losses; a = t z is the margin, r = z - y
+    the residual. At a kink the slope is the one scikit-learn's SGD takes; ``d2loss`` is the
+    second derivative almost everywhere.
+    """
+
+    CLASSIFICATION = ("hinge", "log_loss", "modified_huber", "squared_hinge", "perceptron")
+
+    def __init__(self, X, y, loss="squared_error", l2=0.0, fit_intercept=False,
+                 sample_weight=None, l1=0.0, epsilon=0.1):
+        self.loss_name, self.epsilon = loss, float(epsilon)
+        super().__init__(X, y, l2=l2, fit_intercept=fit_intercept, sample_weight=sample_weight,
+                         l1=l1)
+        if loss in self.CLASSIFICATION:
+            self.y = np.where(self.y > 0, 1.0, -1.0)
+
+    def loss(self, z, y):
+        e, name = self.epsilon, self.loss_name
+        a, r = y * z, z - y
+        if name == "hinge":
+            return np.maximum(0.0, 1.0 - a)
+        if name == "perceptron":
+            return np.maximum(0.0, -a)
+        if name == "squared_hinge":
+            return np.maximum(0.0, 1.0 - a) ** 2
+        if name == "modified_huber":
+            return np.where(a >= 1.0, 0.0, np.where(a >= -1.0, (1.0 - a) ** 2, -4.0 * a))
+        if name == "log_loss":
+            return np.logaddexp(0.0, -a)
+        if name == "squared_error":
+            return 0.5 * r**2
+        if name == "huber":
+            return np.where(np.abs(r) <= e, 0.5 * r**2, e * np.abs(r) - 0.5 * e**2)
+        if name == "epsilon_insensitive":
+            return np.maximum(0.0, np.abs(r) - e)
+        if name == "squared_epsilon_insensitive":
+            return np.maximum(0.0, np.abs(r) - e) ** 2
+        raise ValueError(f"unknown loss {name!r}")
+
+    def dloss(self, z, y):
+        e, name = self.epsilon, self.loss_name
+        a, r = y * z, z - y
+        if name == "hinge":
+            return np.where(a <= 1.0, -y, 0.0)
+        if name == "perceptron":
+            return np.where(a <= 0.0, -y, 0.0)
+        if name == "squared_hinge":
+            return np.where(a < 1.0, -2.0 * y * (1.0 - a), 0.0)
+        if name == "modified_huber":
+            return np.where(a >= 1.0, 0.0, np.where(a >= -1.0, -2.0 * y * (1.0 - a), -4.0 * y))
+        if name == "log_loss":
+            return -y * _sigmoid(-a)
+        if name == "squared_error":
+            return r
+        if name == "huber":
+            return np.clip(r, -e, e)
+        if name == "epsilon_insensitive":
+            return np.where(r > e, 1.0, np.where(r < -e, -1.0, 0.0))
+        if name == "squared_epsilon_insensitive":
+            return np.where(r > e, 2.0 * (r - e), np.where(r < -e, 2.0 * (r + e), 0.0))
+        raise ValueError(f"unknown loss {name!r}")
+
+    def d2loss(self, z, y):
+        e, name = self.epsilon, self.loss_name
+        a, r = y * z, z - y
+        if name in ("hinge", "perceptron", "epsilon_insensitive"):
+            return np.zeros_like(z)
+        if name == "squared_hinge":
+            return np.where(a < 1.0, 2.0, 0.0)
+        if name == "modified_huber":
+            return np.where((a >= -1.0) & (a < 1.0), 2.0, 0.0)
+        if name == "log_loss":
+            return _sigmoid(z) * _sigmoid(-z)
+        if name == "squared_error":
+            return np.ones_like(z)
+        if name == "huber":
+            return np.where(np.abs(r) <= e, 1.0, 0.0)
+        if name == "squared_epsilon_insensitive":
+            return np.where(np.abs(r) > e, 2.0, 0.0)
+        raise ValueError(f"unknown loss {name!r}")

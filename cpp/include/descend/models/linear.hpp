@@ -3,6 +3,9 @@
 /// row, a pointwise loss (losses.hpp) on it. The parameters are (w, b), b last and only when
 /// the intercept is fitted: one output (K = 1) of p = d (+ 1) parameters.
 ///
+/// The model holds its loss (a stateless policy, or MarginLoss with its run-time kind and
+/// epsilon) and calls it once per block of rows.
+///
 /// A model gives the empirical-risk skeleton (empirical.hpp) its arithmetic on one block of
 /// rows, whatever the data format (X_b is any Eigen expression: dense rows, a gathered block,
 /// a sparse block): the block's sum_i s_i loss_i, and sums of s_i-weighted gradients, Hessians
@@ -11,6 +14,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include <Eigen/Core>
 
@@ -30,9 +34,11 @@ class LinearModel {
   /// Whether row_slopes (the per-row loss of the lazy sparse steps) exists.
   static constexpr bool kSparseSteps = true;
 
-  LinearModel(Index d, bool fit_intercept) : d_(d), fit_intercept_(fit_intercept) {}
+  LinearModel(Index d, bool fit_intercept, Loss loss = Loss())
+      : d_(d), fit_intercept_(fit_intercept), loss_(std::move(loss)) {}
 
-  std::string name() const { return Loss::kName; }
+  std::string name() const { return loss_.name(); }
+  const Loss& loss() const { return loss_; }
   Index outputs() const { return 1; }
   Index params_per_output() const { return d_ + (fit_intercept_ ? 1 : 0); }
   void check_targets(const Target* /*y*/, Index /*n*/) const {}
@@ -83,7 +89,7 @@ class LinearModel {
                         VecX* acc, Work& work) const {
     const Index m = Xb.rows();
     margins(Xb, P, work.z);
-    const double loss = Loss::derivative(work.z.data(), y, s, m, want_value);
+    const double loss = loss_.derivative(work.z.data(), y, s, m, want_value);
     if (acc) {
       add_transpose_product(Xb, work.z.head(m), *acc, work.gblock);
       if (fit_intercept_) (*acc)(d_) += work.z.head(m).template cast<double>().sum();
@@ -122,7 +128,7 @@ class LinearModel {
         yv[j] = y[k[j]];
         if (s) sv[j] = s[k[j]];
       }
-      loss += Loss::derivative(c, yv, s ? sv : nullptr, 4, want_value);
+      loss += loss_.derivative(c, yv, s ? sv : nullptr, 4, want_value);
       gblock.noalias() += c[0] * r0 + c[1] * r1 + c[2] * r2 + c[3] * r3;
       intercept += double(c[0]) + double(c[1]) + double(c[2]) + double(c[3]);
     }
@@ -132,7 +138,7 @@ class LinearModel {
       c[0] = r.dot(wt) + b;
       yv[0] = y[k];
       if (s) sv[0] = s[k];
-      loss += Loss::derivative(c, yv, s ? sv : nullptr, 1, want_value);
+      loss += loss_.derivative(c, yv, s ? sv : nullptr, 1, want_value);
       gblock.noalias() += c[0] * r;
       intercept += double(c[0]);
     }
@@ -149,7 +155,7 @@ class LinearModel {
     for (Index k = 0; k < m; ++k) {
       const Index i = rows[k];
       T z = static_cast<T>(margins[k]);
-      loss += Loss::derivative(&z, y + i, s ? s + i : nullptr, 1, true);
+      loss += loss_.derivative(&z, y + i, s ? s + i : nullptr, 1, true);
       slopes[k] = scale * double(z);
     }
     return loss;
@@ -171,7 +177,7 @@ class LinearModel {
       double margin = b;
       data.for_each_in_row(i, [&](Index j, T v) { margin += double(v) * wd[j]; });
       T z = static_cast<T>(margin);
-      loss += Loss::derivative(&z, y + i, s ? s + i : nullptr, 1, true);
+      loss += loss_.derivative(&z, y + i, s ? s + i : nullptr, 1, true);
       if (!g) continue;
       const double slope = double(z);
       data.for_each_in_row(i, [&](Index j, T v) { g[j] += slope * double(v); });
@@ -197,7 +203,7 @@ class LinearModel {
         zv += double(x) * vd[j];
       });
       T c = static_cast<T>(zw);
-      Loss::curvature(&c, y + i, s ? s + i : nullptr, 1);
+      loss_.curvature(&c, y + i, s ? s + i : nullptr, 1);
       const double scaled = double(c) * zv;
       data.for_each_in_row(i, [&](Index j, T x) { out[j] += scaled * double(x); });
       intercept += scaled;
@@ -274,11 +280,12 @@ class LinearModel {
       margins(Xb, P, z);
     else if (z.size() < m)
       z.resize(m);
-    Loss::curvature(z.data(), y, s, m);
+    loss_.curvature(z.data(), y, s, m);
   }
 
   Index d_;
   bool fit_intercept_;
+  Loss loss_;
 };
 
 }  // namespace descend

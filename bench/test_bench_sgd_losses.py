@@ -1,0 +1,66 @@
+"""SGDClassifier and SGDRegressor at their default parameters, descend against scikit-learn.
+
+What a user who changed the import gets: ``SGDClassifier()`` (the hinge loss) and
+``SGDRegressor()`` (the squared error) on the same 100,000 x 50 dense data, each library with
+its own defaults (descend: a constant rate at eta0="auto"; scikit-learn: "optimal" for the
+classifier, per-step "invscaling" for the regressor), both stopping by their tol rule.
+pytest-benchmark's ratio column is the speed-up; each benchmark asserts that descend's score
+(accuracy, R^2) is within 0.01 of scikit-learn's or better, so a fast wrong fit fails. One
+other classification loss (modified_huber) and averaged SGD are timed the same way.
+Skipped when scikit-learn is missing. DESCEND_BENCH_SMOKE=1 (CI's smoke run, benchmarks
+disabled) uses 20,000 rows.
+"""
+
+import os
+
+import numpy as np
+import pytest
+
+sklearn = pytest.importorskip("sklearn")
+
+from sklearn import datasets  # noqa: E402
+from sklearn import linear_model as sk  # noqa: E402
+
+from descend import linear_model as dl  # noqa: E402
+
+N = 20_000 if os.environ.get("DESCEND_BENCH_SMOKE") else 100_000
+
+
+@pytest.fixture(scope="module")
+def classification():
+    X, y = datasets.make_classification(n_samples=N, n_features=50, n_informative=25,
+                                        random_state=0)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def regression():
+    X, y = datasets.make_regression(n_samples=N, n_features=50, n_informative=25,
+                                    noise=10.0, random_state=0)
+    return X, y
+
+
+CASES = {
+    "SGDClassifier()": ("SGDClassifier", {}, "classification"),
+    "SGDClassifier(loss='modified_huber')": ("SGDClassifier", {"loss": "modified_huber"},
+                                             "classification"),
+    "SGDClassifier(average=True)": ("SGDClassifier", {"average": True}, "classification"),
+    "SGDRegressor()": ("SGDRegressor", {}, "regression"),
+}
+
+
+@pytest.mark.parametrize("library", ["descend", "sklearn"])
+@pytest.mark.parametrize("case", list(CASES))
+def test_default_fit(benchmark, request, case, library):
+    name, params, data = CASES[case]
+    X, y = request.getfixturevalue(data)
+    benchmark.group = f"{case} fit, defaults, n={N:,} d=50 dense"
+    ours = lambda: getattr(dl, name)(random_state=0, **params)  # noqa: E731
+    theirs = lambda: getattr(sk, name)(random_state=0, **params)  # noqa: E731
+    make = ours if library == "descend" else theirs
+    model = benchmark.pedantic(lambda: make().fit(X, y), rounds=3, iterations=1)
+    other = theirs().fit(X, y) if library == "descend" else ours().fit(X, y)
+    mine, peer = (model, other) if library == "descend" else (other, model)
+    benchmark.extra_info.update(score=float(model.score(X, y)), n_iter=int(model.n_iter_))
+    assert mine.score(X, y) >= peer.score(X, y) - 0.01
+    assert np.isfinite(mine.coef_).all()

@@ -270,6 +270,32 @@ def test_large_batches_split_over_threads_agree():
     np.testing.assert_allclose(g2, t_grad, rtol=1e-10, atol=1e-13 * np.abs(t_grad).max())
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_split_batches_reuse_no_state_across_networks(dtype):
+    # The threads of a split batch keep their buffers from step to step (models/mlp.hpp,
+    # SplitWork): stepping a network of another shape in between, on the same thread, must
+    # leave the next step's gradient unchanged.
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(700, 40)).astype(dtype)
+    y = rng.integers(0, 4, size=700)
+    big = descend.MLP(X, y, hidden=(120, 30), n_threads=2)
+    small = descend.MLP(X[:, :20], y, hidden=(200,), loss="softmax", activation="tanh",
+                        n_threads=2)
+    w, u = big.init(seed=0), small.init(seed=1)
+    rows = rng.permutation(700)[:600]
+    first = big.batch_value_and_gradient(w, rows)
+    small.batch_value_and_gradient(u, rows[:500])
+    again = big.batch_value_and_gradient(w, rows)
+    assert again[0] == first[0]
+    np.testing.assert_array_equal(again[1], first[1])
+    twin_value, twin_grad = TwinMLP(X.astype(np.float64), y, big.sizes).batch_value_and_gradient(
+        w, rows)
+    rtol = 1e-10 if dtype == np.float64 else 1e-4
+    assert again[0] == pytest.approx(twin_value, rel=rtol)
+    np.testing.assert_allclose(again[1], twin_grad, rtol=rtol,
+                               atol=rtol * np.abs(twin_grad).max())
+
+
 def test_newton_cg_and_the_curvature_analysis():
     # Softmax outputs do not change when every output bias moves by the same amount: at a
     # minimum the Hessian has that zero eigenvalue (biases are not penalised), the rest > 0.

@@ -76,6 +76,11 @@ def _check_targets(y, loss, n, dtype, n_outputs):
     return Y, Y.shape[1]
 
 
+def _argument(name, doc):
+    """A read-only property giving what the objective was built with (``_arguments[name]``)."""
+    return property(lambda self: self._arguments[name], doc=doc)
+
+
 class MLP(_core.Mlp):
     r"""A fully connected neural network's empirical risk (multilayer perceptron).
 
@@ -167,50 +172,17 @@ class MLP(_core.Mlp):
             sample_weight=sample_weight, n_threads=n_threads, n_outputs=K)
 
     # ---- what the objective was built with (read-only) ----
-    @property
-    def X(self):
-        """The data matrix (borrowed)."""
-        return self._arguments["X"]
-
-    @property
-    def y(self):
-        """The targets in the core's coding: int64 labels, or an (n, K) array in X's dtype."""
-        return self._arguments["y"]
-
-    @property
-    def hidden(self):
-        """The hidden layers' widths."""
-        return self._arguments["hidden"]
-
-    @property
-    def activation(self):
-        """The hidden layers' activation."""
-        return self._arguments["activation"]
-
-    @property
-    def loss(self):
-        """The output loss."""
-        return self._arguments["loss"]
-
-    @property
-    def l2(self):
-        """The ridge penalty on the weights."""
-        return self._arguments["l2"]
-
-    @property
-    def sample_weight(self):
-        """A read-only copy of the sample weights (divided by the largest), or None."""
-        return self._arguments["sample_weight"]
-
-    @property
-    def n_threads(self):
-        """The n_threads asked for (None: all cores)."""
-        return self._arguments["n_threads"]
-
-    @property
-    def n_outputs(self):
-        """K, the outputs of the last layer."""
-        return self._arguments["n_outputs"]
+    X = _argument("X", "The data matrix (borrowed).")
+    y = _argument("y", "The targets in the core's coding: int64 labels, or an (n, K) array in "
+                       "X's dtype.")
+    hidden = _argument("hidden", "The hidden layers' widths.")
+    activation = _argument("activation", "The hidden layers' activation.")
+    loss = _argument("loss", "The output loss.")
+    l2 = _argument("l2", "The ridge penalty on the weights.")
+    sample_weight = _argument("sample_weight", "A read-only copy of the sample weights (divided "
+                                               "by the largest), or None.")
+    n_threads = _argument("n_threads", "The n_threads asked for (None: all cores).")
+    n_outputs = _argument("n_outputs", "K, the outputs of the last layer.")
 
     @property
     def sizes(self):

@@ -162,7 +162,8 @@ class MlpModel {
     std::vector<MatT> A, D;    ///< outputs of each layer (the last: Z_L), their adjoints
     std::vector<MatT> RZ, RA;  ///< R{Z_l}, R{A_l} (hvp only)
     std::vector<MatT> RD;      ///< R{adjoint} (hvp only)
-    MatT B, RB, G;             ///< scratch
+    MatT B, RB;                ///< scratch (hvp)
+    RowMatT G;                 ///< a float32 weight gradient, in the layout of its double sum
     Eigen::VectorXd e;
   };
 
@@ -195,25 +196,39 @@ class MlpModel {
     return std::max(1, std::min({n_threads_, by_work, by_rows}));
   }
 
+  /// The buffers of the threads a split batch runs on, owned by the calling thread and reused
+  /// from step to step (a step then allocates nothing, and touches no fresh pages).
+  struct SplitWork {
+    std::vector<Work> work;    ///< chunks 1.. (chunk 0 uses the caller's)
+    std::vector<VecX> parts;   ///< their gradient sums
+    std::vector<double> losses;
+  };
+
   template <class Block>
   double split_gradient(const Block& Xb, const Target* y, const T* s, const Point& P,
                         bool want_value, VecX& acc, Work& work, int chunks) const {
-    std::vector<double> losses(chunks, 0.0);
-    std::vector<VecX> parts(chunks - 1);
+    // The calling thread's buffers, by reference: inside the lambda, the name of a
+    // thread_local would denote each worker's own (empty) instance.
+    thread_local SplitWork buffers;
+    SplitWork& split = buffers;
+    split.work.resize(chunks - 1);
+    split.parts.resize(chunks - 1);
+    split.losses.assign(chunks, 0.0);
     parallel_chunks(Xb.rows(), chunks, [&](int c, Index first, Index last) {
       const auto rows = Xb.middleRows(first, last - first);
       const T* weights = s ? s + first : nullptr;
       if (c == 0) {  // the calling thread adds straight into acc, with the caller's buffers
-        losses[0] = backpropagate(rows, y + first, weights, P, want_value, &acc, work);
+        split.losses[0] = backpropagate(rows, y + first, weights, P, want_value, &acc, work);
         return;
       }
-      Work local;
-      parts[c - 1].setZero(n_params_);
-      losses[c] = backpropagate(rows, y + first, weights, P, want_value, &parts[c - 1], local);
+      VecX& part = split.parts[c - 1];
+      part.setZero(n_params_);
+      split.losses[c] =
+          backpropagate(rows, y + first, weights, P, want_value, &part, split.work[c - 1]);
     });
-    for (const VecX& part : parts) acc += part;
+    for (int c = 1; c < chunks; ++c) acc += split.parts[c - 1];
     double loss = 0.0;
-    for (const double l : losses) loss += l;
+    for (const double l : split.losses) loss += l;
     return loss;
   }
 
@@ -319,12 +334,14 @@ class MlpModel {
     const Index L = layers();
     work.A.resize(L);
     for (Index l = 0; l < L; ++l) {
+      // Z = 1 b' + A W: the bias written first, the product added to it (one pass less).
       MatT& Z = work.A[l];
+      Z.resize(Xb.rows(), sizes_[l + 1]);
+      Z.rowwise() = P.b[l].transpose();
       if (l == 0)
-        Z.noalias() = Xb * P.W[0];
+        Z.noalias() += Xb * P.W[0];
       else
-        Z.noalias() = work.A[l - 1] * P.W[l];
-      Z.rowwise() += P.b[l].transpose();
+        Z.noalias() += work.A[l - 1] * P.W[l];
       if (l < L - 1) activate(Z);
     }
   }

@@ -37,6 +37,7 @@ _LAZY_NAMES = {
     "History": "._result",
     "Result": "._result",
     "LeastSquares": ".objectives",
+    "LinearLoss": ".objectives",
     "Logistic": ".objectives",
     "Objective": ".objectives",
     "Quadratic": ".objectives",
@@ -64,7 +65,7 @@ if TYPE_CHECKING:  # what static type checkers see: the same names, imported eag
     from ._result import History, Result
     from ._threads import get_num_threads, set_num_threads
     from .constraints import constrained_least_squares
-    from .objectives import LeastSquares, Logistic, Objective, Quadratic, Softmax
+    from .objectives import LeastSquares, LinearLoss, Logistic, Objective, Quadratic, Softmax
 
 # threadpoolctl's threadpool_limits limits descend too, without descend importing threadpoolctl.
 _threads.install()
@@ -143,6 +144,7 @@ __all__ = [
     "GradientCheck",
     "History",
     "LeastSquares",
+    "LinearLoss",
     "Logistic",
     "MLP",
     "Objective",

@@ -480,6 +480,9 @@ class _SGDModel(BaseEstimator):
             x0s = np.split(_pack(coef, intercept_init, fit_intercept, n_params),
                            len(objectives))
         self._set_coef(objectives, self._fit(X, objectives, x0s, monitors))
+        # One array and one best score, or (one-versus-all) one of each per class.
+        self.validation_scores_: Any
+        self.best_score_: Any
         if monitors is None:
             self.validation_scores_ = self.best_score_ = None
         elif len(monitors) == 1:

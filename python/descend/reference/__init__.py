@@ -24,11 +24,13 @@ from .toolkit import (
     init_uniform,
     power_iteration,
 )
-from .objectives import LeastSquares, Logistic, Polynomial1D, Quadratic, Rosenbrock, Softmax
+from .objectives import (LeastSquares, LinearLoss, Logistic, Polynomial1D, Quadratic, Rosenbrock,
+                         Softmax)
 from .mlp import MLP
 
 __all__ = [
     "LeastSquares",
+    "LinearLoss",
     "Logistic",
     "MLP",
     "Polynomial1D",

@@ -147,3 +147,29 @@ def test_the_quasi_newton_twins_start_from_the_same_metric(method):
     t = reference.descent(twin, np.zeros(5), direction=method, **options)
     assert r.status == t["status"] and r.nit == t["nit"]
     np.testing.assert_allclose(r.x, t["x"], rtol=1e-7)
+
+
+@pytest.mark.parametrize("scale,warns", [(1.0, False), (1e-8, False), (1e8, True)])
+@pytest.mark.parametrize("estimator", ["SGDRegressor", "SGDClassifier"])
+def test_sgd_estimators_warn_when_one_rate_cannot_suit_every_parameter(estimator, scale,
+                                                                       warns):
+    # At 1e8 the intercept's curvature is 1e-16 of the weights': SGD's one rate leaves it
+    # where it started. At 1e-8 the penalty dominates the features' curvature (alpha=1e-4):
+    # the penalised optimum has weights near zero, which SGD finds.
+    pytest.importorskip("sklearn")
+    import warnings
+
+    from descend import linear_model as dl
+
+    Z, X, y = _problem("ls" if estimator == "SGDRegressor" else "logistic", scale)
+    model = getattr(dl, estimator)(random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.fit(X, y)
+    said = [w for w in caught if "curvature scales" in str(w.message)]
+    assert bool(said) == warns
+    if warns:
+        from sklearn.exceptions import ConvergenceWarning
+
+        assert issubclass(said[0].category, ConvergenceWarning)
+        assert said[0].filename == __file__

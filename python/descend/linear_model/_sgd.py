@@ -119,6 +119,30 @@ class _EarlyStopping:
         return self.count >= self.n
 
 
+#: The spread of the parameters' curvature scales (a feature's mean square plus alpha, an
+#: intercept's 1) beyond which one learning rate cannot suit them all.
+SCALE_SPREAD_WARNING = 1e10
+
+
+def _warn_on_parameter_scales(name, objective):
+    """Warn (ConvergenceWarning) when the parameters' curvature scales span more than
+    SCALE_SPREAD_WARNING: SGD takes one learning rate for every parameter, so the rate that
+    is stable for the largest leaves the smallest where it started (features at 1e8 with an
+    intercept: the intercept never moves)."""
+    scales = objective.parameter_scales()
+    if scales is None or len(scales) < 2:
+        return
+    spread = float(np.max(scales) / np.min(scales))
+    if spread > SCALE_SPREAD_WARNING:
+        warnings.warn(
+            f"{name}: the parameters' curvature scales (each feature's mean square plus alpha, "
+            f"and 1 for the intercept) span a factor of {spread:.3g}: SGD's one learning rate "
+            f"cannot suit them all, and the fit may stop far from the optimum; standardise "
+            f"the features (e.g. sklearn.preprocessing.StandardScaler), or use "
+            f"LogisticRegression / Ridge, whose solvers are invariant to the scales",
+            ConvergenceWarning, stacklevel=5)
+
+
 def _run_epochs(objective, x0, stepper, options, callback=None, *, keep_state=False):
     """The compiled mini-batch loop, as the solver layer's ``run_rule`` calls it, with one
     difference: the stop monitor's rule that a loss which rose for a few epochs in a row,
@@ -405,6 +429,7 @@ class _SGDModel(BaseEstimator):
         self._start(X, objectives)
         if x0s is not None:
             self._params = list(x0s)
+        _warn_on_parameter_scales(type(self).__name__, objectives[0])
         reported, epochs, unfinished = [], 0, False
         for k, (objective, seed) in enumerate(zip(objectives, self._seeds(len(objectives)))):
             monitor = None if monitors is None else monitors[k]

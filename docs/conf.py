@@ -24,9 +24,10 @@ numpydoc_class_members_toctree = False
 myst_heading_anchors = 3
 suppress_warnings = ["myst.header"]  # bench/README.md's sections skip heading levels
 
-# The user guide's figures: each ```{plot}``` block is run at build time and shown with its
-# code. The blocks are self-contained (they import what they use), small (a build draws them
-# all in seconds), and tests/test_docs.py runs the same code in the suite.
+# The user guide's figures: matplotlib's plot directive, inside MyST's ```{eval-rst}``` blocks
+# (MyST's own directive machinery lacks what the plot directive needs), runs each example at
+# build time and shows it with its code. The examples are self-contained (they import what they
+# use) and small (a build draws them all in seconds); tests/test_docs.py runs the same code.
 plot_include_source = True
 plot_pre_code = ""
 plot_formats = [("png", 100)]

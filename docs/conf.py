@@ -12,6 +12,7 @@ extensions = [
     "sphinx.ext.autosummary",
     "numpydoc",
     "myst_parser",
+    "matplotlib.sphinxext.plot_directive",
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build"]
@@ -22,6 +23,17 @@ numpydoc_show_class_members = False  # the class pages list their members throug
 numpydoc_class_members_toctree = False
 myst_heading_anchors = 3
 suppress_warnings = ["myst.header"]  # bench/README.md's sections skip heading levels
+
+# The user guide's figures: matplotlib's plot directive, inside MyST's ```{eval-rst}``` blocks
+# (MyST's own directive machinery lacks what the plot directive needs), runs each example at
+# build time and shows it with its code. The examples are self-contained (they import what they
+# use) and small (a build draws them all in seconds); tests/test_docs.py runs the same code.
+plot_include_source = True
+plot_pre_code = ""
+plot_formats = [("png", 100)]
+plot_html_show_formats = False
+plot_html_show_source_link = False
+plot_rcparams = {"figure.figsize": (6.4, 3.6), "figure.dpi": 100, "savefig.bbox": "tight"}
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"descend {release}"

@@ -1,7 +1,15 @@
 """Shared fixtures: seeded data and one tolerance table per dtype."""
 
+import signal
+
 import numpy as np
 import pytest
+
+# A process started in the background by a non-interactive shell (`cmd &` in a script, nohup)
+# inherits SIGINT ignored, and Python then installs no KeyboardInterrupt handler: the Ctrl-C
+# tests' SIGINT would be lost and their endless runs would never stop. Restore the handler.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 #: Relative tolerances of compiled-vs-twin comparisons, by the dtype of X.
 RTOL = {np.dtype(np.float64): 1e-12, np.dtype(np.float32): 1e-5}

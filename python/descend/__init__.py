@@ -165,6 +165,6 @@ __all__ = [
     "reference",
     "schedules",
     "show_config",
+    "get_num_threads",
+    "set_num_threads",
 ]
-# get_num_threads and set_num_threads are public (descend.get_num_threads()) and join __all__
-# when docs/api/index.rst lists them (tests/test_package.py holds the two together).

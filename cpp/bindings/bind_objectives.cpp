@@ -493,10 +493,10 @@ optimum of that feature's weight. One pass over X.
 Examples
 --------
 >>> import numpy as np, descend
->>> f = descend.LeastSquares(np.array([[1.0, 2e-8], [3.0, 0.0]]), np.ones(2),
+>>> f = descend.LeastSquares(np.array([[1.0, 0.5], [3.0, 0.0]]), np.ones(2),
 ...                          fit_intercept=True)
 >>> f.parameter_scales().tolist()
-[5.0, 2e-16, 1.0]
+[5.0, 0.125, 1.0]
 )doc")
       .def("_set_batch_mean_weight", &DataObjective::set_batch_mean_weight, "mean"_a,
            "Divide each mini-batch of m rows by m * mean (default: this objective's own "

@@ -60,7 +60,8 @@ SGD_CASES = {
                                 tol=None, random_state=0),
         "regression"),
     "SGDClassifier": (
-        lambda: dl.SGDClassifier(alpha=1e-4, eta0=1e-3, max_iter=5, tol=None, random_state=0),
+        lambda: dl.SGDClassifier(loss="log_loss", alpha=1e-4, eta0=1e-3, max_iter=5, tol=None,
+                                 random_state=0),
         lambda: sk.SGDClassifier(loss="log_loss", alpha=1e-4, eta0=1e-3,
                                  learning_rate="constant", max_iter=5, tol=None,
                                  random_state=0),

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -188,19 +189,23 @@ class EmpiricalRisk final : public EmpiricalObjective {
 
   /// Feature j's weighted mean square plus l2 for each output's weight j (1 where both are
   /// zero), 1 for an intercept. A model with its own parameter layout (the network) has no
-  /// per-feature scale and gives none.
+  /// per-feature scale and gives none. Computed once (one pass over X) and kept: a run asks
+  /// for them twice (the stop test and the quasi-Newton metric), and the data never change.
   bool parameter_scales(VecX& scales) const override {
     if constexpr (has_penalty_layout<Model>::value) {
       return false;
     } else {
-      VecX moments = VecX::Zero(d_);
-      data_.add_column_squares(sw_, moments);
-      scales.setOnes(K_ * p_);
-      for (Index j = 0; j < d_; ++j) {
-        const double scale = moments(j) / weight_sum_ + l2_;
-        if (!(scale > 0.0) || !std::isfinite(scale)) continue;  // a column of zeros
-        for (Index k = 0; k < K_; ++k) scales(k * p_ + j) = scale;
-      }
+      std::call_once(scales_once_, [this] {
+        VecX moments = VecX::Zero(d_);
+        data_.add_column_squares(sw_, moments);
+        scales_.setOnes(K_ * p_);
+        for (Index j = 0; j < d_; ++j) {
+          const double scale = moments(j) / weight_sum_ + l2_;
+          if (!(scale > 0.0) || !std::isfinite(scale)) continue;  // a column of zeros
+          for (Index k = 0; k < K_; ++k) scales_(k * p_ + j) = scale;
+        }
+      });
+      scales = scales_;
       return true;
     }
   }
@@ -444,6 +449,8 @@ class EmpiricalRisk final : public EmpiricalObjective {
   double l2_, l1_;
   int n_threads_;
   double weight_sum_ = 0.0;    ///< S, in the normalised weights
+  mutable std::once_flag scales_once_;
+  mutable VecX scales_;  ///< parameter_scales(), once computed
   double batch_mean_weight_ = 1.0;  ///< what a batch of m rows is divided by m times (S / n)
   double weight_scale_ = 1.0;  ///< the largest sample weight the normalisation divided by
   Index block_rows_ = 256;

@@ -16,8 +16,8 @@ Examples
 [1.0, -2.0, 0.5]
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+import typing as _typing
 
 from . import _threads
 from ._core import permutation as _permutation
@@ -51,7 +51,7 @@ _LAZY_NAMES = {
 _LAZY_MODULES = ("analysis", "constraints", "dask", "demo", "init", "linear_model",
                  "neural_network", "optimizers", "plot", "problems", "reference", "schedules")
 
-if TYPE_CHECKING:  # what static type checkers see: the same names, imported eagerly
+if _typing.TYPE_CHECKING:  # what static type checkers see: the same names, imported eagerly
     import numpy as np
     from numpy.typing import NDArray
 
@@ -71,7 +71,7 @@ if TYPE_CHECKING:  # what static type checkers see: the same names, imported eag
 _threads.install()
 
 
-def _register_methods(_minimize: Any = None) -> None:
+def _register_methods(_minimize: _typing.Any = None) -> None:
     # minimize's methods register themselves when their modules are imported; they are imported
     # with the registry, whoever imports it first (descend.minimize, neural_network, demo, ...).
     from . import _first_order, _second_order  # noqa: F401
@@ -115,15 +115,15 @@ def permutation(n: int, seed: int, epoch: int) -> "NDArray[np.int64]":
                         check_int(epoch, "epoch", low=0))
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     """Load a public name or submodule on first use, then keep it in the module (PEP 562)."""
     if name in _LAZY_NAMES:
-        value = getattr(importlib.import_module(_LAZY_NAMES[name], __name__), name)
+        value = getattr(_importlib.import_module(_LAZY_NAMES[name], __name__), name)
     elif name in _LAZY_MODULES:
-        value = importlib.import_module("." + name, __name__)
+        value = _importlib.import_module("." + name, __name__)
     elif name.startswith("_") and not name.startswith("__") and name.isidentifier():
         try:  # a private submodule (descend._config, ...), as eager imports once made them
-            value = importlib.import_module("." + name, __name__)
+            value = _importlib.import_module("." + name, __name__)
         except ModuleNotFoundError as exc:
             if exc.name != f"{__name__}.{name}":
                 raise

@@ -101,6 +101,10 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
             coef, intercept = _coefficients(objective, self._minimize(objective).x,
                                             fit_intercept)
             coef, intercept = coef[0], float(intercept[0])
+            if auto and alpha == 0.0 and d <= self._newton_max_params:
+                # Collinear columns (one-hot columns beside an intercept, a constant or a
+                # repeated column) leave many minimisers: return scikit-learn's.
+                coef, intercept = _least_norm_minimiser(X, sw, coef, intercept, fit_intercept)
         self.coef_ = coef * scale
         self.intercept_ = intercept * scale
         return self
@@ -201,6 +205,52 @@ def _min_norm_least_squares(X, y, sw, fit_intercept):
     return coef, (y_mean - float(x_mean @ coef)) if fit_intercept else 0.0
 
 
+def _least_norm_minimiser(X, sw, coef, intercept, fit_intercept, block=8192):
+    """Among the least-squares minimisers, return the one of least ``||coef||``.
+
+    A minimiser ``(coef, intercept)`` of a rank-deficient problem can move along the null
+    space of the centred, weighted columns (``G v = 0``, ``G`` their weighted covariance;
+    without an intercept, their weighted second moments) with the intercept compensating,
+    and stay a minimiser. scikit-learn returns the one of least ``||coef||`` (numpy's
+    lstsq on centred data): ``coef`` minus its projection onto that null space. ``G`` is
+    accumulated in blocks of rows (no copy of X); its eigenvalues at or below
+    ``10 d eps`` times the largest count as zero, which holds for exactly collinear columns
+    (rounding leaves them near ``eps`` times the largest) and not for full-rank columns
+    short of a condition number about ``1e6``.
+    """
+    n, d = X.shape
+    weights = np.ones(n) if sw is None else np.asarray(sw, dtype=np.float64)
+    total = float(weights.sum())
+    if is_sparse(X):
+        mean = np.asarray(X.T @ weights, dtype=np.float64).ravel() / total
+        gram = np.asarray((X.T @ X.multiply(weights[:, None]).tocsr()).toarray(),
+                          dtype=np.float64) / total
+    else:
+        mean = np.zeros(d)
+        gram = np.zeros((d, d))
+        for start in range(0, n, block):
+            rows = np.asarray(X[start:start + block], dtype=np.float64)
+            weighted = rows * weights[start:start + block, None]
+            mean += weighted.sum(axis=0)
+            gram += rows.T @ weighted
+        mean /= total
+        gram /= total
+    if fit_intercept:
+        gram -= np.outer(mean, mean)
+    values, vectors = np.linalg.eigh(gram)
+    largest = float(values[-1]) if d else 0.0
+    null = values <= 10.0 * d * np.finfo(np.float64).eps * largest
+    if largest <= 0.0:
+        null[:] = True  # every column constant (or zero): the intercept alone fits
+    if not null.any():
+        return coef, intercept
+    basis = vectors[:, null]
+    least = coef - basis @ (basis.T @ coef)
+    if fit_intercept:
+        intercept += float(mean @ (coef - least))
+    return least, intercept
+
+
 class LinearRegression(_LeastSquaresRegressor):
     """Ordinary least squares, fitted by a descend solver.
 
@@ -210,8 +260,12 @@ class LinearRegression(_LeastSquaresRegressor):
     ``solver="auto"`` returns the one of least norm ``||w||``, as ``numpy.linalg.lstsq`` and
     scikit-learn do, by a direct solve (a singular value decomposition of the centred,
     weighted rows); for a sparse X by LSQR on the implicitly centred rows (X is not
-    densified, centred or copied; ``tol`` and ``max_iter`` are LSQR's). Explicit solvers
-    return the minimiser they reach.
+    densified, centred or copied; ``tol`` and ``max_iter`` are LSQR's). A rank-deficient
+    problem with more rows than features (collinear columns: one-hot columns beside the
+    intercept, a constant or a repeated column) has many minimisers too, with the same
+    predictions; ``solver="auto"`` then returns scikit-learn's, the one of least ``||w||``
+    (Newton's solution minus its part in the null space of the centred columns, found from
+    their d x d covariance). Explicit solvers return the minimiser they reach.
 
     X may be a scipy.sparse matrix or array in any format, in ``fit``, ``predict`` and
     ``score``: CSR of float64 or float32 is borrowed, other formats are converted to CSR once.

@@ -190,8 +190,11 @@ def test_newton_on_a_tiny_negative_quadratic_agrees_with_curvature():
     assert r.status == "maximum" == descend.analysis.curvature(f, r.x).kind
 
 
-def test_python_functions_without_curvature_say_it_was_not_checked():
+def test_python_functions_without_a_hessian_are_checked_by_gradient_differences():
     r = descend.minimize(lambda x: -x @ x, np.zeros(2), jac=lambda x: -2 * x)
+    assert r.status == "maximum" and "differences of the gradient" in r.message
+    # A finite-difference gradient cannot be differenced again: not checked, and said so.
+    r = descend.minimize(lambda x: -x @ x, np.zeros(2), jac="3-point")
     assert r.success and "not checked" in r.message
     r = descend.minimize(lambda x: -x @ x, np.zeros(2), jac=lambda x: -2 * x,
                          hess=lambda x: -2 * np.eye(2))

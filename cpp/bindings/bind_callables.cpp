@@ -17,11 +17,12 @@ class PyObjective final : public Objective {
   /// fun(x) -> float, or (float, gradient) when jac is True; jac(x) -> gradient;
   /// hess(x) -> (n, n) matrix; hessp(x, v) -> H v. hess and hessp may be None. `scales`:
   /// the parameters' curvature scales (Objective::parameter_scales), n finite values > 0,
-  /// or None.
+  /// or None. `exact_gradient`: false when jac is a finite-difference estimate.
   PyObjective(py::object fun, py::object jac, py::object hess, py::object hessp, Index n,
-              const py::object& scales)
+              const py::object& scales, bool exact_gradient)
       : fun_(std::move(fun)), jac_(std::move(jac)), hess_(std::move(hess)),
-        hessp_(std::move(hessp)), n_(n), jac_in_fun_(jac_.is(py::bool_(true))) {
+        hessp_(std::move(hessp)), n_(n), jac_in_fun_(jac_.is(py::bool_(true))),
+        exact_gradient_(exact_gradient) {
     if (n < 1) throw std::invalid_argument("x0 must not be empty");
     if (!scales.is_none()) {
       scales_.resize(n);
@@ -47,6 +48,7 @@ class PyObjective final : public Objective {
 
   Index n_params() const override { return n_; }
   bool has_hessian() const override { return !hess_.is_none() || !hessp_.is_none(); }
+  bool exact_gradient() const override { return exact_gradient_; }
   std::string name() const override { return "a Python function"; }
 
   double value(const CVecRef& w) const override {
@@ -135,6 +137,7 @@ class PyObjective final : public Objective {
   py::object fun_, jac_, hess_, hessp_;
   Index n_;
   bool jac_in_fun_;
+  bool exact_gradient_;
   VecX scales_;
   bool has_scales_ = false;
 };
@@ -144,8 +147,9 @@ class PyObjective final : public Objective {
 void bind_callables(py::module_& m) {
   using namespace pybind11::literals;
   py::class_<PyObjective, Objective, std::shared_ptr<PyObjective>>(m, "PyObjective")
-      .def(py::init<py::object, py::object, py::object, py::object, Index, py::object>(),
-           "fun"_a, "jac"_a, "hess"_a, "hessp"_a, "n"_a, "scales"_a = py::none());
+      .def(py::init<py::object, py::object, py::object, py::object, Index, py::object, bool>(),
+           "fun"_a, "jac"_a, "hess"_a, "hessp"_a, "n"_a, "scales"_a = py::none(),
+           "exact_gradient"_a = true);
 }
 
 }  // namespace descend::bindings

@@ -144,6 +144,7 @@ class PyObjective(Objective):
         hessp: Callable[[_Float64Array, _Float64Array], ArrayLike] | None,
         n: int,
         scales: ArrayLike | None = None,
+        exact_gradient: bool = True,
     ) -> None: ...
 
 class IterationInfo:

@@ -98,8 +98,9 @@ class Result:
         ``"diverged"``, ``"line_search_failed"`` or ``"callback"``.
     success : bool
         True only for ``"converged"`` and ``"callback"``: a successful run ended at a point
-        that passed the first-order test relative to the problem's own scale, and no
-        curvature information says it is not a minimum.
+        that passed the first-order test relative to the problem's own scale, and the
+        second-derivative test (the Hessian, or differences of the gradient for a function
+        without one) does not say it is a saddle point or a maximum.
     message : str
         What happened, in words (with a hint when the run failed).
     history : History

@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "batches.hpp"
@@ -110,6 +111,7 @@ inline CurvatureEstimate dense_extremes(const MatX& H) {
 struct CurvatureLimits {
   Index dense_limit = 300;   ///< dense Hessian up to this many parameters
   Index lanczos_steps = 30;  ///< Hessian-vector products of the Lanczos test
+  Index gradient_steps = 20;  ///< gradient differences, for an objective with no Hessian
 };
 
 /// The curvature of f at x, as cheaply as the limits allow. Counts Hessian evaluations
@@ -126,6 +128,46 @@ CurvatureEstimate estimate_curvature(const Obj& f, const VecX& x, Index& nhev,
   }
   return lanczos_extremes([&](const auto& v, VecX& out) { f.hvp(x, v, out); }, n,
                           limits.lanczos_steps, nhev);
+}
+
+/// The relative zero of the test when the curvature comes from forward differences of
+/// gradients: their error is the step h times the third derivative plus the rounding of the
+/// gradient over h, which at a point far from 0 (h grows with ||x||) reaches a few 1e-4 of
+/// the largest eigenvalue. A negative eigenvalue counts only beyond 1e-3 of the largest; a
+/// milder saddle goes unnoticed, as a run without the test would.
+constexpr double kDifferencedCurvatureRtol = 1e-3;
+
+/// The curvature of f at x for an objective with a gradient and no Hessian: Lanczos on the
+/// forward differences H v ~ (g(x + h v) - g(x)) / h, h = sqrt(eps) (1 + ||x||_inf), at most
+/// `steps` gradients plus one. Returns false (and leaves `c` alone) when a gradient near x is
+/// not finite: the test then says nothing. Counts the gradients in njev.
+template <class Obj>
+bool curvature_from_gradients(const Obj& f, const VecX& x, Index steps, Index& njev,
+                              CurvatureEstimate& c) {
+  const Index n = x.size();
+  VecX g0(n), gh(n), moved(n);
+  f.gradient(x, g0);
+  ++njev;
+  if (!g0.allFinite()) return false;
+  const double h = std::sqrt(std::numeric_limits<double>::epsilon()) *
+                   (1.0 + (n > 0 ? x.cwiseAbs().maxCoeff() : 0.0));
+  bool finite = true;
+  Index products = 0;
+  const CurvatureEstimate estimate = lanczos_extremes(
+      [&](const auto& v, VecX& out) {
+        moved = x + h * v;
+        f.gradient(moved, gh);
+        out = (gh - g0) / h;
+        if (!out.allFinite()) {  // keep Lanczos finite; the estimate is thrown away below
+          finite = false;
+          out.setZero();
+        }
+      },
+      n, steps, products);
+  njev += products;
+  if (!finite) return false;
+  c = estimate;
+  return true;
 }
 
 }  // namespace descend

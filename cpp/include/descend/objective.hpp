@@ -62,6 +62,9 @@ class Objective {
   virtual void gradient(const CVecRef& w, VecRef g) const { value_and_gradient(w, g); }
 
   virtual bool has_hessian() const { return false; }
+  /// False when the gradient is itself a finite-difference estimate: differences of it are
+  /// too noisy to judge curvature (certify.hpp).
+  virtual bool exact_gradient() const { return true; }
   /// False for objectives with kinks (subgradient problems): their gradient need not vanish
   /// at the minimum, so no run on them can certify one by the gradient.
   virtual bool smooth() const { return true; }

@@ -242,8 +242,10 @@ def minimize(objective: Union[_core.Objective, ObjectiveLike, Callable[..., Any]
         the second-derivative test: a saddle point or a maximum is reported as such, never
         as success. It uses the Hessian when the objective has one (`hess`, `hessp`, every
         built-in objective) and otherwise Lanczos on differences of the gradient, at most 21
-        extra gradient calls (counted in ``njev``); with a finite-difference `jac` the test
-        is not made, and the message says so.
+        extra gradient calls (counted in ``njev``); with a finite-difference `jac`, second
+        differences of the value along the axes and a few random directions (at most 53
+        extra calls of `objective`, counted in ``nfev``). Where the values cannot resolve the
+        curvature, the message says it was not checked.
 
     Returns
     -------

@@ -170,4 +170,53 @@ bool curvature_from_gradients(const Obj& f, const VecX& x, Index steps, Index& n
   return true;
 }
 
+/// The curvature of f at x from values alone, for an objective whose gradient is itself a
+/// finite-difference estimate (differences of it would be noise): the second differences
+/// q(v) = (f(x + h v) - 2 f(x) + f(x - h v)) / h^2, h = eps^(1/4) (1 + ||x||_inf), along the
+/// first `steps` coordinate axes and `steps / 4 + 1` pseudo-random unit directions. Each is a
+/// Rayleigh quotient v'Hv, so their least and largest lie inside [l_min, l_max], as Lanczos'
+/// Ritz values do. A quotient within the values' rounding (about 1e3 eps |f(x)| / h^2)
+/// counts as zero. Returns false when a value is not finite or no quotient is measurable.
+/// Counts the values in nfev.
+template <class Obj>
+bool curvature_from_values(const Obj& f, const VecX& x, Index steps, Index& nfev,
+                           CurvatureEstimate& c) {
+  const Index n = x.size();
+  if (n == 0) return false;
+  const double eps = std::numeric_limits<double>::epsilon();
+  const double h = std::pow(eps, 0.25) * (1.0 + x.cwiseAbs().maxCoeff());
+  const double f0 = f.value(x);
+  ++nfev;
+  if (!std::isfinite(f0)) return false;
+  const double noise = 1e3 * eps * std::abs(f0) / (h * h);
+  VecX v(n), moved(n);
+  double low = std::numeric_limits<double>::infinity(), high = -low;
+  bool measured = false;
+  SplitMix64 rng(0x5DEECE66DULL);
+  const Index axes = std::min(steps, n), random = steps / 4 + 1;
+  for (Index k = 0; k < axes + random; ++k) {
+    if (k < axes) {
+      v.setZero();
+      v(k) = 1.0;
+    } else {
+      for (Index i = 0; i < n; ++i) v(i) = double(rng.next() >> 11) * 0x1.0p-53 - 0.5;
+      v /= v.norm();
+    }
+    moved = x + h * v;
+    const double up = f.value(moved);
+    moved = x - h * v;
+    const double down = f.value(moved);
+    nfev += 2;
+    if (!std::isfinite(up) || !std::isfinite(down)) return false;
+    double q = (up - 2.0 * f0 + down) / (h * h);
+    if (std::abs(q) <= noise) q = 0.0;
+    measured = measured || q != 0.0;
+    low = std::min(low, q);
+    high = std::max(high, q);
+  }
+  if (!measured) return false;
+  c = CurvatureEstimate{low, high, false};
+  return true;
+}
+
 }  // namespace descend

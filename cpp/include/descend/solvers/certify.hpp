@@ -25,39 +25,42 @@ void certify_minimum(const Obj& f, const VecX& x, Result& r, bool unconstrained,
     c = estimate_curvature(f, x, r.nhev, limits);
     how = c.dense ? "the Hessian" : "Lanczos on Hessian-vector products";
   } else {
-    // No Hessian: differences of the gradient, when the gradient is exact (differences of a
-    // finite-difference gradient are noise). A gradient that fails near x leaves the run as
-    // it is, said in the message.
-    const char* unchecked = " (the objective gives no curvature information: not checked for "
-                            "a saddle point or a maximum)";
-    if (!f.exact_gradient()) {
-      r.message += unchecked;
-      return;
-    }
+    // No Hessian: differences of the gradient when the gradient is exact; second
+    // differences of the value when the gradient is itself a finite-difference estimate
+    // (differences of it are noise). A function that fails near x, or whose values cannot
+    // resolve the curvature, leaves the run as it is, said in the message.
+    const bool exact = f.exact_gradient();
     bool measured = false;
     try {
-      measured = curvature_from_gradients(f, x, limits.gradient_steps, r.njev, c);
-    } catch (const std::invalid_argument&) {  // the user's gradient refused a nearby point
+      measured = exact ? curvature_from_gradients(f, x, limits.gradient_steps, r.njev, c)
+                       : curvature_from_values(f, x, limits.gradient_steps, r.nfev, c);
+    } catch (const std::invalid_argument&) {  // the user's function refused a nearby point
       measured = false;
     }
     if (!measured) {
-      r.message += unchecked;
+      r.message += " (the curvature could not be measured near this point: not checked for a "
+                   "saddle point or a maximum)";
       return;
     }
-    how = "differences of the gradient";
+    how = exact ? "differences of the gradient" : "second differences of the value";
     rtol = kDifferencedCurvatureRtol;
   }
   const bool hessian = f.has_hessian();
   if (classify_curvature(c.low, c.high, rtol) == CurvatureKind::Maximum) {
     r.status = Status::Maximum;
     r.message = "the gradient vanished at a maximum (" + how +
-                (hessian ? " is negative definite" : " show negative curvature in every "
-                                                     "direction") +
+                (hessian ? " is negative definite"
+                         : f.exact_gradient() ? " show negative curvature in every direction"
+                                              : " show negative curvature in every direction "
+                                                "probed") +
                 "), not a minimum: restart from another point";
   } else if (has_negative_curvature(c.low, c.high, rtol)) {
     r.status = Status::Saddle;
     r.message = "the gradient vanished at a saddle point (" + how +
-                (hessian ? " has" : " show") + " a negative eigenvalue, " + format_g(c.low) +
+                (hessian ? " has a negative eigenvalue, "
+                         : f.exact_gradient() ? " show a negative eigenvalue, "
+                                              : " show a direction of negative curvature, ") +
+                format_g(c.low) +
                 ", against a largest of " + format_g(c.high) +
                 "), not a minimum: restart from another point";
   }

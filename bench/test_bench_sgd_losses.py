@@ -6,7 +6,8 @@ its own defaults (descend: a constant rate at eta0="auto"; scikit-learn: "optima
 classifier, per-step "invscaling" for the regressor), both stopping by their tol rule.
 pytest-benchmark's ratio column is the speed-up; each benchmark asserts that descend's score
 (accuracy, R^2) is within 0.01 of scikit-learn's or better, so a fast wrong fit fails. One
-other classification loss (modified_huber) and averaged SGD are timed the same way.
+other classification loss (modified_huber) and averaged SGD are timed the same way, and the
+two default fits on the text-like sparse set of bench/test_bench_sparse.py.
 Skipped when scikit-learn is missing. DESCEND_BENCH_SMOKE=1 (CI's smoke run, benchmarks
 disabled) uses 20,000 rows.
 """
@@ -63,4 +64,42 @@ def test_default_fit(benchmark, request, case, library):
     mine, peer = (model, other) if library == "descend" else (other, model)
     benchmark.extra_info.update(score=float(model.score(X, y)), n_iter=int(model.n_iter_))
     assert mine.score(X, y) >= peer.score(X, y) - 0.01
+    assert np.isfinite(mine.coef_).all()
+
+
+# --- the text-like sparse set of bench/test_bench_sparse.py ------------------------------
+
+@pytest.fixture(scope="module")
+def text():
+    """CSR n x 2**18 hashed word counts (about 40 non-zeros a row), binary labels and a real
+    target from a sparse linear model: bench/test_bench_sparse.py's set."""
+    from test_bench_sparse import N as N_TEXT
+    from test_bench_sparse import P, sparse_labels, text_like
+
+    X = text_like(N_TEXT, P)
+    labels, target = sparse_labels(X)
+    return X, labels, target
+
+
+@pytest.mark.parametrize("library", ["descend", "sklearn"])
+@pytest.mark.parametrize("name", ["SGDClassifier", "SGDRegressor"])
+def test_default_fit_text_like(benchmark, text, name, library):
+    """``SGDClassifier()`` and ``SGDRegressor()`` at their defaults on the sparse set, side by
+    side. Unlike the dense rows, descend's defaults are not yet as accurate here (measured:
+    accuracy 0.726 against 0.766, R^2 0.26 against 0.63; bench/README.md): both scores are
+    in extra_info, and the check is only that each fit beats the trivial model."""
+    X, labels, target = text
+    y = labels if name == "SGDClassifier" else target
+    benchmark.group = f"{name}() fit, defaults, text-like CSR n={X.shape[0]:,} p=2^18"
+    ours = lambda: getattr(dl, name)(random_state=0)  # noqa: E731
+    theirs = lambda: getattr(sk, name)(random_state=0)  # noqa: E731
+    make = ours if library == "descend" else theirs
+    model = benchmark.pedantic(lambda: make().fit(X, y), rounds=3, iterations=1)
+    other = theirs().fit(X, y) if library == "descend" else ours().fit(X, y)
+    mine, peer = (model, other) if library == "descend" else (other, model)
+    benchmark.extra_info.update(score=float(model.score(X, y)), n_iter=int(model.n_iter_),
+                                descend_score=float(mine.score(X, y)),
+                                sklearn_score=float(peer.score(X, y)))
+    trivial = max(np.mean(y), 1 - np.mean(y)) if name == "SGDClassifier" else 0.0
+    assert mine.score(X, y) > trivial and peer.score(X, y) > trivial
     assert np.isfinite(mine.coef_).all()

@@ -63,9 +63,15 @@ def newton_options(max_iter):
 
 def run_descent(direction, objective, x0, options, callback):
     """Call the compiled descent loop with the validated `options`."""
-    if objective.l1_penalty > 0:
-        raise ValueError("an L1 penalty is not differentiable: use a first-order method "
-                         "(gd, sgd, momentum, ...), which handles it by a proximal step")
+    if getattr(objective, "l1_penalty", 0.0) > 0:
+        if direction != "lbfgs":
+            raise ValueError("an L1 penalty is not differentiable: use method='lbfgs' "
+                             "(orthant-wise L-BFGS) or a first-order method (gd, sgd, momentum, "
+                             "...), which handles it by a proximal step")
+        if options["line_search"] not in ("wolfe", "armijo"):
+            raise ValueError("with an L1 penalty, lbfgs (orthant-wise L-BFGS) backtracks along "
+                             "the path projected onto an orthant: line_search must be 'wolfe' "
+                             f"(the default) or 'armijo', got {options['line_search']!r}")
     if options["line_search"] == "exact" and not objective.has_hessian:
         raise ValueError("line_search='exact' needs the objective's Hessian (hvp)")
     if options["c1"] >= options["c2"]:
@@ -108,7 +114,8 @@ register_method(Method(
 register_method(Method(
     name="lbfgs",
     summary="L-BFGS: the last m curvature pairs and the two-loop recursion, with a strong "
-            "Wolfe line search",
+            "Wolfe line search; with an L1 penalty, orthant-wise L-BFGS (OWL-QN: the "
+            "pseudo-gradient, steps kept in one orthant, backtracking on the projected path)",
     options={"m": Option(10, positive_int, "number of curvature pairs kept"),
              "line_search": Option("wolfe", line_search_option, "wolfe, armijo, grid, ..."),
              **SEARCH, **stopping(1e-8, 1000)},

@@ -1,5 +1,6 @@
 """numpy twins of the line searches and of the descent-direction methods (steepest descent
-with a line search, Newton with Cholesky solves and damping, BFGS, L-BFGS)."""
+with a line search, Newton with Cholesky solves and damping, BFGS, L-BFGS, and orthant-wise
+L-BFGS for an L1 penalty)."""
 
 from __future__ import annotations
 
@@ -233,7 +234,13 @@ def quasi_newton_metric(objective, n):
 def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=10, c1=1e-4,
             c2=0.9, max_evals=50, tol=1e-15, gtol=1e-8, max_iter=100, tol_abs=None,
             gtol_abs=0.0):
-    """The twin of the compiled descent loop (``_core.descent``); returns a dict."""
+    """The twin of the compiled descent loop (``_core.descent``); returns a dict. With an L1
+    penalty (``objective.l1 > 0``) L-BFGS is orthant-wise L-BFGS (:func:`owlqn`)."""
+    if getattr(objective, "l1", 0.0) > 0:
+        if direction != "lbfgs":
+            raise ValueError("an L1 penalty is not differentiable: use direction='lbfgs'")
+        return owlqn(objective, x0, m=m, c1=c1, max_evals=max_evals, tol=tol, gtol=gtol,
+                     max_iter=max_iter, tol_abs=tol_abs, gtol_abs=gtol_abs)
     x = np.array(x0, dtype=np.float64)
     f, g = objective.value_and_gradient(x)
     g = np.asarray(g, dtype=np.float64)
@@ -326,3 +333,77 @@ def _two_loop(pairs, g, P):
         beta = (y @ d) / (s @ y)
         d += (alpha - beta) * s
     return d
+
+
+# -- orthant-wise L-BFGS (OWL-QN), the twin of orthant.hpp and orthant_wise_lbfgs ----------
+
+def pseudo_gradient(x, g, l1, mask):
+    """The minimum-norm subgradient of R + l1 ||x[mask]||_1 from R's gradient g."""
+    pg = np.array(g, dtype=np.float64)
+    up, down = g + l1, g - l1
+    at_zero = np.where(up < 0, up, np.where(down > 0, down, 0.0))
+    pen = np.where(x > 0, up, np.where(x < 0, down, at_zero))
+    pg[mask] = pen[mask]
+    return pg
+
+
+def choose_orthant(x, pg, mask):
+    """sign(x_j), or sign(-pg_j) where x_j = 0, on the penalised coordinates (0 elsewhere)."""
+    xi = np.sign(np.where(x != 0, x, -pg))
+    return np.where(mask, xi, 0.0)
+
+
+def owlqn(objective, x0, m=10, c1=1e-4, max_evals=50, tol=1e-15, gtol=1e-8, max_iter=1000,
+          tol_abs=None, gtol_abs=0.0):
+    """Orthant-wise L-BFGS (Andrew and Gao, 2007) on ``objective`` with an L1 penalty
+    ``objective.l1`` on ``objective.l1_mask()``: the twin of the compiled loop that
+    ``descent(..., "lbfgs")`` runs when the objective has an L1 term; returns a dict."""
+    x = np.array(x0, dtype=np.float64)
+    l1, mask = float(objective.l1), np.asarray(objective.l1_mask(), dtype=bool)
+    f, g = objective.value_and_gradient(x)
+    g = np.asarray(g, dtype=np.float64)
+    pg = pseudo_gradient(x, g, l1, mask)
+    history = {"loss": [f], "grad_norm": [np.linalg.norm(pg)], "step": [np.nan]}
+    P = quasi_newton_metric(objective, len(x))
+    pairs: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=m)
+    rules, t = StopRules(tol, gtol, max_iter, tol_abs=tol_abs, gtol_abs=gtol_abs), 0
+    scaled = scaled_norm(objective)
+    while (status := rules.check(t, f, np.linalg.norm(pg), scaled(pg))) is None:
+        xi = choose_orthant(x, pg, mask)
+        d = _keep_descent_signs(_two_loop(pairs, pg, P), pg, mask)
+        if not pg @ d < 0:  # forget the pairs, restart from -P pg
+            pairs.clear()
+            d = _keep_descent_signs(_two_loop(pairs, pg, P), pg, mask)
+        a = first_quasi_newton_step(objective, x, pg, -P * pg) if t == 0 else 1.0
+        found = False
+        for _ in range(max_evals):
+            x_new = x + a * d
+            x_new[mask & ~(x_new * xi > 0)] = 0.0
+            f_new, g_new = objective.value_and_gradient(x_new)
+            g_new = np.asarray(g_new, dtype=np.float64)
+            move = x_new - x
+            slope0 = pg @ move
+            if slope0 < 0 and decreases_enough(f_new, g_new @ move + l1 * (xi @ move), f,
+                                               slope0, 1.0, c1):
+                found = True
+                break
+            a *= 0.5
+        if not found:
+            status = "line_search_failed"
+            break
+        s, y = x_new - x, g_new - g
+        x, f, g = x_new, f_new, g_new
+        pg = pseudo_gradient(x, g, l1, mask)
+        if s @ y > 1e-12 * np.linalg.norm(s) * np.linalg.norm(y):
+            pairs.append((s, y))
+        t += 1
+        history["loss"].append(f)
+        history["grad_norm"].append(np.linalg.norm(pg))
+        history["step"].append(a)
+    return {"x": x, "fun": f, "grad_norm": float(np.linalg.norm(pg)), "nit": t,
+            "status": status, "history": {k: np.asarray(v) for k, v in history.items()}}
+
+
+def _keep_descent_signs(d, pg, mask):
+    """Zero the penalised components of d whose sign is not that of -pg."""
+    return np.where(mask & ~(d * pg < 0), 0.0, d)

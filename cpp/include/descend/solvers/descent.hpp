@@ -5,6 +5,9 @@
 /// skeleton of run.hpp; every run that passes the first-order test ends with the
 /// second-derivative test (certify.hpp), so a run whose gradient vanished at a saddle point
 /// or a maximum ends with status "saddle" or "maximum", never success.
+///
+/// With an L1 penalty (f.l1() > 0) only L-BFGS runs, as orthant-wise L-BFGS (OWL-QN,
+/// orthant.hpp): the other directions need a differentiable objective.
 
 #include <cstdio>
 #include <limits>
@@ -13,6 +16,7 @@
 #include "../directions.hpp"
 #include "../linesearch.hpp"
 #include "../objective.hpp"
+#include "../orthant.hpp"
 #include "../result.hpp"
 #include "../stopping.hpp"
 #include "certify.hpp"
@@ -132,16 +136,96 @@ Result descent_with(const Obj& f, VecX x, Direction dir, const DescentParams& p,
   return r;
 }
 
+/// Orthant-wise L-BFGS (Andrew and Gao, 2007) for F = R + l1 ||x_pen||_1: the L-BFGS memory
+/// learns from R's gradients (s = x+ - x, y = g+ - g), is applied to the pseudo-gradient pg
+/// (the minimum-norm subgradient of F), and the direction keeps the components of the sign
+/// of -pg only; the step backtracks along the path projected onto the orthant chosen at the
+/// start of the iteration (orthant.hpp). The first-order measure is ||pg||, which vanishes
+/// exactly at a minimum of F (zeros included): "converged" means F's optimality condition
+/// holds to gtol. The metric P of the parameter scales makes it scale-invariant as L-BFGS.
+template <class Obj>
+Result orthant_wise_lbfgs(const Obj& f, VecX x, const DescentParams& p,
+                          const Callback& callback, const InterruptPoller::Check& interrupt) {
+  const Index n = f.n_params();
+  const double l1 = f.l1();
+  const VecX mask = penalty_mask(n, f.l1_layout());
+  LbfgsDirection dir{Lbfgs(p.m)};
+  Result r;
+  RunState run(r, p.stop, "the steps grew without bound; check the objective and the "
+                          "starting point", callback, interrupt);
+  run.monitor.diagnose = [] {
+    return std::string("the problem may be ill-conditioned or the iterate at the limit of "
+                       "floating-point precision (if x0 was already close to a minimum, gtol "
+                       "relative to ||pg0|| may ask too much: pass gtol_abs)");
+  };
+  VecX g(n), pg(n), d(n), xi(n), s(n), y(n);
+  double fx = f.value_and_gradient(x, g);  // F (L1 term included) and R's gradient
+  ++r.nfev;
+  ++r.njev;
+  pseudo_gradient(x, g, l1, mask, pg);
+  double gnorm = pg.norm();
+  Index t = 0;
+  const ScaledMeasure scaled(f, true);
+  run.monitor.set_scaled(scaled(pg));
+  bool done = run.begin(fx, gnorm);
+  while (!done) {
+    run.poll();
+    choose_orthant(x, pg, mask, xi);
+    dir.compute(f, x, pg, d, r.nhev, run.monitor.g0());
+    keep_descent_signs(d, pg, mask);
+    if (!(pg.dot(d) < 0.0)) {  // not a descent direction: forget, restart from -P pg
+      dir.reset();
+      dir.compute(f, x, pg, d, r.nhev, run.monitor.g0());
+      keep_descent_signs(d, pg, mask);
+    }
+    OrthantProbe<Obj> probe(f, x, d, xi, mask, r.nfev);
+    const double first_trial = dir.first_step(f, x, pg, t, p.lr, r.nhev);
+    const bool found = pg.dot(d) < 0.0 &&
+                       orthant_backtracking(probe, x, fx, pg, xi, l1, first_trial, p.search);
+    r.njev = r.nfev;
+    if (!found) {
+      run.fail(Status::LineSearchFailed,
+               "the line search found no step that decreases the loss enough at iteration " +
+                   std::to_string(t) + " (the gradient may be inaccurate, or the iterate "
+                   "already at the limit of floating-point precision)");
+      break;
+    }
+    s = probe.x_trial - x;
+    y = probe.g_trial - g;
+    x = probe.x_trial;
+    g = probe.g_trial;
+    fx = probe.f_trial;
+    pseudo_gradient(x, g, l1, mask, pg);
+    gnorm = pg.norm();
+    dir.update(s, y);
+    ++t;
+    run.monitor.set_scaled(scaled(pg));
+    done = run.next(t, x, fx, gnorm, probe.step);
+  }
+  if (r.status == Status::Converged)
+    r.message += " (the pseudo-gradient: the minimum-norm subgradient of the objective with "
+                 "its L1 term, zero exactly at its minimum)";
+  finish(r, std::move(x), fx, gnorm, t);
+  return r;
+}
+
 /// Chooses the direction policy once and runs the loop.
 template <class Obj>
 Result descent(const Obj& f, VecX x, const DescentParams& p, const Callback& callback = {},
                const InterruptPoller::Check& interrupt = {}) {
   p.check();
   if (x.size() != f.n_params()) throw std::invalid_argument("x0 has the wrong length");
-  if (f.l1() > 0.0)  // the line-search methods need a differentiable objective
-    throw std::invalid_argument(
-        "an L1 penalty is not differentiable: use a first-order method (gd, sgd, momentum, "
-        "...), which handles it by a proximal step");
+  if (f.l1() > 0.0) {  // the other line-search methods need a differentiable objective
+    if (p.direction != DirectionKind::Lbfgs)
+      throw std::invalid_argument(
+          "an L1 penalty is not differentiable: use method='lbfgs' (orthant-wise L-BFGS) or "
+          "a first-order method (gd, sgd, momentum, ...), which handles it by a proximal step");
+    if (p.line_search != LineSearchKind::Wolfe && p.line_search != LineSearchKind::Armijo)
+      throw std::invalid_argument(
+          "with an L1 penalty, lbfgs (orthant-wise L-BFGS) backtracks along the path "
+          "projected onto an orthant: line_search must be 'wolfe' (the default) or 'armijo'");
+    return orthant_wise_lbfgs(f, std::move(x), p, callback, interrupt);
+  }
   const Index n = f.n_params();
   const std::string matrix_free =
       "use method='newton-cg' (Hessian-vector products only) or 'lbfgs' (m vector pairs)";

@@ -18,7 +18,13 @@ The order, exactly (``K`` chunks, chunk ``c`` holding ``n_c`` rows that start at
 
 This is not the in-memory order (``descend.permutation(n, seed, e)`` over all the rows):
 :func:`epoch_batches` lists the batches of an epoch and :func:`replay` is the numpy twin that
-walks them with a :class:`descend.reference.Rule`.
+walks them with a :class:`descend.reference.Rule`. The SGD estimators of
+:mod:`descend.linear_model` walk the same order on dask arrays, with each problem's seed.
+
+A chunk whose sample weights are all zero is stepped on like any other, as the in-memory loop
+steps on a batch of zero-weight rows: a zero data gradient, while the penalty (the L1
+proximal step too), the rule's momentum, its step count and the averaging still act. (The
+softmax model has no penalty-only form of such a chunk: its runs raise there.)
 """
 
 from __future__ import annotations
@@ -348,7 +354,7 @@ def minibatch(objective, x0, method="sgd", *, stepper=None, callback=None, **opt
 
     Parameters
     ----------
-    objective : descend.dask.LeastSquares, Logistic or Softmax
+    objective : descend.dask.LeastSquares, Logistic, Softmax or LinearLoss
         Its chunks are built and persisted once (``persist=True``), or built in each task
         (``persist=False``).
     x0 : array_like, shape (n_params,)

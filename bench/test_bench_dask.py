@@ -7,8 +7,9 @@ generated on the workers and persisted before the timed fits, so every solver st
 same data in the workers' memory. Every fit must reach the optimum's objective value
 (found once by descend's in-memory Newton method to gtol 1e-12).
 
-DESCEND_BENCH_SMOKE=1 (CI's smoke run) uses 20,000 x 20 in chunks of 2,000. dask, distributed
-and dask-glm are optional: the file, or the dask-glm rows, skip when they are missing.
+DESCEND_BENCH_SMOKE=1 (CI's smoke run) uses 20,000 x 20 in chunks of 2,000. dask, distributed,
+dask-glm and dask-ml are optional: the file, or the dask-glm and dask-ml rows, skip when they
+are missing.
 """
 
 import os
@@ -130,6 +131,30 @@ def test_dask_glm(benchmark, in_memory, cluster, method):
 
     w = benchmark.pedantic(fit, rounds=1, warmup_rounds=0)
     _check(in_memory, w)
+
+
+#: dask-ml's LogisticRegression (a scikit-learn-like estimator over dask-glm's solvers).
+@pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning")
+@WHERE
+@pytest.mark.parametrize("method", ["newton", "lbfgs"])
+def test_dask_ml(benchmark, in_memory, cluster, method):
+    linear_model = pytest.importorskip("dask_ml.linear_model")
+    X, y, scheduler = _data(cluster, in_memory)
+    where = "threads" if cluster is None else "cluster"
+    benchmark.group = f"logistic {N}x{D} on dask ({where})"
+    # No intercept; the smallest l2 dask-ml takes (its newton solver ignores the penalty,
+    # its lbfgs adds lamduh = 1 / C times ||w||^2 / 2 to the summed loss: 1e-12 here).
+    model = linear_model.LogisticRegression(fit_intercept=False, solver=method, C=1e12,
+                                            max_iter=1000, tol=1e-10)
+
+    def fit():
+        if where == "threads":
+            with dask.config.set(scheduler="threads"):
+                return model.fit(X, y)
+        return model.fit(X, y)
+
+    fitted = benchmark.pedantic(fit, rounds=1, warmup_rounds=0)
+    _check(in_memory, np.asarray(fitted.coef_).ravel())
 
 
 @pytest.mark.parametrize("method", ["newton", "lbfgs"])

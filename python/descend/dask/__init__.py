@@ -3,7 +3,8 @@
 Needs the ``dask`` extra (``pip install 'descend[dask]'``: dask[array] and distributed).
 ``import descend`` never imports dask; ``import descend.dask`` does.
 
-The objectives :class:`LeastSquares`, :class:`Logistic` and :class:`Softmax` take a dask array
+The objectives :class:`LeastSquares`, :class:`Logistic`, :class:`Softmax` and
+:class:`LinearLoss` (scikit-learn's SGD losses) take a dask array
 X chunked by rows (columns in one block) and are evaluated with one task per chunk, which
 returns the chunk's unnormalised sums from the compiled kernel; the sums are added on a tree
 on the cluster and only the penalty, the division by the total weight and the solver's own
@@ -31,8 +32,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without dask
         "descend.dask needs dask: pip install 'descend[dask]' (dask[array] and distributed)"
     ) from exc
 
-from ._minibatch import epoch_batches, minibatch, replay, row_seed
-from ._objectives import DaskObjective, LeastSquares, Logistic, SchedulerError, Softmax
+from ._minibatch import epoch_batches, minibatch, replay, row_seed, steps_per_epoch
+from ._objectives import (DaskObjective, LeastSquares, LinearLoss, Logistic, SchedulerError,
+                          Softmax)
 
-__all__ = ["DaskObjective", "LeastSquares", "Logistic", "SchedulerError", "Softmax",
-           "epoch_batches", "minibatch", "replay", "row_seed"]
+__all__ = ["DaskObjective", "LeastSquares", "LinearLoss", "Logistic", "SchedulerError",
+           "Softmax", "epoch_batches", "minibatch", "replay", "row_seed", "steps_per_epoch"]

@@ -171,10 +171,7 @@ def fit(estimator, X, y, sample_weight=None):
     if name == "LogisticRegression":
         return fit_logistic(estimator, X, y, sample_weight)
     if name in ("SGDRegressor", "SGDClassifier"):
-        raise TypeError(
-            f"{name} does not take dask arrays yet (its tol rule and eta0='auto' are not "
-            "implemented over chunks): run descend.dask.minibatch on a descend.dask "
-            "objective, or compute X into memory")
+        return fit_sgd(estimator, X, y, sample_weight)
     raise TypeError(f"{name} does not take dask arrays")
 
 
@@ -245,3 +242,6 @@ def score(estimator, X, y, sample_weight=None):
     residual = (sw * (y - prediction) ** 2).sum()
     spread = (sw * (y - mean) ** 2).sum()
     return 1.0 - residual / spread
+
+
+from ._sgd import fit_sgd, max_row_norm2, partial_fit_sgd  # noqa: E402,F401  (uses the above)

@@ -18,7 +18,13 @@ The order, exactly (``K`` chunks, chunk ``c`` holding ``n_c`` rows that start at
 
 This is not the in-memory order (``descend.permutation(n, seed, e)`` over all the rows):
 :func:`epoch_batches` lists the batches of an epoch and :func:`replay` is the numpy twin that
-walks them with a :class:`descend.reference.Rule`.
+walks them with a :class:`descend.reference.Rule`. The SGD estimators of
+:mod:`descend.linear_model` walk the same order on dask arrays, with each problem's seed.
+
+A chunk whose sample weights are all zero is stepped on like any other, as the in-memory loop
+steps on a batch of zero-weight rows: a zero data gradient, while the penalty (the L1
+proximal step too), the rule's momentum, its step count and the averaging still act. (The
+softmax model has no penalty-only form of such a chunk: its runs raise there.)
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from .. import _core
 from .._result import History, Result
 from .._validation import check_bool, check_int, check_seed
 
-__all__ = ["epoch_batches", "minibatch", "replay", "row_seed"]
+__all__ = ["epoch_batches", "minibatch", "replay", "row_seed", "steps_per_epoch"]
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -100,8 +106,12 @@ def epoch_batches(chunks, batch_size, seed, epoch, shuffle=True, drop_last=False
 
 
 def replay(objective, x0, rule, chunks, batch_size, epochs, seed=0, shuffle=True,
-           drop_last=False, factor=lambda epoch: 1.0):
+           drop_last=False, factor=lambda epoch: 1.0, average=0):
     """The numpy twin of :func:`minibatch`: the same batches, stepped by a numpy rule.
+
+    Each step is followed by the proximal step of the objective's L1 penalty, if it has
+    one (as the compiled loop's), and with `average` the mean of the iterates is kept as
+    averaged SGD keeps it (the estimators' ``average``).
 
     Parameters
     ----------
@@ -115,11 +125,15 @@ def replay(objective, x0, rule, chunks, batch_size, epochs, seed=0, shuffle=True
     shuffle, drop_last : bool
     factor : callable, optional
         ``factor(epoch)``: the schedule's factor on the learning rate.
+    average : int, default 0
+        0: no averaging; n >= 1: the mean of the iterates after steps n, n + 1, ... (the
+        plain iterate until step n is reached).
 
     Returns
     -------
-    (numpy.ndarray, numpy.ndarray)
-        The final x and the loss at the start and after each epoch.
+    (numpy.ndarray, numpy.ndarray) or (numpy.ndarray, numpy.ndarray, numpy.ndarray)
+        The final x and the loss at the start and after each epoch; with `average`, the
+        averaged parameters too.
 
     Examples
     --------
@@ -130,14 +144,27 @@ def replay(objective, x0, rule, chunks, batch_size, epochs, seed=0, shuffle=True
     >>> x.round(4).tolist()
     [0.75, 0.75, 0.75, 0.75]
     """
+    from ..reference.rules import _prox
+
     x = np.array(x0, dtype=np.float64)
     losses = [objective.value(x)]
+    steps = count = 0
+    mean = np.zeros_like(x)
     for epoch in range(epochs):
         for rows in epoch_batches(chunks, batch_size, seed, epoch, shuffle, drop_last):
+            steps += 1  # step `steps` begins at x, the iterate after the step before
+            if average and steps - 1 >= average:
+                count += 1
+                mean += (x - mean) / count
             _, g = objective.batch_value_and_gradient(x, rows)
             x = rule.step(x, np.asarray(g, dtype=np.float64), factor(epoch))
+            if getattr(objective, "l1", 0.0):
+                x = _prox(objective, x, rule.rate)
         losses.append(objective.value(x))
-    return x, np.array(losses)
+    if not average:
+        return x, np.array(losses)
+    averaged = x if steps < average else mean + (x - mean) / (count + 1)
+    return x, np.array(losses), averaged
 
 
 class _Constant:
@@ -153,18 +180,24 @@ class _Constant:
 def run_chunk(objective, carry, batch: dict, factor: float, mean_weight: float = 1.0):
     """One chunk's share of an epoch, in the task that holds the chunk.
 
-    `carry` is (x, stepper, loss sum, rows stepped on, diverged) from the previous chunk;
-    returns the same for the next one (a diverged run is passed on untouched). `batch`
-    holds the MinibatchParams fields (a dict: it pickles).
+    `carry` is (x, stepper, loss sum, rows stepped on, diverged, average) from the previous
+    chunk; returns the same for the next one (a diverged run is passed on untouched).
+    `average` is None, or the state of averaged SGD (start, steps, count, mean), which the
+    chunk's run continues through a ``_core.IterateAverage`` of its objective. `batch` holds
+    the MinibatchParams fields (a dict: it pickles).
     The compiled loop also evaluates the chunk's loss at its start (one more pass over the
     chunk's rows). Each batch of m rows is divided by m times `mean_weight`, the whole data
-    set's mean sample weight (as the in-memory objective on all rows divides its batches).
+    set's mean sample weight (as the in-memory objective on all rows divides its batches). A
+    chunk whose weights are all zero is stepped on too, as memory steps on a batch of
+    zero-weight rows: the penalty alone (``EmptyChunk.penalty_only``).
     """
     from ._tasks import EmptyChunk
 
-    x, stepper, loss, seen, diverged = carry
-    if diverged or isinstance(objective, EmptyChunk):
+    x, stepper, loss, seen, diverged, average = carry
+    if diverged:
         return carry
+    if isinstance(objective, EmptyChunk):
+        objective = objective.penalty_only()
     n = objective.n_samples
     size = batch["batch_size"]
     if batch["drop_last"]:
@@ -176,6 +209,7 @@ def run_chunk(objective, carry, batch: dict, factor: float, mean_weight: float =
     for name, value in batch.items():
         setattr(params, name, value)
     params.batch_size = min(size, objective.n_samples)
+    params.divergence_patience = 2  # one epoch: only a non-finite loss ends it "diverged"
     stepper = _copy_stepper(stepper)
     if factor == 1.0:
         from ..schedules import constant
@@ -183,9 +217,29 @@ def run_chunk(objective, carry, batch: dict, factor: float, mean_weight: float =
         schedule: Any = constant()
     else:  # a callable schedule gives the rate, which the core divides by the base rate
         schedule = _Constant(factor * float(np.ravel(stepper.params().lr)[0]))
-    raw = _core.run_minibatch(objective, x, stepper, schedule, params, None, None)
+    run_on = objective
+    if average is not None:
+        start, steps, count, mean = average
+        run_on = _core.IterateAverage(objective, start)
+        run_on.set_state(steps, count, mean)
+    raw = _core.run_minibatch(run_on, x, stepper, schedule, params, None, None)
+    if average is not None:
+        average = (start, run_on.steps, run_on.count, np.array(run_on.mean))
     diverged = raw["status"] == "diverged" or not np.isfinite(raw["x"]).all()
-    return raw["x"], stepper, loss + float(raw["fun"]) * n, seen + n, diverged
+    return raw["x"], stepper, loss + float(raw["fun"]) * n, seen + n, diverged, average
+
+
+def steps_per_epoch(chunks, batch_size, drop_last=False) -> int:
+    """The steps (batches) of one epoch over `chunks`: a batch never spans two chunks.
+
+    Examples
+    --------
+    >>> from descend.dask import steps_per_epoch
+    >>> steps_per_epoch((3, 2), 2), steps_per_epoch((3, 2), 2, drop_last=True)
+    (3, 2)
+    """
+    b = int(batch_size)
+    return int(sum(c // b if drop_last else -(-c // b) for c in map(int, chunks)))
 
 
 def _copy_stepper(stepper):
@@ -227,12 +281,80 @@ def _factor(schedule, epoch):
     return float(schedule(epoch))
 
 
+def chunk_params(batch_size, shuffle=True, drop_last=False) -> dict:
+    """The MinibatchParams of each chunk's run (one epoch, its rule's state kept)."""
+    return {"batch_size": check_int(batch_size, "batch_size", low=1), "epochs": 1,
+            "shuffle": check_bool(shuffle, "shuffle"),
+            "drop_last": check_bool(drop_last, "drop_last"), "full_loss": False,
+            "keep_state": True, "tol": -1.0, "tol_abs": -1.0, "gtol": 0.0, "gtol_abs": 0.0}
+
+
+class Walk:
+    """What :func:`walk_epochs` returns: the plain iterate, the rule (its state where the
+    run ended), the epoch losses (from the start) and their times, the status ("completed",
+    "callback" or "diverged"), the epochs run and the averaging state (or None)."""
+
+    def __init__(self, x, stepper, losses, times, status, nit, average):
+        self.x, self.stepper, self.losses, self.times = x, stepper, losses, times
+        self.status, self.nit, self.average = status, nit, average
+
+
+def walk_epochs(objective, x, stepper, schedule, batch, seed, epochs, *, full=True,
+                callback=None, average=None, first_loss=True):
+    """Run `epochs` epochs of the chunk walk (the module notes' order), from `x`.
+
+    Each epoch is one Dask computation: a chain of :func:`run_chunk` tasks, one per chunk
+    in the epoch's chunk order, each where its chunk is. `stepper` is continued (a copy
+    travels; the copy where the run ended is returned). `average` is None or the averaging
+    state (start, steps, count, mean) to continue. With `full` the loss after each epoch
+    is the objective's value (one more computation), else the mean of the epoch's batch
+    losses, each batch weighted by its rows. ``callback(epoch, x, loss)`` returning True
+    stops the run. `first_loss` evaluates the loss at the start (one computation).
+    """
+    import time
+
+    objective._prepare()
+    k = len(objective.chunks)
+    mean_weight = objective._weight_sum / objective.n_samples
+    start = time.perf_counter()
+    losses = [objective.value(x)] if first_loss else [float("nan")]
+    times = [0.0]
+    status, nit = "completed", 0
+    carry: Any = (x, stepper, 0.0, 0, False, average)
+    for epoch in range(epochs):
+        order = (np.asarray(_core.permutation(k, seed, epoch)) if batch["shuffle"] and k > 1
+                 else np.arange(k))
+        factor = _factor(schedule, epoch)
+        carry = (carry[0], carry[1], 0.0, 0, False, carry[5])
+        node: Any = dask.delayed(carry, name=f"descend-carry-{uuid.uuid4().hex}",
+                                 traverse=False)
+        for c in order.tolist():
+            params = {**batch, "seed": row_seed(seed, epoch, c, k)}
+            node = objective._on_chunk(run_chunk, c, node, params, factor, mean_weight)
+        carry = objective._compute(node)
+        nit = epoch + 1
+        if carry[4]:
+            status = "diverged"
+            losses.append(float("nan"))
+            times.append(time.perf_counter() - start)
+            break
+        losses.append(objective.value(carry[0]) if full else carry[2] / max(carry[3], 1))
+        times.append(time.perf_counter() - start)
+        if not np.isfinite(losses[-1]):
+            status = "diverged"
+            break
+        if callback is not None and callback(nit, carry[0], losses[-1]):
+            status = "callback"
+            break
+    return Walk(np.array(carry[0]), carry[1], losses, times, status, nit, carry[5])
+
+
 def minibatch(objective, x0, method="sgd", *, stepper=None, callback=None, **options):
     """Run a first-order rule on mini-batches, chunk by chunk where the chunks are.
 
     Parameters
     ----------
-    objective : descend.dask.LeastSquares, Logistic or Softmax
+    objective : descend.dask.LeastSquares, Logistic, Softmax or LinearLoss
         Its chunks are built and persisted once (``persist=True``), or built in each task
         (``persist=False``).
     x0 : array_like, shape (n_params,)
@@ -272,8 +394,6 @@ def minibatch(objective, x0, method="sgd", *, stepper=None, callback=None, **opt
     >>> r.x.round(4).tolist()
     [0.75, 0.75, 0.75, 0.75]
     """
-    import time
-
     from ._objectives import DaskObjective
 
     if not isinstance(objective, DaskObjective):
@@ -285,47 +405,18 @@ def minibatch(objective, x0, method="sgd", *, stepper=None, callback=None, **opt
     elif stepper.kind != kind:
         raise ValueError(f"stepper is a {stepper.kind!r} rule, not {kind!r}")
     x = objective._point(np.asarray(x0, dtype=np.float64), "x0").astype(np.float64)
-    objective._prepare()
-    batch = {"batch_size": int(opts["batch_size"]), "epochs": 1,
-             "shuffle": check_bool(opts["shuffle"], "shuffle"),
-             "drop_last": check_bool(opts["drop_last"], "drop_last"), "full_loss": False,
-             "keep_state": True, "tol": -1.0, "tol_abs": -1.0, "gtol": 0.0, "gtol_abs": 0.0}
-    seed = check_seed(opts["seed"], "seed")
-    epochs = check_int(opts["epochs"], "epochs", low=1)
-    k = len(objective.chunks)
-    mean_weight = objective._weight_sum / objective.n_samples
+    batch = chunk_params(opts["batch_size"], opts["shuffle"], opts["drop_last"])
     full = opts["epoch_loss"] == "full"
-    start = time.perf_counter()
-    losses = [objective.value(x)]
-    times = [0.0]
-    status, nit = "completed", 0
-    carry: Any = (x, stepper, 0.0, 0, False)
-    for epoch in range(epochs):
-        order = (np.asarray(_core.permutation(k, seed, epoch)) if batch["shuffle"] and k > 1
-                 else np.arange(k))
-        factor = _factor(schedule, epoch)
-        carry = (carry[0], carry[1], 0.0, 0, False)
-        node: Any = dask.delayed(carry, name=f"descend-carry-{uuid.uuid4().hex}",
-                                 traverse=False)
-        for c in order.tolist():
-            params = {**batch, "seed": row_seed(seed, epoch, c, k)}
-            node = objective._on_chunk(run_chunk, c, node, params, factor, mean_weight)
-        carry = objective._compute(node)
-        nit = epoch + 1
-        if carry[4]:
-            status = "diverged"
-            losses.append(float("nan"))
-            times.append(time.perf_counter() - start)
-            break
-        losses.append(objective.value(carry[0]) if full else carry[2] / max(carry[3], 1))
-        times.append(time.perf_counter() - start)
-        if not np.isfinite(losses[-1]):
-            status = "diverged"
-            break
-        if callback is not None and callback(nit, carry[0].copy(), losses[-1]):
-            status = "callback"
-            break
-    x, final = carry[0], carry[1]
+    k = len(objective.chunks)
+    epochs = check_int(opts["epochs"], "epochs", low=1)
+
+    def each_epoch(epoch, x, loss):
+        return callback is not None and callback(epoch, x.copy(), loss)
+
+    walk = walk_epochs(objective, x, stepper, schedule, batch, check_seed(opts["seed"], "seed"),
+                       epochs, full=full, callback=each_epoch if callback else None)
+    losses, times, status, nit = walk.losses, walk.times, walk.status, walk.nit
+    x, final = walk.x, walk.stepper
     if stepper is not fresh:
         stepper.set_state(dict(final.state()))
     n = len(losses)

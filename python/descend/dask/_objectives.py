@@ -15,7 +15,7 @@ from .. import _core
 from .._validation import check_bool, check_int, check_real, check_vector
 from . import _tasks
 
-__all__ = ["DaskObjective", "LeastSquares", "Logistic", "Softmax"]
+__all__ = ["DaskObjective", "LeastSquares", "LinearLoss", "Logistic", "Softmax"]
 
 #: Seconds a fit waits for one evaluation on a distributed cluster before it gives up.
 DEFAULT_TIMEOUT = 600.0
@@ -120,10 +120,12 @@ class DaskObjective:
     """
 
     _kind = ""
+    _l1 = 0.0
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, *,
                  n_classes=None, persist=True, rechunk=True, scheduler=None,
-                 timeout=DEFAULT_TIMEOUT, split_every=8):
+                 timeout=DEFAULT_TIMEOUT, split_every=8,
+                 line_points=16):
         X = _check_rows(X, check_bool(rechunk, "rechunk"))
         self.X = X
         self.y = _check_aligned(y, "y", X)
@@ -134,6 +136,7 @@ class DaskObjective:
         self.persist = check_bool(persist, "persist")
         self.timeout = check_real(timeout, "timeout", low=0.0, low_open=True)
         self.split_every = check_int(split_every, "split_every", low=2)
+        self.line_points = check_int(line_points, "line_points", low=1)
         if scheduler is not None and not isinstance(scheduler, str) \
                 and _distributed_client(scheduler) is None:
             raise TypeError("scheduler must be None, a dask scheduler name ('threads', "
@@ -155,6 +158,11 @@ class DaskObjective:
         self._chunks: Optional[list] = None  # the chunks' objectives (persisted) or None
         self._weight_sum_: Optional[float] = None
         self._cache: list = []  # [(w bytes, (loss, gradient))] of the last evaluations
+        self.n_points = 0  # points at which the loss and gradient were computed (diagnostics)
+        self._last: Any = None  # (w, gradient) of the last point value_and_gradient returned
+        self._line: Any = None  # the line search being walked (see _trials)
+        self._width = 1  # trial points the last line search asked for
+        self._fma = False  # whether the compiled loop's x + a d is a fused multiply-add
 
     # ---- set-up, once per objective ----
     def _resolve_classes(self, n_classes):
@@ -252,6 +260,7 @@ class DaskObjective:
         >>> f.release()
         """
         self._chunks, self._weight_sum_, self._cache = None, None, []
+        self._last = self._line = None
 
     # ---- one Dask computation ----
     def _compute(self, obj):
@@ -330,6 +339,13 @@ class DaskObjective:
     def value_and_gradient(self, w):
         """Return the risk and its gradient at `w` (one Dask computation; cached).
 
+        A steepest-descent line search (``minimize(method="gd")`` with ``"armijo"`` or
+        ``"grid"``) asks for the points ``x - a g``, ``x - (a/2) g``, ... in turn: once one
+        search has shown how many it takes, the next evaluates that many candidates (up to
+        `line_points`) in the same Dask computation and answers the later ones from the
+        cache (see :meth:`_trials`). The values are those of separate evaluations, bit for
+        bit: the iterates do not change, only the round trips.
+
         Parameters
         ----------
         w : array_like, shape (n_params,)
@@ -345,19 +361,78 @@ class DaskObjective:
         >>> f.value_and_gradient(np.zeros(1))
         (0.5, array([-1.]))
         """
-        w = self._point(w)
+        w = np.array(self._point(w), dtype=np.float64)  # a copy: the caller reuses its buffer
         key = w.tobytes()
-        for k, out in self._cache:
-            if k == key:
-                return out[0], out[1].copy()
-        loss, grad = self._evaluate("grad", w)
+        out = next((out for k, out in self._cache if k == key), None)
+        if out is None:
+            points = self._trials(w)
+            if len(points) == 1:
+                results = [self._evaluate("grad", w)]
+            else:
+                losses, grads = self._evaluate("grads", np.array(points))
+                results = list(zip(losses, grads))
+            self.n_points += len(points)
+            done = [(p.tobytes(), self._finish(p, loss, grad))
+                    for p, (loss, grad) in zip(points, results)]
+            self._cache = done + [c for c in self._cache if c[0] not in {k for k, _ in done}]
+            self._cache = self._cache[:max(2, len(done) + 1)]
+            out = done[0][1]
+        if self._line is not None and self._line["asked"] is not None:
+            self._line["asked"] += 1
+        self._last = (w, out[1])
+        return out[0], out[1].copy()
+
+    def _finish(self, w, loss, grad):
+        """(risk, gradient) at `w` from the chunks' summed loss and gradient sums."""
         S = self._weight_sum
         mask = self._penalised()
         value = float(loss) / S + 0.5 * self.l2 * float(w[mask] @ w[mask])
+        if self._l1:  # its value only: the non-smooth part is the solvers' proximal step
+            value += self._l1 * float(np.abs(w[mask]).sum())
         grad = np.asarray(grad, dtype=np.float64) / S
         grad[mask] += self.l2 * w[mask]
-        self._cache = [(key, (value, grad))] + self._cache[:1]
-        return value, grad.copy()
+        return value, grad
+
+    def _trials(self, w):
+        """The points to evaluate with `w`: `w` alone, or `w` and the next trial points of
+        the steepest-descent line search it belongs to.
+
+        The search started at x (the last point returned, gradient g) along d = -g: `w` is
+        x + a d for a step a found from w itself and checked exactly, with the arithmetic of
+        the compiled loop (``x + a * d`` rounded twice, or once when the compiler fused the
+        multiply-add). Its later trials are x + (a / 2^j) d (Armijo halves the step; the grid
+        tries 4 a0, 2 a0, ..., a0 / 1024), computed here the same way, so that the compiled
+        search finds them in the cache bit for bit; a point that does not match is simply
+        evaluated. Other directions (Newton, quasi-Newton) are not known here: one point
+        per computation.
+        """
+        line = self._line
+        if line is not None and line["next"] is not None and \
+                line["next"].tobytes() == w.tobytes():
+            start = line["index"] + 1  # the search went past the candidates: twice as many
+            count = min(self.line_points, 2 * line["count"])
+        elif self._last is not None and self.line_points > 1:
+            x, g = self._last
+            found = _step_along(x, -g, w, self._fma)
+            if self._line is not None and self._line["asked"] is not None:
+                self._width = max(1, self._line["asked"])
+            if found is None:
+                self._line = None
+                return [w]
+            if found[2]:  # the rounding of the compiled loop, learnt from this point
+                self._fma = found[1]
+            line = self._line = {"x": x, "d": -g, "a": found[0], "fused": found[1],
+                                 "index": 0, "next": None, "asked": 0}
+            start, count = 0, min(self.line_points, self._width)  # as many as the last search
+        else:
+            return [w]
+        line["count"] = count
+        points = [w] + [_trial(line["x"], line["a"] * 0.5 ** j, line["d"], line["fused"])
+                        for j in range(start + 1, start + count)]
+        line["index"] = start + count - 1
+        line["next"] = _trial(line["x"], line["a"] * 0.5 ** (line["index"] + 1), line["d"],
+                              line["fused"])
+        return points
 
     def value(self, w):
         """Return the risk at `w`.
@@ -461,6 +536,59 @@ class DaskObjective:
                 f"l2={self.l2}, fit_intercept={self.fit_intercept}, persist={self.persist})")
 
 
+def _fused(a, d, x):
+    """x + a d rounded once, as a fused multiply-add gives it: the product a d exactly as a
+    sum of two doubles (Dekker), then the three terms added with one final rounding (a
+    faithful sum; the rare case it rounds otherwise is only a cache miss)."""
+    split = 134217729.0  # 2^27 + 1
+    with np.errstate(all="ignore"):
+        p = a * d
+        ah = split * a
+        ah = ah - (ah - a)
+        al = a - ah
+        dh = split * d
+        dh = dh - (dh - d)
+        dl = d - dh
+        err = ((ah * dh - p) + ah * dl + al * dh) + al * dl
+        s = x + p
+        bb = s - x
+        t = (x - (s - bb)) + (p - bb)
+        return s + (t + err)
+
+
+def _trial(x, a, d, fused):
+    """The compiled line search's trial point x + a d, with its rounding."""
+    with np.errstate(all="ignore"):
+        return _fused(a, d, x) if fused else x + a * d
+
+
+def _step_along(x, d, w, prefer_fused=False):
+    """(a, fused, sure) such that `w` is exactly the trial point x + a d, or None; `sure`
+    when only one of the two roundings gives `w` (else `prefer_fused` decides)."""
+    if x.shape != w.shape or not np.any(d):
+        return None
+    j = int(np.argmax(np.abs(d)))
+    with np.errstate(all="ignore"):
+        estimate = (w[j] - x[j]) / d[j]
+    if not (np.isfinite(estimate) and estimate > 0):
+        return None
+    # A step is usually a short decimal times a power of two (lr, 4 lr, lr / 2, ...): try
+    # those first, then the estimate and its neighbours.
+    candidates = [float(f"{estimate:.12g}"), float(f"{estimate:.6g}"), estimate]
+    up = down = estimate
+    for _ in range(4):
+        up, down = np.nextafter(up, np.inf), np.nextafter(down, -np.inf)
+        candidates += [float(up), float(down)]
+    key = w.tobytes()
+    for a in candidates:
+        matches = [fused for fused in (False, True) if _trial(x, a, d, fused).tobytes() == key]
+        if len(matches) == 1:
+            return a, matches[0], True
+        if matches:
+            return a, prefer_fused, False
+    return None
+
+
 def _scheduler_gone(client):
     return client.status in ("closed", "closing", "failed") or \
         getattr(client.scheduler_comm, "comm", None) is None
@@ -561,6 +689,10 @@ _COMMON_DOC = """
         scheduler goes away) a :class:`SchedulerError` is raised.
     split_every : int, default 8
         Fan-in of the tree that adds up the chunks' sums.
+    line_points : int, default 16
+        The most trial points of a steepest-descent line search (gd with "armijo" or
+        "grid") evaluated in one Dask computation (see :meth:`value_and_gradient`); 1
+        evaluates one point per computation.
 
     Notes
     -----
@@ -594,10 +726,11 @@ class LeastSquares(DaskObjective):
     _kind = "squared"
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, *, persist=True,
-                 rechunk=True, scheduler=None, timeout=DEFAULT_TIMEOUT, split_every=8):
+                 rechunk=True, scheduler=None, timeout=DEFAULT_TIMEOUT, split_every=8,
+                 line_points=16):
         super().__init__(X, y, l2, fit_intercept, sample_weight, persist=persist,
                          rechunk=rechunk, scheduler=scheduler, timeout=timeout,
-                         split_every=split_every)
+                         split_every=split_every, line_points=line_points)
 
 
 class Logistic(DaskObjective):
@@ -618,10 +751,11 @@ class Logistic(DaskObjective):
     _kind = "log"
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, *, persist=True,
-                 rechunk=True, scheduler=None, timeout=DEFAULT_TIMEOUT, split_every=8):
+                 rechunk=True, scheduler=None, timeout=DEFAULT_TIMEOUT, split_every=8,
+                 line_points=16):
         super().__init__(X, y, l2, fit_intercept, sample_weight, persist=persist,
                          rechunk=rechunk, scheduler=scheduler, timeout=timeout,
-                         split_every=split_every)
+                         split_every=split_every, line_points=line_points)
 
     def _check_labels(self, labels):
         seen = set(np.concatenate(labels).tolist())
@@ -653,10 +787,10 @@ class Softmax(DaskObjective):
 
     def __init__(self, X, y, l2=0.0, fit_intercept=False, sample_weight=None, n_classes=None,
                  *, persist=True, rechunk=True, scheduler=None, timeout=DEFAULT_TIMEOUT,
-                 split_every=8):
+                 split_every=8, line_points=16):
         super().__init__(X, y, l2, fit_intercept, sample_weight, n_classes=n_classes,
                          persist=persist, rechunk=rechunk, scheduler=scheduler,
-                         timeout=timeout, split_every=split_every)
+                         timeout=timeout, split_every=split_every, line_points=line_points)
 
     def _resolve_classes(self, n_classes):
         if n_classes is not None:
@@ -678,3 +812,66 @@ class Softmax(DaskObjective):
         (3, 3)
         """
         return self._point(w).reshape(self.n_classes, -1)
+
+
+class LinearLoss(DaskObjective):
+    __doc__ = r"""scikit-learn's SGD losses over a row-chunked Dask array.
+
+    As :class:`descend.objectives.LinearLoss` (the losses of margins on -1/+1 labels, and the
+    regression losses), with its `loss`, `epsilon` and `l1`: evaluated chunk by chunk (see
+    :class:`DaskObjective`). It is the objective the SGD estimators train on dask arrays
+    with :func:`descend.dask.minibatch`; the L1 penalty is in its value and is applied by
+    the mini-batch runs' proximal step, so :func:`descend.minimize` refuses it with
+    ``l1 > 0`` (its full-batch methods would ignore the L1 term's kink).
+    """ + _COMMON_DOC.replace(
+        "    persist :",
+        "    loss : str, default \"squared_error\"\n"
+        "        One of :data:`descend.objectives.CLASSIFICATION_LOSSES` or\n"
+        "        :data:`descend.objectives.REGRESSION_LOSSES`.\n"
+        "    epsilon : float, default 0.1\n"
+        "        The threshold of huber and the epsilon-insensitive losses, >= 0.\n"
+        "    l1 : float, default 0.0\n"
+        "        L1 penalty on the weights, >= 0.\n"
+        "    persist :") + """
+    Examples
+    --------
+    >>> import numpy as np, dask.array as da, descend.dask
+    >>> X = da.from_array(np.array([[1.0], [-1.0], [2.0], [-2.0]]), chunks=2)
+    >>> f = descend.dask.LinearLoss(X, np.array([1, 0, 1, 0]), loss="hinge", scheduler="sync")
+    >>> f.value(np.zeros(1))
+    1.0
+    """
+
+    _kind = "linear"
+
+    def __init__(self, X, y, loss="squared_error", l2=0.0, fit_intercept=False,
+                 sample_weight=None, *, epsilon=0.1, l1=0.0, persist=True, rechunk=True,
+                 scheduler=None, timeout=DEFAULT_TIMEOUT, split_every=8,
+                 line_points=16):
+        from ..objectives import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
+
+        losses = CLASSIFICATION_LOSSES + REGRESSION_LOSSES
+        if not (isinstance(loss, str) and loss in losses):
+            raise ValueError(f"loss must be one of {', '.join(map(repr, losses))}, got {loss!r}")
+        self.loss = loss
+        self.epsilon = check_real(epsilon, "epsilon", low=0.0)
+        self._l1 = check_real(l1, "l1", low=0.0)
+        super().__init__(X, y, l2, fit_intercept, sample_weight, persist=persist,
+                         rechunk=rechunk, scheduler=scheduler, timeout=timeout,
+                         split_every=split_every, line_points=line_points)
+
+    @property
+    def l1(self) -> float:
+        """The L1 penalty on the weights."""
+        return self._l1
+
+    def _spec(self, client):
+        return _tasks.Spec(self._kind, self.n_params, self.l2, self.fit_intercept, None,
+                           self._threads(client), self.loss, self.epsilon, self._l1)
+
+    def __descend_objective__(self) -> _core.Objective:
+        if self._l1 > 0:
+            raise ValueError("descend.minimize cannot run a descend.dask.LinearLoss with "
+                             "l1 > 0 (its full-batch methods have no proximal step for it "
+                             "here): use descend.dask.minibatch, or l1=0")
+        return super().__descend_objective__()

@@ -41,7 +41,7 @@ def _objective_size(objective) -> int:
 
 #: The objective classes of the chunks, by kind.
 KINDS = {"squared": objectives.LeastSquares, "log": objectives.Logistic,
-         "softmax": objectives.Softmax}
+         "softmax": objectives.Softmax, "linear": objectives.LinearLoss}
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,48 @@ class Spec:
     fit_intercept: bool
     n_classes: Optional[int] = None
     threads: Any = None  # an int, or {worker address: int} on a distributed cluster
+    loss: str = ""  # kind "linear": the loss of descend.objectives.LinearLoss, its epsilon
+    epsilon: float = 0.1
+    l1: float = 0.0
 
 
 class EmptyChunk:
-    """A chunk whose sample weights are all zero: it contributes nothing to any sum."""
+    """A chunk whose sample weights are all zero: it contributes nothing to any sum.
 
-    def __init__(self, n_params: int):
+    A mini-batch run still steps on its batches (their data gradient is zero; the penalty,
+    the rule's momentum and the step count still act, as on a batch of zero-weight rows in
+    memory): :meth:`penalty_only` gives the objective those steps run on.
+    """
+
+    def __init__(self, n_params: int, n_samples: int = 0, n_features: int = 0,
+                 spec: Optional[Spec] = None):
         self.n_params = n_params
+        self.n_samples = n_samples
+        self.n_features = n_features
+        self.spec = spec
+
+    def penalty_only(self):
+        """An objective on this chunk's rows whose data loss and gradient are exactly zero
+        and whose penalty is the chunk's: an epsilon-insensitive loss on rows of zeros (an
+        empty CSR matrix) with targets 0 and an epsilon no parameter reaches, so every batch
+        gradient is the penalty's alone. For the models with one output (the softmax model
+        has no such form: refused)."""
+        import scipy.sparse
+
+        spec = self.spec
+        if spec is None or spec.kind == "softmax":
+            raise ValueError(
+                "a chunk whose sample weights are all zero cannot be stepped on by a "
+                "mini-batch run of the softmax model: drop those rows (or give them a "
+                "positive weight)")
+        X = scipy.sparse.csr_matrix((self.n_samples, self.n_features), dtype=np.float64)
+        return objectives.LinearLoss(X, np.zeros(self.n_samples), loss="epsilon_insensitive",
+                                     epsilon=_UNREACHABLE, l2=spec.l2, l1=spec.l1,
+                                     fit_intercept=spec.fit_intercept, n_threads=1)
+
+
+#: An epsilon beyond any intercept a run can hold: |b - 0| - epsilon < 0, a zero loss.
+_UNREACHABLE = 1e300
 
 
 def kernel_threads(threads) -> int:
@@ -90,12 +125,14 @@ def build(spec: Spec, X, y, sample_weight, index: int, start: int):
             if sw.shape == (X.shape[0],) and np.isfinite(sw).all() and (sw >= 0).all() \
                     and not sw.any():
                 objectives.LeastSquares(X, np.zeros(X.shape[0]))  # X must still be valid
-                return EmptyChunk(spec.n_params)
+                return EmptyChunk(spec.n_params, X.shape[0], X.shape[1], spec)
         # l2 is in the batch gradients of a mini-batch run; the sums never include it.
         options = dict(l2=spec.l2, fit_intercept=spec.fit_intercept, sample_weight=sample_weight,
                        n_threads=kernel_threads(spec.threads))
         if spec.kind == "softmax":
             options["n_classes"] = spec.n_classes
+        if spec.kind == "linear":
+            options.update(loss=spec.loss, epsilon=spec.epsilon, l1=spec.l1)
         return KINDS[spec.kind](X, y, **options)
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"{rows}: {exc}") from None
@@ -114,13 +151,21 @@ def info(objective, y, kind: str):
 def sums(objective, what: str, w, v=None):
     """The chunk's unnormalised sums at `w`.
 
-    what: "grad" gives (loss_sum, gradient_sum); "hess" the Hessian sum; "hvp" the Hessian sum
+    what: "grad" gives (loss_sum, gradient_sum); "grads" the same at each row of a 2-D `w`
+    (k points: a (k,) array of loss sums and a (k, n_params) array of gradient sums, each
+    row computed as "grad" computes it); "hess" the Hessian sum; "hvp" the Hessian sum
     times `v`; "squares" the weighted column sums of squares sum_i s_i x_ij^2 (w unused).
     """
     if isinstance(objective, EmptyChunk):
         p = objective.n_params
+        k = len(w) if what == "grads" else 0
         return {"grad": lambda: (0.0, np.zeros(p)), "hess": lambda: np.zeros((p, p)),
+                "grads": lambda: (np.zeros(k), np.zeros((k, p))),
                 "hvp": lambda: np.zeros(p), "squares": lambda: 0.0}[what]()
+    if what == "grads":
+        parts = [objective.loss_sum(point) for point in w]
+        return (np.array([float(loss) for loss, _ in parts]),
+                np.array([np.asarray(g, dtype=np.float64) for _, g in parts]))
     if what == "squares":
         return column_squares(objective.X, objective.sample_weight)
     if what == "grad":

@@ -77,6 +77,8 @@ def _max_row_norm2(X):
     O(nnz) with one temporary of their squares, never a densified X; a non-canonical CSR
     (duplicate entries, which stand for their sum) is first summed into a canonical copy.
     """
+    if (dask := _dask_adapter(X)) is not None:  # a dask array: a task per chunk
+        return dask.max_row_norm2(X)
     if not is_sparse(X):
         return float(np.einsum("ij,ij->i", X, X, dtype=np.float64).max())
     if not X.has_canonical_format:
@@ -724,6 +726,24 @@ _SGD_DOC = """
     model pickles and deep-copies with the rule's state, so ``partial_fit`` continues where
     it left off. No fit claims a minimum: the epoch loss is the running mean of the batch
     losses, and the gradient is never evaluated.
+
+    **Dask arrays.** With X a dask array chunked by rows (``descend[dask]``), ``fit`` and
+    ``partial_fit`` run on Dask (the active ``distributed.Client``, else the threaded
+    scheduler): each chunk runs the compiled loop on its own rows in the task that holds
+    it, and the parameters, the rule's state and the averaging state travel from chunk to
+    chunk (see :mod:`descend.dask`); ``coef_`` and ``intercept_`` are numpy arrays and
+    ``predict``, ``decision_function``, ``predict_proba`` and ``score`` on a dask X are lazy
+    dask arrays. The penalties, weights, class weights, rate, rule, schedule, seeds and tol
+    rule are the in-memory fit's; the *order of the rows* is not: with K chunks (chunk c
+    holding n_c rows from row o_c) and the problem's seed s, epoch e visits the chunks in the
+    order ``descend.permutation(K, s, e)`` and the rows of chunk c in the order ``o_c +
+    descend.permutation(n_c, descend.dask.row_seed(s, e, c, K), 0)`` (index order with
+    ``shuffle=False``), in batches of ``batch_size`` that never span two chunks (``t_``
+    counts them); ``partial_fit`` walks epoch 0 with the seed ``s + n_iter_``, as in
+    memory. :func:`descend.dask.epoch_batches` lists the batches and
+    :func:`descend.dask.replay` is the numpy twin. A chunk whose weights are all zero is
+    stepped on as memory steps on zero-weight rows (the penalty and the rule's momentum
+    act). ``early_stopping=True`` and ``verbose`` raise on dask arrays.
     """
 
 
@@ -794,8 +814,8 @@ class SGDRegressor(RegressorMixin, _SGDModel):
         RuntimeError
             If the training diverged (lower ``eta0``).
         """
-        if (dask := _dask_adapter(X, y)) is not None:  # refused clearly, not computed
-            return dask.fit(self, X, y, sample_weight)
+        if (dask := _dask_adapter(X, y)) is not None:  # fit on Dask, chunk by chunk
+            return dask.fit_sgd(self, X, y, sample_weight, coef_init, intercept_init)
         self._check_sgd_params()
         X, y = _check_Xy(self, X, y, reset=True, y_numeric=True)
         return self._fit_data(X, np.asarray(y, dtype=np.float64), sample_weight, coef_init,
@@ -822,6 +842,8 @@ class SGDRegressor(RegressorMixin, _SGDModel):
             If the training diverged (see Notes). Whatever the error, the model is left as
             it was before the call.
         """
+        if (dask := _dask_adapter(X, y)) is not None:  # one epoch on Dask, chunk by chunk
+            return dask.partial_fit_sgd(self, X, y, sample_weight)
         first = not hasattr(self, "_params")
         if first:
             self._check_sgd_params()
@@ -1111,8 +1133,8 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         RuntimeError
             If the training diverged (lower ``eta0``).
         """
-        if (dask := _dask_adapter(X, y)) is not None:  # refused clearly, not computed
-            return dask.fit(self, X, y, sample_weight)
+        if (dask := _dask_adapter(X, y)) is not None:  # fit on Dask, chunk by chunk
+            return dask.fit_sgd(self, X, y, sample_weight, coef_init, intercept_init)
         self._check_sgd_params()
         X, y = _check_Xy(self, X, y, reset=True)
         check_classification_targets(y)
@@ -1148,6 +1170,8 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
             If the training diverged (see Notes). Whatever the error, the model is left as
             it was before the call.
         """
+        if (dask := _dask_adapter(X, y)) is not None:  # one epoch on Dask, chunk by chunk
+            return dask.partial_fit_sgd(self, X, y, sample_weight, classes)
         first = not hasattr(self, "_params")
         if first:
             self._check_sgd_params()

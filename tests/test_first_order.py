@@ -362,9 +362,20 @@ def test_running_epoch_loss_needs_no_extra_pass():
     running = descend.minimize(f, np.zeros(5), method="sgd", lr=0.01, batch_size=10, epochs=3,
                                epoch_loss="running")
     np.testing.assert_array_equal(full.x, running.x)  # the same steps
-    assert running.nfev == 1 and full.nfev == 4
-    assert np.isnan(running.history.grad_norm[1:]).all()
+    assert running.nfev == 0 and full.nfev == 4  # not even a pass over all the rows at x0
+    assert np.isnan(running.history.grad_norm).all()
     assert running.history.loss[-1] > 0
+    # The start's entry is the first batch's loss at x0 (the batch of epoch 0's order), and
+    # its gradient made the first step: the first epoch's running loss counts that batch.
+    first = descend.permutation(f.n_samples, 0, 0)[:10]
+    start, _ = f.batch_value_and_gradient(np.zeros(5), first)
+    assert running.history.loss[0] == start
+    assert full.history.loss[0] == pytest.approx(f.value(np.zeros(5)), rel=1e-12)
+    assert running.history.loss[0] != full.history.loss[0]
+    unshuffled = descend.minimize(f, np.zeros(5), method="sgd", lr=0.01, batch_size=10,
+                                  epochs=1, shuffle=False, epoch_loss="running")
+    assert unshuffled.history.loss[0] == f.batch_value_and_gradient(np.zeros(5),
+                                                                    np.arange(10))[0]
     with pytest.raises(ValueError, match="epoch_loss must be one of"):
         descend.minimize(f, np.zeros(5), method="sgd", epoch_loss="exact")
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import descend
+from descend.objectives import EmpiricalRisk
 from descend.reference import MLP as TwinMLP
 
 ACTIVATIONS = ["relu", "tanh", "logistic", "identity"]
@@ -91,6 +92,26 @@ def test_hessian_small_and_refused_large():
         big.hessian(big.init(seed=0))
     with pytest.raises(ValueError, match="newton-cg"):
         descend.minimize(big, big.init(seed=0), method="newton", max_iter=2)
+
+
+def test_is_an_empirical_risk_with_row_sums():
+    f, twin = _pair("tanh", "softmax", 3, False, hidden=(3,), l2=0.1, weights=True)
+    assert isinstance(f, EmpiricalRisk)
+    w = f.init(seed=0)
+    # R = (loss_sum over consecutive ranges) / weight_sum + the penalty on the weights.
+    head, g_head = f.loss_sum(w, 0, 20)
+    tail, g_tail = f.loss_sum(w, 20)
+    total = f.weight_sum(0, 20) + f.weight_sum(20)
+    penalty = 0.5 * 0.1 * np.sum(w[:f.n_weights] ** 2)
+    assert (head + tail) / total + penalty == pytest.approx(twin.value(w), rel=1e-12)
+    gradient = (g_head + g_tail) / total
+    gradient[:f.n_weights] += 0.1 * w[:f.n_weights]
+    np.testing.assert_allclose(gradient, twin.gradient(w), rtol=1e-10, atol=1e-14)
+    assert f.parameter_scales() is None  # a network has no per-feature scale
+    X, y = _data("softmax", 3, False)
+    big = descend.MLP(X, y, hidden=(500,))
+    with pytest.raises(ValueError, match="newton-cg"):
+        big.hessian_sum(big.init(seed=0))
 
 
 def test_float32_matches_float64():

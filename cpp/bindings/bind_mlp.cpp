@@ -1,6 +1,7 @@
-// The network objective, bound as _core.Mlp: checks X, the targets and the weights, builds
-// the core objective (risks_mlp.cpp) and forwards to it. Only the dense Hessian is changed on
-// the way: a network's is built from n_params Hessian-vector products, so it is refused beyond
+// The network objective, bound as _core.Mlp (a _core.EmpiricalRisk): checks X, the targets
+// and the weights, builds the core objective (risks_mlp.cpp) and forwards to it through
+// DataObjective (data_objective.hpp). Only the dense Hessian is changed on the way: a
+// network's is built from n_params Hessian-vector products, so it is refused beyond
 // kMaxDenseHessianParams parameters (newton-cg needs only the products).
 
 #include <memory>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "conversions.hpp"
+#include "data_objective.hpp"
 #include "pybind.hpp"
 #include "risks_mlp.hpp"
 
@@ -34,45 +36,20 @@ OutputLoss loss_of(const std::string& name) {
                               "': use 'softmax', 'logistic' or 'squared'");
 }
 
-class MlpHandle final : public EmpiricalObjective {
+/// The network's handle: the data objective's forwarding (data_objective.hpp), its sizes, and
+/// a dense Hessian refused beyond kMaxDenseHessianParams parameters.
+class MlpHandle final : public DataObjective {
  public:
   MlpHandle(std::unique_ptr<EmpiricalObjective> impl, std::vector<Index> sizes, Index n_weights)
-      : impl_(std::move(impl)), sizes_(std::move(sizes)), n_weights_(n_weights) {}
+      : DataObjective(std::move(impl)), sizes_(std::move(sizes)), n_weights_(n_weights) {}
 
-  Index n_params() const override { return impl_->n_params(); }
-  Index n_samples() const override { return impl_->n_samples(); }
-  double value(const CVecRef& w) const override { return impl_->value(w); }
-  double value_and_gradient(const CVecRef& w, VecRef g) const override {
-    return impl_->value_and_gradient(w, g);
-  }
-  void gradient(const CVecRef& w, VecRef g) const override { impl_->gradient(w, g); }
-  bool has_hessian() const override { return true; }
   void hessian(const CVecRef& w, Eigen::Ref<MatX> H) const override {
     refuse_large_hessian();
-    impl_->hessian(w, H);
-  }
-  void hvp(const CVecRef& w, const CVecRef& v, VecRef out) const override {
-    impl_->hvp(w, v, out);
-  }
-  double batch_value_and_gradient(const CVecRef& w, const Index* rows, Index m,
-                                  VecRef g) const override {
-    return impl_->batch_value_and_gradient(w, rows, m, g);
-  }
-  void prefetch_rows(const Index* rows, Index m) const override { impl_->prefetch_rows(rows, m); }
-  double l1() const override { return 0.0; }
-  PenaltyLayout l1_layout() const override { return impl_->l1_layout(); }
-  std::string name() const override { return impl_->name(); }
-  double weight_sum(Index begin, Index end) const override { return impl_->weight_sum(begin, end); }
-  double loss_sum(const CVecRef& w, Index begin, Index end, VecRef* g) const override {
-    return impl_->loss_sum(w, begin, end, g);
+    DataObjective::hessian(w, H);
   }
   void hessian_sum(const CVecRef& w, Index begin, Index end, Eigen::Ref<MatX> H) const override {
     refuse_large_hessian();
-    impl_->hessian_sum(w, begin, end, H);
-  }
-  void hvp_sum(const CVecRef& w, const CVecRef& v, Index begin, Index end,
-               VecRef out) const override {
-    impl_->hvp_sum(w, v, begin, end, out);
+    DataObjective::hessian_sum(w, begin, end, H);
   }
 
   const std::vector<Index>& sizes() const { return sizes_; }
@@ -88,7 +65,6 @@ class MlpHandle final : public EmpiricalObjective {
           " (one Hessian-vector product per parameter); use method='newton-cg' or 'lbfgs'");
   }
 
-  std::unique_ptr<EmpiricalObjective> impl_;
   std::vector<Index> sizes_;
   Index n_weights_;
 };
@@ -141,7 +117,7 @@ std::shared_ptr<MlpHandle> make_mlp(const py::array& X, const py::array& y,
 
 void bind_mlp(py::module_& m) {
   using namespace pybind11::literals;
-  py::class_<MlpHandle, Objective, std::shared_ptr<MlpHandle>>(m, "Mlp")
+  py::class_<MlpHandle, DataObjective, std::shared_ptr<MlpHandle>>(m, "Mlp")
       .def(py::init(&make_mlp), "X"_a, "y"_a, "hidden"_a, "n_outputs"_a, "activation"_a,
            "loss"_a, "sample_weight"_a, "l2"_a, "n_threads"_a, py::keep_alive<1, 2>(),
            py::keep_alive<1, 3>())

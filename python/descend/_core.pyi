@@ -95,7 +95,7 @@ class Softmax(EmpiricalRisk):
     @property
     def n_classes(self) -> int: ...
 
-class Mlp(Objective):
+class Mlp(EmpiricalRisk):
     def __init__(
         self,
         X: NDArray[Any],

@@ -60,7 +60,9 @@ COMMON = {
     "epoch_loss": Option("full", lambda v, n: _choice(v, n, ("full", "running")),
                          "mini-batch runs: 'full' evaluates the loss and gradient on all the "
                          "data after each epoch (one more pass); 'running' takes the mean of "
-                         "the epoch's batch losses (free; gtol is then not checked)"),
+                         "the epoch's batch losses (free; gtol is then not checked) and, with "
+                         "no pass over all the data at x0 either, starts the history with the "
+                         "first batch's loss at x0"),
     "tol": Option(None, optional_tol, "the relative loss rule: full batch, stop (status "
                                       "'stalled') when |R_t - R_{t-1}| <= tol (R_0 - R_t), "
                                       "default 1e-15; mini-batch, when the epoch loss "

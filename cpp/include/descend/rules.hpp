@@ -7,6 +7,7 @@
 /// Formulas, defaults and the placement of eps follow torch.optim's documented algorithms;
 /// Momentum is the lectures' form dw = -lr g + mu dw, w <- w + dw.
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -269,23 +270,50 @@ struct Adam {
     visit("v", v);
     visit("t", t);
   }
-  double apply(Eigen::Ref<VecX> x, const CVecRef& g0, double scale = 1.0) {
+  /// One step, fused: the parameters are walked once, in chunks that stay in the L1 cache
+  /// (every moment, the decay and the step of a chunk before the next), and the bias
+  /// corrections are folded into two constants, (m / c1) / (sqrt(v / c2) + eps) =
+  /// (m k1) / (sqrt(v) k2 + eps) with k1 = 1 / c1, k2 = 1 / sqrt(c2): one division and one
+  /// square root per parameter instead of three divisions and a root. The step agrees with
+  /// the formula above to rounding.
+  double apply(Eigen::Ref<VecX> x, const CVecRef& g, double scale = 1.0) {
     if (m.size() != x.size()) reset(x.size());
     ++t;
-    if (decoupled && weight_decay != 0.0) {
-      if (lr.scalar())
-        x *= 1.0 - scale * lr.first() * weight_decay;
+    const double k1 = 1.0 / (1.0 - std::pow(beta1, double(t)));
+    const double k2 = 1.0 / std::sqrt(1.0 - std::pow(beta2, double(t)));
+    const double coupled = decoupled ? 0.0 : weight_decay;  // added to the gradient
+    const bool shrink = decoupled && weight_decay != 0.0;   // AdamW's decay of w
+    const double rate = scale * lr.first();
+    const Index n = x.size();
+    if (work.size() != kChunk) work.resize(kChunk);
+    for (Index begin = 0; begin < n; begin += kChunk) {
+      const Index len = std::min(kChunk, n - begin);
+      auto xs = x.segment(begin, len).array();
+      auto ms = m.segment(begin, len).array();
+      auto vs = v.segment(begin, len).array();
+      auto gd = work.head(len).array();
+      if (shrink) {
+        if (lr.scalar())
+          xs *= 1.0 - rate * weight_decay;
+        else
+          xs *= 1.0 - scale * weight_decay * lr.rates.segment(begin, len).array();
+      }
+      if (coupled != 0.0)
+        gd = g.segment(begin, len).array() + coupled * xs;
       else
-        x.array() *= 1.0 - scale * weight_decay * lr.rates.array();
+        gd = g.segment(begin, len).array();
+      ms = beta1 * ms + (1.0 - beta1) * gd;
+      vs = beta2 * vs + (1.0 - beta2) * gd.square();
+      gd = (ms * k1) / (vs.sqrt() * k2 + eps);  // the step direction, in the buffer
+      if (lr.scalar())
+        xs -= rate * gd;
+      else
+        xs -= scale * lr.rates.segment(begin, len).array() * gd;
     }
-    const VecX& g = decayed(work, g0, decoupled ? 0.0 : weight_decay, x);
-    m = beta1 * m + (1.0 - beta1) * g;
-    v = beta2 * v + (1.0 - beta2) * g.cwiseAbs2();
-    const double c1 = 1.0 - std::pow(beta1, double(t));
-    const double c2 = 1.0 - std::pow(beta2, double(t));
-    descend_by(x, lr, scale, ((m.array() / c1) / ((v.array() / c2).sqrt() + eps)).matrix());
-    return scale * lr.first();
+    return rate;
   }
+
+  static constexpr Index kChunk = 512;  ///< 4 KiB per vector: the chunk's five stay in L1
 };
 
 /// Any rule, chosen at run time (the loops are instantiated once per alternative).

@@ -193,9 +193,10 @@ class _BaseMLP(BaseEstimator):
     def _run_minibatch(self, objective, w, rng, validation, epochs=None):
         """All the epochs in one compiled run (the stopping rule in its per-epoch callback).
 
-        One run, not one per epoch: each run starts with a full pass over the data (the loss
-        and gradient at the start, for descend's stop monitor), which per epoch would double
-        the cost of small epochs.
+        One run, not one per epoch: the rule's state and the run's bookkeeping stay in the
+        compiled loop. With ``epoch_loss="running"`` a run makes no pass over all the data at
+        its start (its first history entry is the first batch's loss), so ``partial_fit``'s
+        one-epoch runs cost one epoch.
         """
         solver = self.solver.lower()
         rule = MINIBATCH_SOLVERS[solver]

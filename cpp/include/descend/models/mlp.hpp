@@ -137,10 +137,13 @@ class MlpModel {
     return work_per_row(entries) * double(n_params_);
   }
 
-  /// The weights and biases of every layer in T.
+  /// The weights and biases of every layer in T. In double the weights are read in place
+  /// from the flat vector (no copy per step: w outlives every pass that uses its Point); in
+  /// float they are cast once per pass. weights(P, l) gives layer l's either way.
   struct Point {
-    std::vector<RowMatT> W;  /// row by row, as in the flat vector: a plain copy
+    std::vector<RowMatT> W;  ///< T = float: the weights, row by row; T = double: unused
     std::vector<VecT<T>> b;
+    const double* flat = nullptr;  ///< T = double: the flat parameter vector
   };
   Point point(const CVecRef& w) const {
     Point P;
@@ -149,13 +152,22 @@ class MlpModel {
   }
   void point_into(const CVecRef& w, Point& P) const {
     const Index L = layers();
-    P.W.resize(L);
     P.b.resize(L);
+    P.flat = w.data();
+    if constexpr (!std::is_same_v<T, double>) P.W.resize(L);
     for (Index l = 0; l < L; ++l) {
-      P.W[l] = Eigen::Map<const RowMatX>(w.data() + offsets_[l], sizes_[l], sizes_[l + 1])
-                   .template cast<T>();
+      if constexpr (!std::is_same_v<T, double>)
+        P.W[l] = Eigen::Map<const RowMatX>(w.data() + offsets_[l], sizes_[l], sizes_[l + 1])
+                     .template cast<T>();
       P.b[l] = w.segment(bias_offsets_[l], sizes_[l + 1]).template cast<T>();
     }
+  }
+  /// Layer l's weights (s_l x s_{l+1}) of the point P.
+  Eigen::Map<const RowMatT> weights(const Point& P, Index l) const {
+    if constexpr (std::is_same_v<T, double>)
+      return {P.flat + offsets_[l], sizes_[l], sizes_[l + 1]};
+    else
+      return {P.W[l].data(), P.W[l].rows(), P.W[l].cols()};
   }
 
   struct Work {
@@ -251,7 +263,7 @@ class MlpModel {
           work.D[l].colwise().sum().transpose().template cast<double>();
       if (l > 0) {
         // D_{l-1} = (D_l W_l') .* f'(A_{l-1})
-        work.D[l - 1].noalias() = work.D[l] * P.W[l].transpose();
+        work.D[l - 1].noalias() = work.D[l] * weights(P, l).transpose();
         times_derivative(work.A[l - 1], work.D[l - 1]);
       }
     }
@@ -270,10 +282,10 @@ class MlpModel {
     for (Index l = 0; l < L; ++l) {
       MatT& RZ = work.RZ[l];
       if (l == 0) {
-        RZ.noalias() = Xb * V.W[0];
+        RZ.noalias() = Xb * weights(V, 0);
       } else {
-        RZ.noalias() = work.RA[l - 1] * P.W[l];
-        RZ.noalias() += work.A[l - 1] * V.W[l];
+        RZ.noalias() = work.RA[l - 1] * weights(P, l);
+        RZ.noalias() += work.A[l - 1] * weights(V, l);
       }
       RZ.rowwise() += V.b[l].transpose();
       if (l < L - 1) {
@@ -298,9 +310,9 @@ class MlpModel {
           work.RD[l].colwise().sum().transpose().template cast<double>();
       if (l > 0) {
         const MatT& A = work.A[l - 1];
-        work.B.noalias() = work.D[l] * P.W[l].transpose();
-        work.RB.noalias() = work.RD[l] * P.W[l].transpose();
-        work.RB.noalias() += work.D[l] * V.W[l].transpose();
+        work.B.noalias() = work.D[l] * weights(P, l).transpose();
+        work.RB.noalias() = work.RD[l] * weights(P, l).transpose();
+        work.RB.noalias() += work.D[l] * weights(V, l).transpose();
         times_derivative(A, work.RB);
         work.RB.array() += work.B.array() * second_derivative(A).array() * work.RZ[l - 1].array();
         work.RD[l - 1].swap(work.RB);
@@ -339,9 +351,9 @@ class MlpModel {
       Z.resize(Xb.rows(), sizes_[l + 1]);
       Z.rowwise() = P.b[l].transpose();
       if (l == 0)
-        Z.noalias() += Xb * P.W[0];
+        Z.noalias() += Xb * weights(P, 0);
       else
-        Z.noalias() += work.A[l - 1] * P.W[l];
+        Z.noalias() += work.A[l - 1] * weights(P, l);
       if (l < L - 1) activate(Z);
     }
   }

@@ -10,6 +10,14 @@
 /// when no tolerance was asked, "max_iter" when one was: neither is a success, since neither
 /// certifies a minimum.
 ///
+/// The start (history entry 0, the monitor's R_0, the first candidate for x_best): with
+/// full_loss, the loss and gradient on all the data at x0. With running losses there is no
+/// pass over all the rows (for a network it would cost a third of an epoch): the start's loss
+/// is the mean loss of the first batch at x0, penalties included, measured as the running
+/// epoch losses are (an estimate from batch_size rows). The first step reuses that batch's
+/// gradient (lazy sparse steps evaluate it again), so the run takes exactly the steps it took
+/// with a full start; nfev stays 0. A non-finite start ends the run "diverged" at x0.
+///
 /// On sparse rows with sgd, adagrad, momentum or nesterov, the steps are lazy (lazy_steps.hpp:
 /// O(non-zeros) per step, the dense iterates up to rounding); their running epoch loss adds
 /// the penalties at the epoch's final point rather than at each batch's.
@@ -64,19 +72,25 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
   std::optional<LazySteps<Rule>> lazy;
   if (LazySteps<Rule>::applies(f, rule, projection)) lazy.emplace(f, rule);
 
-  // The start: with full epoch losses its loss and first-order measure; otherwise its loss
-  // only (the later epochs' gradients are not known either).
+  // The start (see the header): with full epoch losses the loss and first-order measure on
+  // all the data; otherwise the first batch's loss at x0, its gradient kept in gb for the
+  // first step (the later epochs' gradients are not known either).
+  if (p.shuffle) permutation(n, p.seed, 0, order);
   double fx, gnorm = std::numeric_limits<double>::quiet_NaN();
+  bool first_batch_ready = false;  // gb holds the first batch's gradient at x0
+  double first_batch_loss = 0.0;
   const ScaledMeasure scaled(f, !proximal && p.full_loss);
   if (p.full_loss) {
     fx = f.value_and_gradient(x, g);
     gnorm = first_order_measure(x, g, rule, prox, proximal, work);
     run.monitor.set_scaled(scaled_first_order(scaled, g, work, rule));
+    ++r.nfev;
     ++r.njev;
   } else {
-    fx = f.value(x);
+    // p.check(n) made batch_size <= n: the first batch is a full one, even with drop_last.
+    fx = first_batch_loss = f.batch_value_and_gradient(x, order.data(), p.batch_size, gb);
+    first_batch_ready = true;
   }
-  ++r.nfev;
   r.x_best = x;
   r.fun_best = fx;
   Index steps = 0, epoch = 0;
@@ -86,7 +100,8 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
     run.poll();
     // One epoch: the batches in this epoch's order, each a step of the rule.
     const double factor = checked_factor(schedule, epoch);
-    if (p.shuffle) permutation(n, p.seed, static_cast<std::uint64_t>(epoch), order);
+    if (p.shuffle && epoch > 0)  // epoch 0's order was drawn for the start
+      permutation(n, p.seed, static_cast<std::uint64_t>(epoch), order);
     double running = 0.0;
     Index seen = 0;
     // Rows are visited in random order, which defeats the hardware prefetcher: ask for the
@@ -104,10 +119,12 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
       if (lazy_epoch) {
         running += double(m) * lazy->step(x, rows, m, factor, step);
       } else {
-        running += double(m) * f.batch_value_and_gradient(x, rows, m, gb);
+        running += double(m) * (first_batch_ready ? first_batch_loss
+                                                  : f.batch_value_and_gradient(x, rows, m, gb));
         step = rule.apply(x, gb, factor);
         prox.apply(x, step);
       }
+      first_batch_ready = false;
       seen += m;
       ++steps;
       run.poll_cheap();

@@ -110,8 +110,9 @@ class Result:
     path : ndarray or None
         The iterates, shape (nit + 1, n_params), when ``minimize(..., keep_path=True)``.
     x_best, fun_best : ndarray or None, float or None
-        Mini-batch runs: the end-of-epoch iterate with the lowest full loss, and that loss
-        (stochastic runs often end slightly above their best point).
+        Mini-batch runs: the end-of-epoch iterate with the lowest epoch loss, and that loss
+        (the full loss with ``epoch_loss="full"``, the mean of the epoch's batch losses with
+        ``"running"``; stochastic runs often end slightly above their best point).
 
     Examples
     --------

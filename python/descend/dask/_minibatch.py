@@ -185,8 +185,8 @@ def run_chunk(objective, carry, batch: dict, factor: float, mean_weight: float =
     `average` is None, or the state of averaged SGD (start, steps, count, mean), which the
     chunk's run continues through a ``_core.IterateAverage`` of its objective. `batch` holds
     the MinibatchParams fields (a dict: it pickles).
-    The compiled loop also evaluates the chunk's loss at its start (one more pass over the
-    chunk's rows). Each batch of m rows is divided by m times `mean_weight`, the whole data
+    The compiled loop takes the start's loss from the chunk's first batch (no extra pass
+    over its rows). Each batch of m rows is divided by m times `mean_weight`, the whole data
     set's mean sample weight (as the in-memory objective on all rows divides its batches). A
     chunk whose weights are all zero is stepped on too, as memory steps on a batch of
     zero-weight rows: the penalty alone (``EmptyChunk.penalty_only``).

@@ -248,7 +248,7 @@ class EmpiricalRisk final : public EmpiricalObjective {
 
   double loss_sum(const CVecRef& w, Index begin, Index end, VecRef* g) const override {
     check_range(begin, end);
-    const double loss = loss_sum_scaled(w, begin, end, g, true, weight_scale_);
+    const double loss = loss_sum_scaled(w, begin, end, g, true, 1.0, weight_scale_);
     return loss * weight_scale_;
   }
 
@@ -353,7 +353,7 @@ class EmpiricalRisk final : public EmpiricalObjective {
 
   /// The risk: (1/S) sum + penalty, with the gradient when g is given.
   double mean(const CVecRef& w, VecRef* g, bool want_value) const {
-    double loss = loss_sum_scaled(w, 0, n_, g, want_value, 1.0 / weight_sum_) / weight_sum_;
+    double loss = loss_sum_scaled(w, 0, n_, g, want_value, weight_sum_) / weight_sum_;
     if (g) {
       loss += add_penalty(w, *g);
     } else {
@@ -362,11 +362,11 @@ class EmpiricalRisk final : public EmpiricalObjective {
     return loss;
   }
 
-  /// sum_i s_i loss_i over [begin, end) with the normalised weights (and the gradient sum
-  /// times g_scale into g when given): the rows in cached blocks, the blocks split over
-  /// threads.
+  /// sum_i s_i loss_i over [begin, end) with the normalised weights (and the gradient sum,
+  /// divided by g_divide and times g_times, into g when given): the rows in cached blocks,
+  /// the blocks split over threads.
   double loss_sum_scaled(const CVecRef& w, Index begin, Index end, VecRef* g, bool want_value,
-                         double g_scale = 1.0) const {
+                         double g_divide = 1.0, double g_times = 1.0) const {
     check_size(w, "w");
     if (g) check_size(*g, "gradient");
     const Point P = model_.point(w);
@@ -399,7 +399,7 @@ class EmpiricalRisk final : public EmpiricalObjective {
       VecX& total = parts.front();
       for (std::size_t c = 1; c < parts.size(); ++c) total += parts[c];
       model_.finish_gradient(total);
-      *g = g_scale * total;
+      *g = total / g_divide * g_times;  // the bits of dividing, then multiplying, g in place
     }
     return sum_parts(losses);
   }

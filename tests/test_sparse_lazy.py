@@ -69,6 +69,34 @@ def test_lazy_steps_give_the_dense_iterates(kind, method, penalties, options, ba
     assert lazy.status == dense.status and lazy.nit == dense.nit
 
 
+@pytest.mark.parametrize("method, penalties, options",
+                         [LAZY_CASES[3], LAZY_CASES[7], LAZY_CASES[9]])
+@pytest.mark.parametrize("batch, shuffle, drop_last",
+                         [(1, False, False), (4, True, True), (7, False, True), (150, True, False)])
+def test_the_batches_read_ahead_change_nothing(method, penalties, options, batch, shuffle,
+                                               drop_last):
+    # The steps read the entries of the next batches ahead of time (lazy_steps.hpp): in index
+    # order, with a smaller last batch kept or dropped, one batch of all the rows.
+    X, y = _text_like(n=150)
+    extra = dict(shuffle=shuffle, drop_last=drop_last)
+    lazy = _run(descend.Logistic(X, y, **penalties), method, batch, options, **extra)
+    dense = _run(descend.Logistic(X.toarray(), y, **penalties), method, batch, options, **extra)
+    np.testing.assert_allclose(lazy.x, dense.x, rtol=1e-10, atol=1e-12)
+
+
+def test_rows_repeating_a_column_step_as_their_dense_copy():
+    # Non-canonical CSR (a column stored twice in a row: the entries add up) at batch 1, where
+    # canonical rows take the in-place gradient.
+    X, y = _text_like(n=60)
+    parts = np.repeat(X.data, 2) * np.tile([0.25, 0.75], X.nnz)
+    doubled = sparse.csr_matrix((parts, np.repeat(X.indices, 2), 2 * X.indptr), shape=X.shape)
+    assert doubled.nnz == 2 * X.nnz and not doubled.has_canonical_format
+    for method, penalties, options in [LAZY_CASES[3], LAZY_CASES[9]]:
+        lazy = _run(descend.Logistic(doubled, y, **penalties), method, 1, options)
+        dense = _run(descend.Logistic(X.toarray(), y, **penalties), method, 1, options)
+        np.testing.assert_allclose(lazy.x, dense.x, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("method, penalties, options", LAZY_CASES)
 def test_the_full_epoch_losses_match_and_running_ones_add_the_final_penalty(method, penalties,
                                                                             options):

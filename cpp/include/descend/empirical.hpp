@@ -149,7 +149,16 @@ class EmpiricalRisk final : public EmpiricalObjective {
     return loss / expected + add_penalty(w, g);
   }
 
-  void prefetch_rows(const Index* rows, Index m) const override { data_.prefetch(rows, m); }
+  /// The rows' data, and their targets and weights: read at random in a shuffled epoch (a
+  /// lazy step's loss otherwise waited on y[i] more than on anything else).
+  void prefetch_rows(const Index* rows, Index m) const override {
+    data_.prefetch(rows, m);
+    for (Index k = 0; k < m; ++k) {
+      if (rows[k] < 0 || rows[k] >= n_) continue;
+      if (y_) prefetch_range(y_ + rows[k], Index(sizeof(Target)));
+      if (sw_) prefetch_range(sw_ + rows[k], Index(sizeof(T)));
+    }
+  }
   void prefetch_row_starts(const Index* rows, Index m) const override {
     data_.prefetch_starts(rows, m);
   }
@@ -239,8 +248,7 @@ class EmpiricalRisk final : public EmpiricalObjective {
 
   double loss_sum(const CVecRef& w, Index begin, Index end, VecRef* g) const override {
     check_range(begin, end);
-    const double loss = loss_sum_scaled(w, begin, end, g, true);
-    if (g) *g *= weight_scale_;
+    const double loss = loss_sum_scaled(w, begin, end, g, true, 1.0, weight_scale_);
     return loss * weight_scale_;
   }
 
@@ -345,9 +353,8 @@ class EmpiricalRisk final : public EmpiricalObjective {
 
   /// The risk: (1/S) sum + penalty, with the gradient when g is given.
   double mean(const CVecRef& w, VecRef* g, bool want_value) const {
-    double loss = loss_sum_scaled(w, 0, n_, g, want_value) / weight_sum_;
+    double loss = loss_sum_scaled(w, 0, n_, g, want_value, weight_sum_) / weight_sum_;
     if (g) {
-      *g /= weight_sum_;
       loss += add_penalty(w, *g);
     } else {
       loss += penalty_value(w);
@@ -355,10 +362,11 @@ class EmpiricalRisk final : public EmpiricalObjective {
     return loss;
   }
 
-  /// sum_i s_i loss_i over [begin, end) with the normalised weights (and the gradient sum
-  /// into g when given): the rows in cached blocks, the blocks split over threads.
-  double loss_sum_scaled(const CVecRef& w, Index begin, Index end, VecRef* g,
-                         bool want_value) const {
+  /// sum_i s_i loss_i over [begin, end) with the normalised weights (and the gradient sum,
+  /// divided by g_divide and times g_times, into g when given): the rows in cached blocks,
+  /// the blocks split over threads.
+  double loss_sum_scaled(const CVecRef& w, Index begin, Index end, VecRef* g, bool want_value,
+                         double g_divide = 1.0, double g_times = 1.0) const {
     check_size(w, "w");
     if (g) check_size(*g, "gradient");
     const Point P = model_.point(w);
@@ -387,10 +395,11 @@ class EmpiricalRisk final : public EmpiricalObjective {
                                            want_value, acc, work);
       }
     });
-    if (g) {
-      VecX total = sum_parts(parts);
+    if (g) {  // the parts added in place (in chunk order), then scaled into g: one pass each
+      VecX& total = parts.front();
+      for (std::size_t c = 1; c < parts.size(); ++c) total += parts[c];
       model_.finish_gradient(total);
-      *g = total;
+      *g = total / g_divide * g_times;  // the bits of dividing, then multiplying, g in place
     }
     return sum_parts(losses);
   }

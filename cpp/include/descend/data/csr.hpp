@@ -78,7 +78,57 @@ class CsrRows {
     for (I e = start[i]; e < start[i + 1]; ++e) f(Index(columns[e]), values[e]);
   }
 
-  /// The number of entries row i stores.
+  /// x_i . w over row i's stored entries, in double, in four running sums (the sums of one
+  /// chain would wait on each other's additions: a row's 40 entries then cost 40 latencies).
+  double row_dot(Index i, const double* w) const {
+    const I* start = X_.outerIndexPtr();
+    const I* columns = X_.innerIndexPtr() + start[i];
+    const T* values = X_.valuePtr() + start[i];
+    const Index count = Index(start[i + 1] - start[i]);
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    Index e = 0;
+    for (; e + 4 <= count; e += 4) {
+      s0 += double(values[e]) * w[columns[e]];
+      s1 += double(values[e + 1]) * w[columns[e + 1]];
+      s2 += double(values[e + 2]) * w[columns[e + 2]];
+      s3 += double(values[e + 3]) * w[columns[e + 3]];
+    }
+    for (; e < count; ++e) s0 += double(values[e]) * w[columns[e]];
+    return (s0 + s1) + (s2 + s3);
+  }
+
+  /// The same for two vectors at once (one read of the row): x_i . u and x_i . v.
+  void row_dots(Index i, const double* u, const double* v, double& xu, double& xv) const {
+    const I* start = X_.outerIndexPtr();
+    const I* columns = X_.innerIndexPtr() + start[i];
+    const T* values = X_.valuePtr() + start[i];
+    const Index count = Index(start[i + 1] - start[i]);
+    double u0 = 0.0, u1 = 0.0, v0 = 0.0, v1 = 0.0;
+    Index e = 0;
+    for (; e + 2 <= count; e += 2) {
+      const double a = double(values[e]), b = double(values[e + 1]);
+      const Index j = Index(columns[e]), k = Index(columns[e + 1]);
+      u0 += a * u[j];
+      v0 += a * v[j];
+      u1 += b * u[k];
+      v1 += b * v[k];
+    }
+    for (; e < count; ++e) {
+      u0 += double(values[e]) * u[columns[e]];
+      v0 += double(values[e]) * v[columns[e]];
+    }
+    xu = u0 + u1;
+    xv = v0 + v1;
+  }
+
+  /// g += c x_i over row i's stored entries (repeated columns add up).
+  void add_row(Index i, double c, double* g) const {
+    const I* start = X_.outerIndexPtr();
+    const I* columns = X_.innerIndexPtr();
+    const T* values = X_.valuePtr();
+    for (I e = start[i]; e < start[i + 1]; ++e) g[columns[e]] += c * double(values[e]);
+  }
+
   /// Adds sum_i s_i x_ij^2 (s null: all ones) to out(j), in double, entry by entry (a
   /// repeated index adds the squares of its parts: a scale, not the exact moment).
   void add_column_squares(const T* s, VecX& out) const {
@@ -88,6 +138,7 @@ class CsrRows {
     }
   }
 
+  /// The number of entries row i stores.
   Index row_size(Index i) const {
     return Index(X_.outerIndexPtr()[i + 1]) - Index(X_.outerIndexPtr()[i]);
   }

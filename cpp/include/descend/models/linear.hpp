@@ -161,11 +161,10 @@ class LinearModel {
     return loss;
   }
 
-  /// The fused pass over sparse rows [i0, i0 + m) read entry by entry from `data` (a policy
-  /// with for_each_in_row): returns sum_i s_i loss_i and, when acc is given, adds
-  /// sum_i s_i dloss_i/dw to it. Each row is read twice while it is in L1 (its margin, then
-  /// its gradient), where the block kernels' two passes over a sparse block would read the
-  /// block twice from memory.
+  /// The fused pass over sparse rows [i0, i0 + m) read from `data` (a CSR policy: row_dot,
+  /// add_row): returns sum_i s_i loss_i and, when acc is given, adds sum_i s_i dloss_i/dw to
+  /// it. The rows go by groups small enough to stay in L1: the group's margins, its loss
+  /// derivatives in one call, then its gradient, so each row is read once from memory.
   template <class Data>
   double sparse_gradient_rows(const Data& data, Index i0, Index m, const T* y, const T* s,
                               const CVecRef& w, VecX* acc) const {
@@ -173,22 +172,25 @@ class LinearModel {
     const double* wd = w.data();
     double* g = acc ? acc->data() : nullptr;
     double loss = 0.0, intercept = 0.0;
-    for (Index i = i0; i < i0 + m; ++i) {
-      double margin = b;
-      data.for_each_in_row(i, [&](Index j, T v) { margin += double(v) * wd[j]; });
-      T z = static_cast<T>(margin);
-      loss += loss_.derivative(&z, y + i, s ? s + i : nullptr, 1, true);
+    T z[kGroup];
+    for (Index first = i0; first < i0 + m; first += kGroup) {
+      const Index count = std::min<Index>(kGroup, i0 + m - first);
+      for (Index k = 0; k < count; ++k) z[k] = static_cast<T>(b + data.row_dot(first + k, wd));
+      loss += loss_.derivative(z, y + first, s ? s + first : nullptr, count, true);
       if (!g) continue;
-      const double slope = double(z);
-      data.for_each_in_row(i, [&](Index j, T v) { g[j] += slope * double(v); });
-      intercept += slope;
+      for (Index k = 0; k < count; ++k) {
+        const double slope = double(z[k]);
+        data.add_row(first + k, slope, g);
+        intercept += slope;
+      }
     }
     if (g && fit_intercept_) (*acc)(d_) += intercept;
     return loss;
   }
 
   /// The fused Hessian-vector pass over sparse rows [i0, i0 + m): adds sum_i c_i x~_i
-  /// (x~_i . v~) to acc (c_i = s_i loss''_i at w), one read of each row for both margins.
+  /// (x~_i . v~) to acc (c_i = s_i loss''_i at w), one read of each row for both margins,
+  /// by groups as sparse_gradient_rows.
   template <class Data>
   void sparse_hvp_rows(const Data& data, Index i0, Index m, const T* y, const T* s,
                        const CVecRef& w, const CVecRef& v, VecX& acc) const {
@@ -196,17 +198,22 @@ class LinearModel {
     const double *wd = w.data(), *vd = v.data();
     double* out = acc.data();
     double intercept = 0.0;
-    for (Index i = i0; i < i0 + m; ++i) {
-      double zw = bw, zv = bv;
-      data.for_each_in_row(i, [&](Index j, T x) {
-        zw += double(x) * wd[j];
-        zv += double(x) * vd[j];
-      });
-      T c = static_cast<T>(zw);
-      loss_.curvature(&c, y + i, s ? s + i : nullptr, 1);
-      const double scaled = double(c) * zv;
-      data.for_each_in_row(i, [&](Index j, T x) { out[j] += scaled * double(x); });
-      intercept += scaled;
+    T c[kGroup];
+    double zv[kGroup];
+    for (Index first = i0; first < i0 + m; first += kGroup) {
+      const Index count = std::min<Index>(kGroup, i0 + m - first);
+      for (Index k = 0; k < count; ++k) {
+        double xw, xv;
+        data.row_dots(first + k, wd, vd, xw, xv);
+        c[k] = static_cast<T>(bw + xw);
+        zv[k] = bv + xv;
+      }
+      loss_.curvature(c, y + first, s ? s + first : nullptr, count);
+      for (Index k = 0; k < count; ++k) {
+        const double scaled = double(c[k]) * zv[k];
+        data.add_row(first + k, scaled, out);
+        intercept += scaled;
+      }
     }
     if (fit_intercept_) acc(d_) += intercept;
   }
@@ -242,6 +249,9 @@ class LinearModel {
   }
 
  private:
+  /// Rows per group of the sparse fused passes (their margins on the stack).
+  static constexpr Index kGroup = 32;
+
   /// The lower triangle of sum_i c_i x~_i x~_i' from the stored entries of each row: O(sum of
   /// nnz_i^2), never a dense p x m block. Duplicate entries of a column add up, as they do in
   /// every other product.

@@ -28,13 +28,17 @@
 ///
 /// A step copies the batch's entries once (columns, values), brings their columns up to
 /// date, computes the margins, asks the objective for the loss slopes and updates the columns
-/// from a compact gradient. Per stored entry it reads the weight and, only where the rule
+/// from a compact gradient (a single row of distinct columns: slope * x, read in place). The
+/// entries are copied a few rows ahead of their step, and their columns' weights asked for
+/// then (the rows come in random order, so these loads are the step's stalls otherwise). Per stored entry it reads the weight and, only where the rule
 /// needs one, one number of the column's (D_s for L1, M_s for momentum); batches whose columns
 /// may repeat also keep a slot per column. flush() (at each epoch's end, and when C or M falls
 /// below 1e-200, at most once per few thousand steps) writes back every weight as itself and
 /// restarts the scalars: an O(n_params) pass, sequential.
 
+#include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
 #include <vector>
@@ -91,24 +95,32 @@ class LazySteps {
 
   /// One step on rows[0..m): returns the batch's data loss (without the penalties, which
   /// the caller adds at the epoch's end) and sets `step` to the learning rate used.
+  ///
+  /// The mini-batch loop walks an epoch's order (an array of n_samples rows) in consecutive
+  /// slices, and flush() ends each epoch: while the calls follow that pattern, the step reads
+  /// the entries of the batches after this one ahead (never past the n-th row) and asks for
+  /// their columns' weights, whose loads would otherwise stall the next steps (the weights
+  /// are read where the columns are, at random). A call that does not follow it gets no
+  /// look-ahead until the next flush; the iterates are the same either way.
   double step(VecRef x, const Index* rows, Index m, double factor, double& step) {
     if constexpr (!std::is_same_v<Rule, GradientStep>)
       if (state_size() != x.size()) rule_.reset(x.size());
-    columns_.clear();
-    values_.clear();
-    ends_.clear();
-    const bool distinct = f_.batch_entries(rows, m, columns_, values_, ends_);
-    const Index entries = Index(columns_.size());
-    const Index* cols = columns_.data();
-    const double* vals = values_.data();
     double* w = x.data();
+    const Fetched batch = take(rows, m, w);
+    const Index entries = batch.entries;
+    const Index* cols = columns_.data() + batch.first;
+    const double* vals = values_.data() + batch.first;
+    const Index* ends = ends_.data() + batch.ends;  // entry ends, counted from batch.first
+    const bool distinct = batch.distinct;
     // The batch's columns: each brought up to date, and, when columns may repeat, given one
     // slot of the compact gradient. The running scalars are read into locals first: writes
     // into x could otherwise alias them and force a reload per entry.
     const double scale = scale_, sum = sum_;
+    const Index* touched = cols;  // the distinct columns
+    Index count = entries;
     if (distinct) {
-      for (Index e = 0; e < entries; ++e) catch_up(w, cols[e], scale, sum);
-      distinct_.assign(cols, cols + entries);
+      if (needs_catch_up())
+        for (Index e = 0; e < entries; ++e) catch_up(w, cols[e], scale, sum);
     } else {
       if (slots_.empty()) slots_.resize(std::size_t(d_));
       const std::uint32_t now = next_stamp();
@@ -124,33 +136,157 @@ class LazySteps {
         }
         entry_slot_[std::size_t(e)] = slot.index;
       }
+      touched = distinct_.data();
+      count = Index(distinct_.size());
     }
     // The margins (w = C v under sgd), the objective's slopes, then the compact gradient.
     const double b = intercept_ ? w[d_] : 0.0;
     margins_.resize(std::size_t(m));
     slopes_.resize(std::size_t(m));
     for (Index k = 0, e = 0; k < m; ++k) {
+      const Index end = ends[k] - batch.first;
       double dot = 0.0;
-      for (; e < ends_[std::size_t(k)]; ++e) dot += vals[e] * w[cols[e]];
+      for (; e < end; ++e) dot += vals[e] * w[cols[e]];
       margins_[std::size_t(k)] = b + (kScaled ? scale * dot : dot);
     }
     const double loss = f_.batch_slopes(margins_.data(), rows, m, slopes_.data());
-    gradient_.assign(distinct_.size(), 0.0);
     double intercept_gradient = 0.0;
-    for (Index k = 0, e = 0; k < m; ++k) {
-      const double slope = slopes_[std::size_t(k)];
-      intercept_gradient += slope;
-      for (; e < ends_[std::size_t(k)]; ++e)
-        gradient_[distinct ? std::size_t(e) : entry_slot_[std::size_t(e)]] += slope * vals[e];
+    if (distinct && m == 1) {
+      // One row of distinct columns: its gradient is slope * x, read in place.
+      const double slope = slopes_[0];
+      intercept_gradient = slope;
+      step = advance(w, factor, intercept_gradient, touched, count,
+                     [vals, slope](Index u) { return slope * vals[u]; });
+    } else {
+      gradient_.assign(std::size_t(count), 0.0);
+      for (Index k = 0, e = 0; k < m; ++k) {
+        const Index end = ends[k] - batch.first;
+        const double slope = slopes_[std::size_t(k)];
+        intercept_gradient += slope;
+        for (; e < end; ++e)
+          gradient_[distinct ? std::size_t(e) : entry_slot_[std::size_t(e)]] += slope * vals[e];
+      }
+      const double* g = gradient_.data();
+      step = advance(w, factor, intercept_gradient, touched, count,
+                     [g](Index u) { return g[u]; });
     }
-    step = advance(w, factor, intercept_gradient);
-    if (scale_ < 1e-200) flush(x);
+    if (scale_ < 1e-200) restart(x);
     return loss;
   }
 
   /// Writes every weight back as itself, up to date, and restarts the running scalars (at
-  /// each epoch's end, before x is read).
+  /// each epoch's end, before x is read); the next step starts a new epoch's order.
   void flush(VecRef x) {
+    restart(x);
+    position_ = fetched_ = 0;
+    ahead_ = true;
+    clear_fetched();
+  }
+
+  /// The penalties' value at x (flushed).
+  double penalty_value(const CVecRef& x) const {
+    const auto weights = x.head(d_);
+    return 0.5 * l2_ * weights.squaredNorm() + l1_ * weights.template lpNorm<1>();
+  }
+
+ private:
+  /// Rows whose entries are read ahead of their step (at least, in whole batches).
+  static constexpr Index kAheadRows = 8;
+
+  /// A batch whose entries are in columns_ and values_: `entries` of them from `first`,
+  /// its rows' entry ends (in the same numbering) in ends_ from `ends`.
+  struct Fetched {
+    Index rows, first, entries;
+    std::size_t ends;
+    bool distinct;
+  };
+
+  /// The entries of this step's batch rows[0..m), read ahead at an earlier step when the
+  /// calls follow the epoch's order (see step()); and the batches after it read now, their
+  /// columns' weights asked for.
+  Fetched take(const Index* rows, Index m, const double* w) {
+    // The entries of the batches stepped before are done with: drop them, now and then when
+    // batches are read ahead (amortised).
+    if (head_ == queue_.size())
+      clear_fetched();
+    else if (queue_[head_].first > 4096 && 2 * std::size_t(queue_[head_].first) > columns_.size())
+      compact();
+    const Index n = f_.n_samples();
+    if (position_ == 0) epoch_rows_ = rows;
+    const bool in_order = ahead_ && rows == epoch_rows_ + position_ && position_ + m <= n;
+    if (!in_order) ahead_ = false;
+    if (head_ == queue_.size() || queue_[head_].rows != m || !in_order) {
+      clear_fetched();  // a batch of another size (or out of order): read it now
+      fetch(rows, m);
+      fetched_ = position_ + m;
+    }
+    if (in_order) {
+      while (fetched_ < n && fetched_ < position_ + m + kAheadRows) {
+        const Index count = std::min(m, n - fetched_);
+        const std::size_t from = columns_.size();
+        fetch(epoch_rows_ + fetched_, count);
+        fetched_ += count;
+        prefetch_weights(from, w);
+      }
+    }
+    position_ += m;
+    return queue_[head_++];  // its entries stay where they are until the next take()
+  }
+
+  /// Reads the entries of rows[0..m) after those already fetched.
+  void fetch(const Index* rows, Index m) {
+    Fetched batch;
+    batch.rows = m;
+    batch.first = Index(columns_.size());
+    batch.ends = ends_.size();
+    batch.distinct = f_.batch_entries(rows, m, columns_, values_, ends_);
+    batch.entries = Index(columns_.size()) - batch.first;
+    queue_.push_back(batch);
+  }
+
+  /// Asks for the weights (and the per-column numbers) of the entries fetched from `from`.
+  void prefetch_weights(std::size_t from, const double* w) const {
+    for (std::size_t e = from; e < columns_.size(); ++e) {
+      const Index j = columns_[e];
+      prefetch_range(w + j, 1);
+      if (!at_.empty()) prefetch_range(at_.data() + j, 1);
+      if constexpr (std::is_same_v<Rule, AdaGrad>) prefetch_range(rule_.sum.data() + j, 1);
+      if constexpr (std::is_same_v<Rule, Momentum>) prefetch_range(rule_.dw.data() + j, 1);
+      if constexpr (std::is_same_v<Rule, Nesterov>) prefetch_range(rule_.buf.data() + j, 1);
+    }
+  }
+
+  void clear_fetched() {
+    columns_.clear();
+    values_.clear();
+    ends_.clear();
+    queue_.clear();
+    head_ = 0;
+  }
+
+  /// Moves the batches not yet stepped to the front of the buffers.
+  void compact() {
+    const Index shift = queue_[head_].first;
+    const std::size_t ends_shift = queue_[head_].ends;
+    columns_.erase(columns_.begin(), columns_.begin() + shift);
+    values_.erase(values_.begin(), values_.begin() + shift);
+    ends_.erase(ends_.begin(), ends_.begin() + std::ptrdiff_t(ends_shift));
+    for (Index& end : ends_) end -= shift;
+    queue_.erase(queue_.begin(), queue_.begin() + std::ptrdiff_t(head_));
+    head_ = 0;
+    for (Fetched& batch : queue_) {
+      batch.first -= shift;
+      batch.ends -= ends_shift;
+    }
+  }
+
+  /// Whether a stored column may owe missed steps (sgd under L2 alone owes none: the scale
+  /// carries them).
+  bool needs_catch_up() const { return kMomentum || l1_ > 0.0; }
+
+  /// Writes every weight back as itself and restarts the running scalars (flush(), and in
+  /// the middle of an epoch when C or M gets small).
+  void restart(VecRef x) {
     double* w = x.data();
     for (Index j = 0; j < d_; ++j) {
       catch_up(w, j, scale_, sum_);
@@ -161,13 +297,6 @@ class LazySteps {
     std::fill(at_.begin(), at_.end(), kMomentum ? 1.0 : 0.0);
   }
 
-  /// The penalties' value at x (flushed).
-  double penalty_value(const CVecRef& x) const {
-    const auto weights = x.head(d_);
-    return 0.5 * l2_ * weights.squaredNorm() + l1_ * weights.template lpNorm<1>();
-  }
-
- private:
   /// Marks a column as listed in the current batch (batches whose columns may repeat).
   struct Slot {
     std::uint32_t listed = 0, index = 0;
@@ -226,14 +355,13 @@ class LazySteps {
       return rule_.buf(i);
   }
 
-  /// The step itself on the distinct columns (gradient_ by slot) and the intercept, then the
-  /// running scalars one step on. Returns the rate.
-  double advance(double* x, double factor, double intercept_gradient) {
+  /// The step itself on the distinct columns columns[0..count) (g(u): column u's gradient)
+  /// and the intercept, then the running scalars one step on. Returns the rate.
+  template <class Gradient>
+  double advance(double* x, double factor, double intercept_gradient, const Index* columns,
+                 Index count, Gradient g) {
     const double lr = factor * rule_.lr.first();
     const double l1 = l1_, l2 = l2_;
-    const Index count = Index(distinct_.size());
-    const Index* columns = distinct_.data();
-    const double* g = gradient_.data();
     double rate = lr;
     if constexpr (std::is_same_v<Rule, GradientStep>) {
       // w <- ST(a w - lr g, tau), with w = C v and C' = a C: v <- ST(v - lr g / C', tau / C').
@@ -243,7 +371,7 @@ class LazySteps {
       const double next = scale_ * (1.0 - rate * (l2 + wd));
       const double step_v = rate / next, threshold = tau / next;
       for (Index u = 0; u < count; ++u) {
-        const double moved = x[columns[u]] - step_v * g[u];
+        const double moved = x[columns[u]] - step_v * g(u);
         x[columns[u]] = l1 > 0.0 ? shrink(moved, threshold) : moved;
       }
       if (intercept_) x[d_] -= rate * (intercept_gradient + wd * x[d_]);
@@ -260,7 +388,7 @@ class LazySteps {
         const double moved = x[i] - rate * (gi / (std::sqrt(acc[i]) + eps));
         x[i] = penalised && l1 > 0.0 ? shrink(moved, tau) : moved;
       };
-      for (Index u = 0; u < count; ++u) update(columns[u], g[u], true);
+      for (Index u = 0; u < count; ++u) update(columns[u], g(u), true);
       if (intercept_) update(d_, intercept_gradient, false);
       sum_ += tau;
     } else if constexpr (kMomentum) {
@@ -276,7 +404,7 @@ class LazySteps {
           x[i] -= lr * (gi + mu * b[i]);
         }
       };
-      for (Index u = 0; u < count; ++u) update(columns[u], g[u]);
+      for (Index u = 0; u < count; ++u) update(columns[u], g(u));
       if (intercept_) update(d_, intercept_gradient);
       if constexpr (std::is_same_v<Rule, Nesterov>) rule_.started = true;
       lr_ = lr;
@@ -304,10 +432,20 @@ class LazySteps {
   double lr_ = 0.0;         ///< nesterov: this epoch's rate (flushed before it changes)
   std::vector<Slot> slots_;  ///< per column, only for batches whose columns may repeat
   std::uint32_t now_ = 0;
-  // The current batch: its entries (and each one's slot), its distinct columns, margins,
-  // slopes and compact gradient, reused from step to step (a step allocates nothing).
-  std::vector<Index> columns_, ends_, distinct_;
-  std::vector<double> values_, margins_, slopes_, gradient_;
+  // The batches read ahead (this step's first): their entries and rows' entry ends, in
+  // fetch order; queue_[head_] is the next to step. An epoch's position (rows stepped) and
+  // the rows fetched so far, in the order that starts at epoch_rows_.
+  std::vector<Index> columns_, ends_;
+  std::vector<double> values_;
+  std::vector<Fetched> queue_;
+  std::size_t head_ = 0;
+  const Index* epoch_rows_ = nullptr;
+  Index position_ = 0, fetched_ = 0;
+  bool ahead_ = true;
+  // The current batch: each entry's slot, its distinct columns (when they may repeat), the
+  // margins, slopes and compact gradient, reused from step to step (a step allocates nothing).
+  std::vector<Index> distinct_;
+  std::vector<double> margins_, slopes_, gradient_;
   std::vector<std::uint32_t> entry_slot_;
 };
 

@@ -300,6 +300,8 @@ def test_max_row_norm_of_sparse_x():
     X.eliminate_zeros()
     dense = X.toarray()
     assert _max_row_norm2(X) == pytest.approx((dense * dense).sum(axis=1).max(), rel=1e-14)
+    for block in (1, 2, 3, 7):  # blocks of rows, some of them empty, give the same maximum
+        assert _max_row_norm2(X, block=block) == _max_row_norm2(X)
     assert _max_row_norm2(sp.csr_matrix(X.shape)) == 0.0
     # Duplicates stand for their sum: ||(1 + 2)||^2 = 9, not 1 + 4.
     dup = sp.csr_matrix((np.array([1.0, 2.0]), np.array([0, 0]), np.array([0, 2])), shape=(1, 3))

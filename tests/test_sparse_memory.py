@@ -98,15 +98,8 @@ def stored(tmp_path_factory):
     return folder, data.nbytes + indices.nbytes + indptr.nbytes
 
 
-# The SGD estimators' default learning rate needs max_i ||x_i||^2, which
-# linear_model/_sgd.py's _max_row_norm2 computes from np.square(X.data): a temporary of nnz
-# doubles (70% of this X). Summing the squares by slices of rows would remove it.
-_SQUARES = pytest.mark.xfail(strict=True, reason="_max_row_norm2 squares all of X.data at once")
-
-
 @pytest.mark.parametrize("which", [
-    pytest.param("SGDClassifier", marks=_SQUARES), pytest.param("SGDRegressor", marks=_SQUARES),
-    "LogisticRegression", "LogisticRegression-lbfgs", "Ridge"])
+    "SGDClassifier", "SGDRegressor", "LogisticRegression", "LogisticRegression-lbfgs", "Ridge"])
 def test_a_fit_on_csr_adds_less_than_a_tenth_of_x_plus_o_p(stored, which):
     folder, x_bytes = stored
     run = subprocess.run([sys.executable, "-c", CHILD, str(folder), which, str(P)],

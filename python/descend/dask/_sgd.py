@@ -252,13 +252,7 @@ def fit_sgd(estimator, X, y, sample_weight=None, coef_init=None, intercept_init=
     if hasattr(estimator, "classes_") and hasattr(estimator, "_set_class_weight"):
         _class_weights(estimator, target, partial=False)
     fit_intercept = bool(estimator.fit_intercept)
-    if intercept_init is not None and not fit_intercept and np.any(
-            np.asarray(intercept_init, dtype=np.float64) != 0):
-        raise ValueError("intercept_init must be zero (or None) when fit_intercept=False: "
-                         "descend fits no fixed offset")
-    if estimator.warm_start and coef_init is None and intercept_init is None and hasattr(
-            estimator, "coef_"):
-        coef_init, intercept_init = estimator.coef_, estimator.intercept_
+    coef_init, intercept_init = estimator._initial_coefficients(coef_init, intercept_init)
     estimator.n_features_in_ = int(X.shape[1])
     objectives = _problems(estimator, X, target, sample_weight)
     try:

@@ -70,12 +70,13 @@ SOLVERS = {"sgd": "gd", "momentum": "momentum", "nesterov": "nesterov", "adagrad
            "rmsprop": "rmsprop", "adam": "adam", "adamw": "adamw"}
 
 
-def _max_row_norm2(X):
+def _max_row_norm2(X, block=8192):
     """The largest squared row norm ``max_i ||x_i||^2`` of a dense or sparse X, in float64.
 
     Dense X: one pass (einsum, no n x d temporary). Sparse X (CSR): from the stored values,
-    O(nnz) with one temporary of their squares, never a densified X; a non-canonical CSR
-    (duplicate entries, which stand for their sum) is first summed into a canonical copy.
+    O(nnz), by blocks of `block` rows (the squares of one block at a time, never a temporary
+    of all nnz values and never a densified X); a non-canonical CSR (duplicate entries, which
+    stand for their sum) is first summed into a canonical copy.
     """
     if (dask := _dask_adapter(X)) is not None:  # a dask array: a task per chunk
         return dask.max_row_norm2(X)
@@ -87,10 +88,18 @@ def _max_row_norm2(X):
     if X.nnz == 0:
         return 0.0
     indptr = np.asarray(X.indptr)
-    starts, stored = indptr[:-1], np.diff(indptr) > 0
-    squares = np.square(X.data, dtype=np.float64)
-    # reduceat sums each row's squares; rows without entries are skipped (they have norm 0).
-    return float(np.add.reduceat(squares, starts[stored]).max())
+    largest = 0.0
+    for first in range(0, X.shape[0], block):
+        last = min(first + block, X.shape[0])
+        begin, end = int(indptr[first]), int(indptr[last])
+        if end == begin:
+            continue
+        starts = indptr[first:last]
+        stored = indptr[first + 1:last + 1] > starts
+        squares = np.square(X.data[begin:end], dtype=np.float64)
+        # reduceat sums each row's squares; rows without entries are skipped (norm 0).
+        largest = max(largest, float(np.add.reduceat(squares, starts[stored] - begin).max()))
+    return largest
 
 
 @functools.lru_cache(maxsize=64)
@@ -454,6 +463,18 @@ class _SGDModel(BaseEstimator):
         self.t_ = float(epochs * -(-n // min(int(self.batch_size), n)))
         return reported
 
+    def _initial_coefficients(self, coef_init, intercept_init):
+        """fit's start: `coef_init` and `intercept_init` as given, or with ``warm_start`` the
+        previous fit's; a nonzero intercept_init without an intercept is refused."""
+        if intercept_init is not None and not self.fit_intercept and np.any(
+                np.asarray(intercept_init, dtype=np.float64) != 0):
+            raise ValueError("intercept_init must be zero (or None) when fit_intercept=False: "
+                             "descend fits no fixed offset")
+        if self.warm_start and coef_init is None and intercept_init is None and hasattr(
+                self, "coef_"):
+            return self.coef_, self.intercept_
+        return coef_init, intercept_init
+
     def _fit_data(self, X, target, sample_weight, coef_init, intercept_init, stratify=None):
         """fit on validated data: the early-stopping split, the start, the epochs.
 
@@ -462,13 +483,7 @@ class _SGDModel(BaseEstimator):
         split is made once, for every problem.
         """
         fit_intercept = bool(self.fit_intercept)
-        if intercept_init is not None and not fit_intercept and np.any(
-                np.asarray(intercept_init, dtype=np.float64) != 0):
-            raise ValueError("intercept_init must be zero (or None) when fit_intercept=False: "
-                             "descend fits no fixed offset")
-        if self.warm_start and coef_init is None and intercept_init is None and hasattr(
-                self, "coef_"):
-            coef_init, intercept_init = self.coef_, self.intercept_
+        coef_init, intercept_init = self._initial_coefficients(coef_init, intercept_init)
         monitor = None
         X_valid = y_valid = w_valid = None
         if self.early_stopping:

@@ -24,6 +24,14 @@
 
 namespace descend {
 
+/// The message of a run whose line search found no acceptable step at iteration t.
+inline std::string line_search_failed_words(Index t) {
+  return "the line search found no step that decreases the loss enough at iteration " +
+         std::to_string(t) +
+         " (the gradient may be inaccurate, or the iterate already at the limit of "
+         "floating-point precision)";
+}
+
 enum class DirectionKind { Steepest, Newton, NewtonCg, Bfgs, Lbfgs };
 
 inline DirectionKind parse_direction(const std::string& name) {
@@ -113,10 +121,7 @@ Result descent_with(const Obj& f, VecX x, Direction dir, const DescentParams& p,
       break;
     }
     if (!found) {
-      run.fail(Status::LineSearchFailed,
-               "the line search found no step that decreases the loss enough at iteration " +
-                   std::to_string(t) + " (the gradient may be inaccurate, or the iterate "
-                   "already at the limit of floating-point precision)");
+      run.fail(Status::LineSearchFailed, line_search_failed_words(t));
       break;
     }
     // Move, and let the direction learn from the step and the change of gradient.
@@ -184,10 +189,7 @@ Result orthant_wise_lbfgs(const Obj& f, VecX x, const DescentParams& p,
                        orthant_backtracking(probe, x, fx, pg, xi, l1, first_trial, p.search);
     r.njev = r.nfev;
     if (!found) {
-      run.fail(Status::LineSearchFailed,
-               "the line search found no step that decreases the loss enough at iteration " +
-                   std::to_string(t) + " (the gradient may be inaccurate, or the iterate "
-                   "already at the limit of floating-point precision)");
+      run.fail(Status::LineSearchFailed, line_search_failed_words(t));
       break;
     }
     s = probe.x_trial - x;

@@ -215,6 +215,24 @@ def test_best_iterate_is_kept():
     assert descend.minimize(f, np.zeros(6), method="gd").x_best is None
 
 
+def test_best_iterate_with_running_losses_is_never_held_to_one_lucky_batch():
+    # With epoch_loss="running" the start's loss is the first batch's. Here that batch is
+    # one row whose loss at x0 is 0; the epochs' mean losses are larger, yet x_best must be
+    # an epoch's end, not x0.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = X @ np.array([1.0, -2.0, 0.5]) + 0.5 * rng.normal(size=200)
+    first = int(descend.permutation(200, seed=0, epoch=0)[0])
+    y[first] = 0.0
+    X[first] = 0.0
+    f = descend.LeastSquares(X, y)
+    r = descend.minimize(f, np.zeros(3), method="sgd", lr=0.01, epochs=5, seed=0,
+                         epoch_loss="running")
+    assert r.history.loss[0] == 0.0
+    assert r.fun_best == pytest.approx(min(r.history.loss[1:]))
+    assert np.linalg.norm(r.x_best) > 1.0
+
+
 def test_minibatch_divergence_is_reported():
     f, _ = problem("ls")
     r = descend.minimize(f, np.zeros(5), method="sgd", lr=50.0, batch_size=4, epochs=50)

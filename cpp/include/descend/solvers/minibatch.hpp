@@ -148,7 +148,10 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
       fx = running / double(seen) + running_penalty;
       gnorm = std::numeric_limits<double>::quiet_NaN();
     }
-    if (std::isfinite(fx) && fx < r.fun_best) {
+    // With running losses the start's loss is one batch's: never held against the epochs
+    // (a lucky first batch would keep x_best at x0), so the first epoch replaces it.
+    const bool start_estimated = !p.full_loss && epoch == 1;
+    if (std::isfinite(fx) && (fx < r.fun_best || start_estimated)) {
       r.fun_best = fx;
       r.x_best = x;
     }

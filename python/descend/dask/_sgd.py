@@ -242,7 +242,7 @@ def fit_sgd(estimator, X, y, sample_weight=None, coef_init=None, intercept_init=
     >>> model.coef_.round(2).tolist()
     [2.0, -1.0]
     """
-    from ..linear_model._base import ConvergenceWarning, _pack
+    from ..linear_model._base import ConvergenceWarning
     from ..linear_model._sgd import _warn_on_parameter_scales
 
     estimator._check_sgd_params()
@@ -251,19 +251,11 @@ def fit_sgd(estimator, X, y, sample_weight=None, coef_init=None, intercept_init=
     target = _targets(estimator, X, y, first=True)
     if hasattr(estimator, "classes_") and hasattr(estimator, "_set_class_weight"):
         _class_weights(estimator, target, partial=False)
-    fit_intercept = bool(estimator.fit_intercept)
     coef_init, intercept_init = estimator._initial_coefficients(coef_init, intercept_init)
     estimator.n_features_in_ = int(X.shape[1])
     objectives = _problems(estimator, X, target, sample_weight)
     try:
-        x0s = None
-        if coef_init is not None or intercept_init is not None:
-            n_params = sum(f.n_params for f in objectives)
-            rows = n_params // (X.shape[1] + int(fit_intercept))
-            coef = (np.zeros((rows, X.shape[1])) if coef_init is None
-                    else np.asarray(coef_init, dtype=np.float64))
-            x0s = np.split(_pack(coef, intercept_init, fit_intercept, n_params),
-                           len(objectives))
+        x0s = estimator._starting_points(coef_init, intercept_init, objectives, X.shape[1])
         estimator._start(X, objectives)
         if x0s is not None:
             estimator._params = list(x0s)

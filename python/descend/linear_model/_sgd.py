@@ -475,6 +475,18 @@ class _SGDModel(BaseEstimator):
             return self.coef_, self.intercept_
         return coef_init, intercept_init
 
+    def _starting_points(self, coef_init, intercept_init, objectives, n_features):
+        """Each problem's starting parameters from `coef_init` and `intercept_init` (zero
+        where one is None), or None when both are None (the problems start at zero)."""
+        if coef_init is None and intercept_init is None:
+            return None
+        fit_intercept = bool(self.fit_intercept)
+        n_params = sum(f.n_params for f in objectives)
+        rows = n_params // (n_features + int(fit_intercept))
+        coef = (np.zeros((rows, n_features)) if coef_init is None
+                else np.asarray(coef_init, dtype=np.float64))
+        return np.split(_pack(coef, intercept_init, fit_intercept, n_params), len(objectives))
+
     def _fit_data(self, X, target, sample_weight, coef_init, intercept_init, stratify=None):
         """fit on validated data: the early-stopping split, the start, the epochs.
 
@@ -482,7 +494,6 @@ class _SGDModel(BaseEstimator):
         classifier's validation split keeps the proportions of (scikit-learn's rule). The
         split is made once, for every problem.
         """
-        fit_intercept = bool(self.fit_intercept)
         coef_init, intercept_init = self._initial_coefficients(coef_init, intercept_init)
         monitor = None
         X_valid = y_valid = w_valid = None
@@ -513,14 +524,7 @@ class _SGDModel(BaseEstimator):
                                                  sample_weight=w_valid),
                                self.tol, int(self.n_iter_no_change))
                 for k, f in enumerate(objectives)]
-        x0s = None
-        if coef_init is not None or intercept_init is not None:
-            n_params = sum(f.n_params for f in objectives)
-            rows_ = n_params // (X.shape[1] + int(fit_intercept))
-            coef = (np.zeros((rows_, X.shape[1])) if coef_init is None
-                    else np.asarray(coef_init, dtype=np.float64))
-            x0s = np.split(_pack(coef, intercept_init, fit_intercept, n_params),
-                           len(objectives))
+        x0s = self._starting_points(coef_init, intercept_init, objectives, X.shape[1])
         self._set_coef(objectives, self._fit(X, objectives, x0s, monitors))
         # One array and one best score, or (one-versus-all) one of each per class.
         self.validation_scores_: Any

@@ -27,8 +27,9 @@ class History:
     time : ndarray
         Seconds since the start of the run when each iterate was evaluated.
     damping : ndarray or None
-        Newton's method only: the multiple t of the identity added to the Hessian to make it
-        positive definite at each iterate (0 where none was needed; NaN for the start).
+        Newton's method only: the damping t at each iterate, the Hessian's diagonal times
+        ``1 + t`` (Marquardt's damping, which each coordinate feels relative to its own
+        curvature) to make it positive definite (0 where none was needed; NaN for the start).
     iteration : ndarray or None
         Which iterate (or epoch) each row describes. A history never grows without bound:
         past 100,000 rows it keeps every second iterate (then every fourth, ...), always with

@@ -1,10 +1,15 @@
 #pragma once
-/// Newton directions by Cholesky factorisation, with Levenberg-Marquardt style damping.
+/// Newton directions by Cholesky factorisation, with Levenberg-Marquardt damping.
 ///
-/// Solves (H + t I) p = -g with Eigen's LLT; never forms an inverse. t = 0 when H is positive
-/// definite; otherwise t starts at 1e-6 max_i |H_ii| (relative to the Hessian's own scale, so
-/// the iterates do not change when the loss is rescaled) and grows fourfold until the
-/// factorisation succeeds. The damping used is returned, for the history.
+/// Solves (H + t D) p = -g with Eigen's LLT; never forms an inverse. t = 0 when H is positive
+/// definite; otherwise t starts at 1e-6 and grows fourfold until the factorisation succeeds.
+/// D is Marquardt's diagonal, D_ii = |H_ii| (the largest |H_jj| where H_ii = 0; if t reaches
+/// 1e12 without success, D = max_j |H_jj| I and t starts again at 1e-6): each
+/// coordinate is damped relative to its own curvature, so the iterates change neither when the
+/// loss is rescaled nor when one column of the data is. (Damping by t I with t relative to the
+/// largest |H_ii| crawled when the curvatures differ by many orders: an intercept beside
+/// collinear features scaled by 1e-8 took 1000 iterations.) The t used is returned, for the
+/// history.
 
 #include <Eigen/Cholesky>
 
@@ -17,20 +22,34 @@
 namespace descend {
 
 /// Writes the damped Newton direction into p and returns the damping t (NaN if no damping
-/// up to 1e300 made H + t I positive definite, e.g. when H holds NaN).
+/// up to 1e300 made H + t D positive definite, e.g. when H holds NaN).
 inline double damped_newton_direction(const MatX& H, const VecX& g, VecX& p) {
+  if (!H.allFinite()) return std::nan("");  // (a NaN pivot would pass LLT's test)
   Eigen::LLT<MatX> llt(H);
   if (llt.info() == Eigen::Success) {
     p = -llt.solve(g);
     return 0.0;
   }
-  double scale = H.diagonal().cwiseAbs().maxCoeff();
-  if (!std::isfinite(scale)) return std::nan("");
-  if (!(scale > 0.0)) scale = H.cwiseAbs().maxCoeff();
-  if (!(scale > 0.0)) scale = 1.0;  // H = 0: no scale to be relative to
+  VecX D = H.diagonal().cwiseAbs();
+  double top = D.size() ? D.maxCoeff() : 0.0;
+  if (!(top > 0.0)) top = H.size() ? H.cwiseAbs().maxCoeff() : 0.0;
+  if (!(top > 0.0)) top = 1.0;  // H = 0: no scale to be relative to
+  for (Index i = 0; i < D.size(); ++i)
+    if (!(D[i] > 0.0)) D[i] = top;  // no curvature of its own: the largest one
   MatX damped = H;
-  for (double t = 1e-6 * scale; t < 1e300 * scale; t *= 4.0) {
-    damped.diagonal() = H.diagonal().array() + t;
+  // Marquardt's damping first; then, should a coordinate's own curvature be too small to
+  // reach positive definiteness by t <= 1e12 (a saddle of x y + 1e-14 (x^2 + y^2)), the same
+  // damping on every coordinate, relative to the largest curvature.
+  for (double t = 1e-6; t <= 1e12; t *= 4.0) {
+    damped.diagonal() = H.diagonal() + t * D;
+    llt.compute(damped);
+    if (llt.info() == Eigen::Success) {
+      p = -llt.solve(g);
+      return t;
+    }
+  }
+  for (double t = 1e-6; t <= 1e300; t *= 4.0) {
+    damped.diagonal() = H.diagonal().array() + t * top;
     llt.compute(damped);
     if (llt.info() == Eigen::Success) {
       p = -llt.solve(g);

@@ -60,7 +60,7 @@ struct History {
   std::vector<double> grad_norm;  ///< the first-order measure at w_k (||grad R|| when smooth)
   std::vector<double> step;       ///< the learning rate (step size) that led to w_k; NaN for k = 0
   std::vector<double> time;       ///< seconds since the start of the run when w_k was evaluated
-  std::vector<double> damping;    ///< Newton only: the damping t added to the Hessian, or empty
+  std::vector<double> damping;    ///< Newton only: the damping t (H + t D), or empty
   bool with_damping = false;
 
   void record(Index k, double f, double gnorm, double lr, double seconds,

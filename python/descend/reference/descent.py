@@ -126,25 +126,33 @@ def exact(objective, x, d, slope0, phi):
 
 
 def damped_newton_direction(H, g):
-    """Solve (H + t I) p = -g by Cholesky; t = 0 if H is positive definite, else t grows
-    fourfold from 1e-6 ``max |H_ii|`` until the factorisation succeeds."""
+    """Solve (H + t D) p = -g by Cholesky; t = 0 if H is positive definite, else t grows
+    fourfold from 1e-6 until the factorisation succeeds. D is Marquardt's diagonal,
+    ``D_ii = |H_ii|`` (the largest ``|H_jj|`` where ``H_ii = 0``); should t pass 1e12,
+    ``D = max_j |H_jj| I`` and t starts again at 1e-6."""
+    if not np.isfinite(H).all():
+        return -g, np.nan
     try:
         L = np.linalg.cholesky(H)
         return -_cholesky_solve(L, g), 0.0
     except np.linalg.LinAlgError:
         pass
-    scale = np.abs(np.diag(H)).max()
-    if not scale > 0:
-        scale = np.abs(H).max()
-    if not scale > 0:
-        scale = 1.0  # H = 0: no scale to be relative to
-    t = 1e-6 * scale
-    while t < 1e300 * scale:
-        try:
-            L = np.linalg.cholesky(H + t * np.eye(len(g)))
-            return -_cholesky_solve(L, g), t
-        except np.linalg.LinAlgError:
-            t *= 4.0
+    D = np.abs(np.diag(H)).astype(float)
+    top = D.max() if D.size else 0.0
+    if not top > 0:
+        top = np.abs(H).max() if H.size else 0.0
+    if not top > 0:
+        top = 1.0  # H = 0: no scale to be relative to
+    D[~(D > 0)] = top
+    # Marquardt's damping, then the same damping on every coordinate (as the C++ core).
+    for D_t, t_max in ((D, 1e12), (np.full_like(D, top), 1e300)):
+        t = 1e-6
+        while t <= t_max:
+            try:
+                L = np.linalg.cholesky(H + np.diag(t * D_t))
+                return -_cholesky_solve(L, g), t
+            except np.linalg.LinAlgError:
+                t *= 4.0
     return -g, np.nan
 
 

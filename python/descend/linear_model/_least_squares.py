@@ -98,13 +98,14 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
             total = X.shape[0] if sw is None else float(sw.sum())
             objective = LeastSquares(X, y, l2=alpha / total / top,
                                      fit_intercept=fit_intercept, sample_weight=sw)
-            coef, intercept = _coefficients(objective, self._minimize(objective).x,
-                                            fit_intercept)
+            result = self._minimize(objective)
+            coef, intercept = _coefficients(objective, result.x, fit_intercept)
             coef, intercept = coef[0], float(intercept[0])
             if auto and alpha == 0.0 and d <= self._newton_max_params:
                 # Collinear columns (one-hot columns beside an intercept, a constant or a
                 # repeated column) leave many minimisers: return scikit-learn's.
-                coef, intercept = _least_norm_minimiser(X, sw, coef, intercept, fit_intercept)
+                coef, intercept = _least_norm_minimiser(objective, result.x, coef, intercept,
+                                                        fit_intercept)
         self.coef_ = coef * scale
         self.intercept_ = intercept * scale
         return self
@@ -205,38 +206,29 @@ def _min_norm_least_squares(X, y, sw, fit_intercept):
     return coef, (y_mean - float(x_mean @ coef)) if fit_intercept else 0.0
 
 
-def _least_norm_minimiser(X, sw, coef, intercept, fit_intercept, block=8192):
+def _least_norm_minimiser(objective, x, coef, intercept, fit_intercept):
     """Among the least-squares minimisers, return the one of least ``||coef||``.
 
     A minimiser ``(coef, intercept)`` of a rank-deficient problem can move along the null
     space of the centred, weighted columns (``G v = 0``, ``G`` their weighted covariance;
     without an intercept, their weighted second moments) with the intercept compensating,
     and stay a minimiser. scikit-learn returns the one of least ``||coef||`` (numpy's
-    lstsq on centred data): ``coef`` minus its projection onto that null space. ``G`` is
-    accumulated in blocks of rows (no copy of X); its eigenvalues at or below
-    ``10 d eps`` times the largest count as zero, which holds for exactly collinear columns
-    (rounding leaves them near ``eps`` times the largest) and not for full-rank columns
-    short of a condition number about ``1e6``.
+    lstsq on centred data): ``coef`` minus its projection onto that null space. ``G`` comes
+    from the objective's Hessian at ``x`` (one pass of descend's threads over X, no copy:
+    not numpy's BLAS, whose threads spin for 100x longer on a busy machine), the Schur
+    complement of its intercept entry; its eigenvalues at or below ``10 d eps`` times the
+    largest count as zero, which holds for exactly collinear columns (rounding leaves them
+    near ``eps`` times the largest) and not for full-rank columns short of a condition
+    number about ``1e6``.
     """
-    n, d = X.shape
-    weights = np.ones(n) if sw is None else np.asarray(sw, dtype=np.float64)
-    total = float(weights.sum())
-    if is_sparse(X):
-        mean = np.asarray(X.T @ weights, dtype=np.float64).ravel() / total
-        gram = np.asarray((X.T @ X.multiply(weights[:, None]).tocsr()).toarray(),
-                          dtype=np.float64) / total
-    else:
-        mean = np.zeros(d)
-        gram = np.zeros((d, d))
-        for start in range(0, n, block):
-            rows = np.asarray(X[start:start + block], dtype=np.float64)
-            weighted = rows * weights[start:start + block, None]
-            mean += weighted.sum(axis=0)
-            gram += rows.T @ weighted
-        mean /= total
-        gram /= total
+    H = np.asarray(objective.hessian(x), dtype=np.float64)  # [[A, a], [a', c]]: c = 1
+    d = H.shape[0] - (1 if fit_intercept else 0)
     if fit_intercept:
-        gram -= np.outer(mean, mean)
+        corner, column = float(H[-1, -1]), H[:-1, -1]
+        mean = column / corner
+        gram = H[:-1, :-1] - np.outer(column, column) / corner
+    else:
+        gram = H
     values, vectors = np.linalg.eigh(gram)
     largest = float(values[-1]) if d else 0.0
     null = values <= 10.0 * d * np.finfo(np.float64).eps * largest

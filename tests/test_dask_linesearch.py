@@ -88,3 +88,48 @@ def test_local_cluster_line_search_in_fewer_round_trips():
     np.testing.assert_allclose(r_one.x, descend.minimize(mem, np.zeros(6), **options).x,
                                rtol=1e-10, atol=1e-12)
     assert 2 * many.n_evaluations <= one.n_evaluations
+
+
+def _check_newton(mem, f, min_iterations):
+    options = dict(method="newton", gtol=1e-10)
+    r_mem = descend.minimize(mem, np.zeros(6), **options)
+    r = descend.minimize(f, np.zeros(6), **options)
+    assert r.success and r.nit == r_mem.nit and r.nit >= min_iterations
+    np.testing.assert_allclose(r.x, r_mem.x, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(r.history.loss, r_mem.history.loss, rtol=1e-12)
+    # The parameters' scales (once or twice), the start's gradient and Hessian, then one
+    # computation per evaluated point: no Hessian computed on its own after the start.
+    assert f.n_points == r.nfev
+    assert f.n_evaluations - f.n_points <= 3, (f.n_evaluations, f.n_points)
+
+
+@pytest.mark.parametrize("kind", ["ls", "logistic"])
+def test_newton_takes_the_hessian_with_the_gradient(kind):
+    # After the first iteration, each point's Hessian sums come in the same computation as
+    # its gradient: one round trip per iteration instead of two, the same iterates.
+    _check_newton(*_pair(kind, line_points=16), min_iterations=1 if kind == "ls" else 3)
+
+
+def test_newton_takes_the_hessian_with_the_gradient_on_a_local_cluster():
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0", memory_limit="1GiB",
+                      silence_logs=50) as cluster, Client(cluster) as client:
+        _check_newton(*_pair("logistic", 16, scheduler=client), min_iterations=3)
+
+
+def test_an_unused_hessian_stops_the_look_ahead():
+    _, f = _pair("logistic", line_points=1)
+    x = np.zeros(6)
+    f.value_and_gradient(x)
+    f.hessian(x)  # Newton's pattern: the next point brings its Hessian
+    n = f.n_evaluations
+    f.value_and_gradient(np.full(6, 0.1))  # with its Hessian
+    f.value_and_gradient(np.full(6, 0.05))  # the first was rejected: no Hessian now
+    H = f.hessian(np.full(6, 0.05))  # computed on its own
+    assert f.n_evaluations == n + 3
+    mem, _ = _pair("logistic", line_points=1)
+    np.testing.assert_allclose(H, mem.hessian(np.full(6, 0.05)), rtol=1e-12)
+    H1 = f.hessian(np.full(6, 0.1))  # a point whose Hessian is no longer kept: computed
+    np.testing.assert_allclose(H1, mem.hessian(np.full(6, 0.1)), rtol=1e-12)

@@ -163,6 +163,10 @@ class DaskObjective:
         self._line: Any = None  # the line search being walked (see _trials)
         self._width = 1  # trial points the last line search asked for
         self._fma = False  # whether the compiled loop's x + a d is a fused multiply-add
+        # Newton asks for the Hessian where it asked for the gradient: once it has, the
+        # next point's Hessian sums come with its gradient, in the same computation.
+        self._with_hessian = False
+        self._hessian_sums: Any = None  # (w bytes, the chunks' Hessian sum) or None
 
     # ---- set-up, once per objective ----
     def _resolve_classes(self, n_classes):
@@ -260,7 +264,8 @@ class DaskObjective:
         >>> f.release()
         """
         self._chunks, self._weight_sum_, self._cache = None, None, []
-        self._last = self._line = None
+        self._last = self._line = self._hessian_sums = None
+        self._with_hessian = False
 
     # ---- one Dask computation ----
     def _compute(self, obj):
@@ -366,7 +371,15 @@ class DaskObjective:
         out = next((out for k, out in self._cache if k == key), None)
         if out is None:
             points = self._trials(w)
-            if len(points) == 1:
+            if len(points) == 1 and self._with_hessian and self._hessian_sums is None:
+                loss, grad, hessian = self._evaluate("grad+hess", w)
+                results = [(loss, grad)]
+                self._hessian_sums = (key, hessian)
+            elif len(points) == 1:
+                if self._hessian_sums is not None:
+                    # The last point's Hessian went unused (a rejected trial step): no more
+                    # Hessians ahead until the solver asks for one again.
+                    self._with_hessian, self._hessian_sums = False, None
                 results = [self._evaluate("grad", w)]
             else:
                 losses, grads = self._evaluate("grads", np.array(points))
@@ -468,8 +481,17 @@ class DaskObjective:
         >>> f.hessian(np.zeros(1))
         array([[2.]])
         """
-        w = self._point(w)
-        H = np.array(self._evaluate("hess", w), dtype=np.float64) / self._weight_sum
+        w = np.asarray(self._point(w), dtype=np.float64)
+        key = w.tobytes()
+        if self._hessian_sums is not None and self._hessian_sums[0] == key:
+            sums = self._hessian_sums[1]  # computed with this point's gradient
+        else:
+            sums = self._evaluate("hess", w)
+        self._hessian_sums = None
+        # Asked where the gradient was: Newton. Its next point's Hessian comes with the
+        # gradient (one round trip and one read of the chunks per iteration, not two).
+        self._with_hessian = self._last is not None and self._last[0].tobytes() == key
+        H = np.array(sums, dtype=np.float64) / self._weight_sum
         H[np.diag_indices_from(H)] += self.l2 * self._penalised()
         return H
 

@@ -153,13 +153,16 @@ def sums(objective, what: str, w, v=None):
 
     what: "grad" gives (loss_sum, gradient_sum); "grads" the same at each row of a 2-D `w`
     (k points: a (k,) array of loss sums and a (k, n_params) array of gradient sums, each
-    row computed as "grad" computes it); "hess" the Hessian sum; "hvp" the Hessian sum
-    times `v`; "squares" the weighted column sums of squares sum_i s_i x_ij^2 (w unused).
+    row computed as "grad" computes it); "hess" the Hessian sum; "grad+hess" the loss sum,
+    gradient sum and Hessian sum at once (each as "grad" and "hess" compute it); "hvp" the
+    Hessian sum times `v`; "squares" the weighted column sums of squares
+    sum_i s_i x_ij^2 (w unused).
     """
     if isinstance(objective, EmptyChunk):
         p = objective.n_params
         k = len(w) if what == "grads" else 0
         return {"grad": lambda: (0.0, np.zeros(p)), "hess": lambda: np.zeros((p, p)),
+                "grad+hess": lambda: (0.0, np.zeros(p), np.zeros((p, p))),
                 "grads": lambda: (np.zeros(k), np.zeros((k, p))),
                 "hvp": lambda: np.zeros(p), "squares": lambda: 0.0}[what]()
     if what == "grads":
@@ -172,6 +175,9 @@ def sums(objective, what: str, w, v=None):
         return objective.loss_sum(w)
     if what == "hess":
         return objective.hessian_sum(w)
+    if what == "grad+hess":
+        loss, grad = objective.loss_sum(w)
+        return loss, grad, objective.hessian_sum(w)
     return objective.hvp_sum(w, v)
 
 

@@ -37,7 +37,7 @@ def _check_X(estimator, X, *, reset=False):
     return validate_data(estimator, X, accept_sparse="csr", dtype=_DTYPES, reset=reset)
 
 
-def _check_Xy(estimator, X, y, *, reset, y_numeric=False):
+def _check_Xy(estimator, X, y, *, reset, y_numeric=False, multi_output=False):
     """Validate `X` and `y` with scikit-learn's ``validate_data``: the one place every
     estimator does it for ``fit`` and ``partial_fit``.
 
@@ -47,9 +47,13 @@ def _check_Xy(estimator, X, y, *, reset, y_numeric=False):
     objective borrows its data, indices and indptr); any other format (CSC, COO, LIL, ...) is
     converted to CSR once, and integer or boolean values to float64. X is never densified.
     ``y`` and ``sample_weight`` must be dense: a sparse one is refused with a TypeError.
+    With `multi_output`, a 2-D ``y`` (one column per target) is kept 2-D.
     """
+    if multi_output and is_sparse(y):  # scikit-learn would take it; descend's y is dense
+        raise TypeError("Sparse data was passed for y, but dense data is required. Use "
+                        "'.toarray()' to convert to a dense numpy array.")
     return validate_data(estimator, X, y, accept_sparse="csr", dtype=_DTYPES, order="C",
-                         y_numeric=y_numeric, reset=reset)
+                         y_numeric=y_numeric, multi_output=multi_output, reset=reset)
 
 
 def _sparse_input_tags(tags):

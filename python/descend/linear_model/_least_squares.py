@@ -4,6 +4,7 @@ of an underdetermined problem: a direct solve on dense X, LSQR on sparse X)."""
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,11 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
     def _alpha(self):
         return 0.0
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # a 2-D y: one fit per column
+        return tags
+
     def fit(self, X, y, sample_weight=None):
         """Fit the model.
 
@@ -54,9 +60,11 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
             a CSR matrix or array (its data, indices and indptr are borrowed). Other sparse
             formats are converted to CSR once (a copy of the stored entries); X is never
             densified.
-        y : array_like, shape (n_samples,)
+        y : array_like, shape (n_samples,) or (n_samples, n_targets)
             Targets (copied once, divided by their largest magnitude: the solution is linear
-            in ``y``, so this changes nothing but keeps every scale of ``y`` in range).
+            in ``y``, so this changes nothing but keeps every scale of ``y`` in range). A 2-D
+            ``y`` fits one model per column, on the same X, as scikit-learn's multi-output
+            regression does (one solve per column: k columns cost k fits).
         sample_weight : array_like, shape (n_samples,), optional
             Non-negative weights, not all zero.
 
@@ -74,11 +82,30 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
         if (dask := _dask_adapter(X, y)) is not None:  # fit on the cluster
             return dask.fit(self, X, y, sample_weight)
         self._check_common_params()
-        alpha = self._alpha()
-        X, y = _check_Xy(self, X, y, reset=True, y_numeric=True)
+        X, y = _check_Xy(self, X, y, reset=True, y_numeric=True, multi_output=True)
+        alphas = self._alphas(1 if y.ndim == 1 else y.shape[1])
         sw, top = _sample_weights(sample_weight, X)
+        if y.ndim == 1:
+            self.coef_, self.intercept_, self.solver_, self.n_iter_ = \
+                self._fit_target(X, y, sw, top, alphas[0])
+            return self
+        # Several targets (scikit-learn's multi-output y): one fit per column, on the same X.
+        fits = [self._fit_target(X, y[:, j], sw, top, alphas[j]) for j in range(y.shape[1])]
+        self.coef_ = np.array([fit[0] for fit in fits]).reshape(y.shape[1], X.shape[1])
+        self.intercept_ = (np.array([fit[1] for fit in fits]) if self.fit_intercept else 0.0)
+        self.solver_ = fits[0][2]  # chosen from X and the weights alone: the same for all
+        n_iter: Any = np.array([fit[3] for fit in fits])  # one per target, as scikit-learn's
+        self.n_iter_ = n_iter
+        return self
+
+    def _alphas(self, n_targets):
+        """The penalty of each target: ``_alpha()`` for every one (Ridge takes one each)."""
+        return [self._alpha()] * n_targets
+
+    def _fit_target(self, X, y, sw, top, alpha):
+        """Fit one target column: ``(coef, intercept, solver_, n_iter_)``."""
         fit_intercept = bool(self.fit_intercept)
-        scale = float(np.max(np.abs(y)))
+        scale = float(np.max(np.abs(y))) if len(y) else 0.0
         scale = scale if scale > 0 else 1.0
         y = np.asarray(y, dtype=np.float64) / scale
         n_rows = X.shape[0] if sw is None else int(np.count_nonzero(sw))
@@ -87,11 +114,11 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
         if auto and alpha == 0.0 and n_rows <= d and is_sparse(X):
             # Underdetermined and sparse: the least-norm minimiser by LSQR (no densification).
             coef, intercept, n_iter = self._min_norm_lsqr(X, y, sw, fit_intercept)
-            self.solver_, self.n_iter_ = "lsqr", n_iter
+            solver = "lsqr"
         elif auto and alpha == 0.0 and n_rows <= d:
             # Underdetermined: many minimisers; return the one of least norm, exactly.
             coef, intercept = _min_norm_least_squares(X, y, sw, fit_intercept)
-            self.solver_, self.n_iter_ = "min-norm", 1
+            solver, n_iter = "min-norm", 1
         else:
             # Ridge's sum of squares + alpha ||w||^2 is 2 S times the weighted mean objective
             # with l2 = alpha / S, S the sum of the weights (S = top * sum of the scaled ones).
@@ -99,6 +126,7 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
             objective = LeastSquares(X, y, l2=alpha / total / top,
                                      fit_intercept=fit_intercept, sample_weight=sw)
             result = self._minimize(objective)
+            solver, n_iter = self.solver_, self.n_iter_
             coef, intercept = _coefficients(objective, result.x, fit_intercept)
             coef, intercept = coef[0], float(intercept[0])
             if auto and alpha == 0.0 and d <= self._newton_max_params:
@@ -106,9 +134,7 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
                 # repeated column) leave many minimisers: return scikit-learn's.
                 coef, intercept = _least_norm_minimiser(objective, result.x, coef, intercept,
                                                         fit_intercept)
-        self.coef_ = coef * scale
-        self.intercept_ = intercept * scale
-        return self
+        return coef * scale, intercept * scale, solver, n_iter
 
     def predict(self, X):
         """Predict ``X @ coef_ + intercept_``.
@@ -120,13 +146,13 @@ class _LeastSquaresRegressor(RegressorMixin, _DescendLinearModel):
 
         Returns
         -------
-        ndarray, shape (n_samples,)
+        ndarray, shape (n_samples,), or (n_samples, n_targets) after a fit on a 2-D y
         """
         if (dask := _dask_adapter(X)) is not None:  # a dask X: lazy predictions
             return dask.predict_linear(self, X)
         check_is_fitted(self)
         X = _check_X(self, X, reset=False)
-        return X @ self.coef_ + self.intercept_
+        return X @ self.coef_.T + self.intercept_  # (n,) or, for a 2-D y, (n, n_targets)
 
     def score(self, X, y, sample_weight=None):
         return _score(self, RegressorMixin, X, y, sample_weight)
@@ -295,9 +321,9 @@ class LinearRegression(_LeastSquaresRegressor):
 
     Attributes
     ----------
-    coef_ : ndarray, shape (n_features,)
-    intercept_ : float
-    n_iter_ : int
+    coef_ : ndarray, shape (n_features,), or (n_targets, n_features) for a 2-D y
+    intercept_ : float, or ndarray of shape (n_targets,) for a 2-D y (0.0 without intercept)
+    n_iter_ : int, or ndarray of shape (n_targets,) for a 2-D y
     n_features_in_ : int
     solver_ : str
         The method that fitted the model (what "auto" chose; "min-norm" for the direct
@@ -336,8 +362,8 @@ class Ridge(_LeastSquaresRegressor):
 
     Parameters
     ----------
-    alpha : float, default 1.0
-        Penalty strength, >= 0.
+    alpha : float or array_like of shape (n_targets,), default 1.0
+        Penalty strength, >= 0; for a 2-D y, one per target or one for all.
     fit_intercept : bool, default True
         Fit an unpenalised intercept.
     copy_X : bool, default True
@@ -370,9 +396,9 @@ class Ridge(_LeastSquaresRegressor):
 
     Attributes
     ----------
-    coef_ : ndarray, shape (n_features,)
-    intercept_ : float
-    n_iter_ : int
+    coef_ : ndarray, shape (n_features,), or (n_targets, n_features) for a 2-D y
+    intercept_ : float, or ndarray of shape (n_targets,) for a 2-D y (0.0 without intercept)
+    n_iter_ : int, or ndarray of shape (n_targets,) for a 2-D y
     n_features_in_ : int
     solver_ : str
         The method that fitted the model (what "auto" chose).
@@ -404,6 +430,16 @@ class Ridge(_LeastSquaresRegressor):
 
     def _alpha(self):
         return check_real(self.alpha, "alpha", low=0.0)
+
+    def _alphas(self, n_targets):
+        """One penalty per target: ``alpha`` for all, or scikit-learn's array of them."""
+        if np.ndim(self.alpha) == 0:
+            return [self._alpha()] * n_targets
+        alphas = np.asarray(self.alpha).ravel()
+        if len(alphas) != n_targets:
+            raise ValueError(f"Number of targets and number of penalties do not correspond: "
+                             f"{n_targets} != {len(alphas)}")
+        return [check_real(a, "alpha", low=0.0) for a in alphas.tolist()]
 
     def _check_common_params(self):
         check_random_state(self.random_state)

@@ -887,7 +887,8 @@ class SGDRegressor(RegressorMixin, _SGDModel):
     >>> model = SGDRegressor(random_state=0).fit(X, X @ [2.0, -1.0] + 0.5)
     >>> model.coef_.round(2).tolist(), round(float(model.intercept_[0]), 2)
     ([2.0, -1.0], 0.5)
-    >>> robust = SGDRegressor(loss="huber", epsilon=1.0, average=True, random_state=0)
+    >>> robust = SGDRegressor(loss="huber", epsilon=1.0, average=True, random_state=0,
+    ...                       learning_rate="constant", eta0="auto")  # descend's rate
     >>> robust.fit(X, X @ [2.0, -1.0] + 0.5).coef_.round(1).tolist()
     [2.0, -1.0]
     """ + _SGD_DOC.format(

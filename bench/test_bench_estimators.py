@@ -55,12 +55,14 @@ def test_fit(benchmark, request, name, library):
 
 SGD_CASES = {
     "SGDRegressor": (
-        lambda: dl.SGDRegressor(alpha=1e-4, eta0=1e-3, max_iter=5, tol=None, random_state=0),
+        lambda: dl.SGDRegressor(alpha=1e-4, eta0=1e-3, learning_rate="constant", max_iter=5,
+                                tol=None, random_state=0),
         lambda: sk.SGDRegressor(alpha=1e-4, eta0=1e-3, learning_rate="constant", max_iter=5,
                                 tol=None, random_state=0),
         "regression"),
     "SGDClassifier": (
-        lambda: dl.SGDClassifier(loss="log_loss", alpha=1e-4, eta0=1e-3, max_iter=5, tol=None,
+        lambda: dl.SGDClassifier(loss="log_loss", alpha=1e-4, eta0=1e-3,
+                                 learning_rate="constant", max_iter=5, tol=None,
                                  random_state=0),
         lambda: sk.SGDClassifier(loss="log_loss", alpha=1e-4, eta0=1e-3,
                                  learning_rate="constant", max_iter=5, tol=None,

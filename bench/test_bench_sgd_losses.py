@@ -1,9 +1,9 @@
 """SGDClassifier and SGDRegressor at their default parameters, descend against scikit-learn.
 
 What a user who changed the import gets: ``SGDClassifier()`` (the hinge loss) and
-``SGDRegressor()`` (the squared error) on the same 100,000 x 50 dense data, each library with
-its own defaults (descend: a constant rate at eta0="auto"; scikit-learn: "optimal" for the
-classifier, per-step "invscaling" for the regressor), both stopping by their tol rule.
+``SGDRegressor()`` (the squared error) on the same 100,000 x 50 dense data, both at
+scikit-learn's defaults ("optimal" for the classifier, per-step "invscaling" with eta0=0.01
+for the regressor; descend takes them), both stopping by their tol rule.
 pytest-benchmark's ratio column is the speed-up; each benchmark asserts that descend's score
 (accuracy, R^2) is within 0.01 of scikit-learn's or better, so a fast wrong fit fails. One
 other classification loss (modified_huber) and averaged SGD are timed the same way, and the
@@ -85,9 +85,9 @@ def text():
 @pytest.mark.parametrize("name", ["SGDClassifier", "SGDRegressor"])
 def test_default_fit_text_like(benchmark, text, name, library):
     """``SGDClassifier()`` and ``SGDRegressor()`` at their defaults on the sparse set, side by
-    side. Unlike the dense rows, descend's defaults are not yet as accurate here (measured:
-    accuracy 0.726 against 0.766, R^2 0.26 against 0.63; bench/README.md): both scores are
-    in extra_info, and the check is only that each fit beats the trivial model."""
+    side: descend's score within 0.01 of scikit-learn's or better (before descend took
+    scikit-learn's schedules: accuracy 0.726 against 0.766, R^2 0.26 against 0.63). Both
+    scores are in extra_info."""
     X, labels, target = text
     y = labels if name == "SGDClassifier" else target
     benchmark.group = f"{name}() fit, defaults, text-like CSR n={X.shape[0]:,} p=2^18"
@@ -100,6 +100,5 @@ def test_default_fit_text_like(benchmark, text, name, library):
     benchmark.extra_info.update(score=float(model.score(X, y)), n_iter=int(model.n_iter_),
                                 descend_score=float(mine.score(X, y)),
                                 sklearn_score=float(peer.score(X, y)))
-    trivial = max(np.mean(y), 1 - np.mean(y)) if name == "SGDClassifier" else 0.0
-    assert mine.score(X, y) > trivial and peer.score(X, y) > trivial
+    assert mine.score(X, y) >= peer.score(X, y) - 0.01
     assert np.isfinite(mine.coef_).all()

@@ -39,8 +39,8 @@ def _rule(model):
     """The numpy twin of the estimator's rule at its rate."""
     kind = {"sgd": "gd"}.get(model.solver, model.solver)
     extra = {}
-    if model.learning_rate == "optimal":
-        extra["lr_decay"] = model._lr_decay
+    if model.learning_rate in ("optimal", "invscaling"):  # the rule's per-step decay
+        extra["lr_decay"], extra["lr_power"] = model._decay()
     if kind in ("momentum", "nesterov"):
         extra["momentum"] = model.momentum
     if kind == "adam":
@@ -49,10 +49,9 @@ def _rule(model):
 
 
 def _factor(model):
-    if model.learning_rate == "invscaling":
-        return lambda e: reference.rules.schedule_factor("inverse", e, decay=1.0,
-                                                         power=model.power_t)
-    return lambda e: 1.0
+    if model.learning_rate == "cosine":
+        return lambda e: reference.rules.schedule_factor("cosine", e, period=model.max_iter)
+    return lambda e: 1.0  # the other schedules are the rule's (tol=None: adaptive is constant)
 
 
 def _penalties(model, sw, n):
@@ -89,10 +88,13 @@ REGRESSORS = {
     "huber-elasticnet-average": dict(loss="huber", epsilon=0.5, penalty="elasticnet",
                                      alpha=1e-3, average=True),
     "epsilon_insensitive-l1-invscaling": dict(loss="epsilon_insensitive", penalty="l1",
-                                              alpha=1e-3, learning_rate="invscaling"),
+                                              alpha=1e-3, learning_rate="invscaling",
+                                              power_t=0.5, eta0=0.05),
     "squared_epsilon_insensitive-momentum": dict(loss="squared_epsilon_insensitive",
                                                  solver="momentum", eta0=0.002,
-                                                 batch_size=8, average=30),
+                                                 learning_rate="constant", batch_size=8,
+                                                 average=30),
+    "huber-cosine-auto": dict(loss="huber", learning_rate="cosine", eta0="auto"),
 }
 
 
@@ -121,10 +123,13 @@ CLASSIFIERS = {
     "hinge": dict(),
     "log_loss-optimal": dict(loss="log_loss", learning_rate="optimal", alpha=1e-2),
     "modified_huber-nesterov-balanced": dict(loss="modified_huber", solver="nesterov",
-                                             eta0=0.01, class_weight="balanced"),
-    "squared_hinge-l1": dict(loss="squared_hinge", penalty="l1", alpha=1e-3, batch_size=4),
+                                             learning_rate="constant", eta0=0.01,
+                                             class_weight="balanced"),
+    "squared_hinge-l1": dict(loss="squared_hinge", penalty="l1", alpha=1e-3, batch_size=4,
+                             learning_rate="constant", eta0="auto"),
     "perceptron-average": dict(loss="perceptron", average=True, penalty=None),
-    "squared_error-dict-weights": dict(loss="squared_error", class_weight={"a": 2.0}),
+    "squared_error-dict-weights": dict(loss="squared_error", class_weight={"a": 2.0},
+                                       learning_rate="invscaling"),
 }
 
 
@@ -174,7 +179,9 @@ def test_sgd_classifier_on_dask_replays_its_twin(config, n_classes, weighted):
 def test_lazy_predictions_of_an_sgd_fit_on_dask():
     X, y = _labels(3)
     dX, dy = _chunked(X, UNEVEN, y)
-    model = SGDClassifier(loss="log_loss", random_state=0, max_iter=5, tol=None).fit(dX, dy)
+    rate = dict(learning_rate="constant", eta0="auto")  # moderate scores: finite logs
+    model = SGDClassifier(loss="log_loss", random_state=0, max_iter=5, tol=None,
+                          **rate).fit(dX, dy)
     for method in ("decision_function", "predict_proba", "predict_log_proba", "predict"):
         lazy = getattr(model, method)(dX)
         assert isinstance(lazy, da.Array), method
@@ -185,7 +192,7 @@ def test_lazy_predictions_of_an_sgd_fit_on_dask():
     assert float(score.compute()) == pytest.approx(model.score(X, y), rel=1e-12)
     Xr, yr, _ = make_regression(n=100, d=4, seed=3)
     dXr, dyr = _chunked(Xr, UNEVEN, yr)
-    reg = SGDRegressor(random_state=0, max_iter=5, tol=None).fit(dXr, dyr)
+    reg = SGDRegressor(random_state=0, max_iter=5, tol=None, **rate).fit(dXr, dyr)
     lazy = reg.predict(dXr)
     assert isinstance(lazy, da.Array)
     np.testing.assert_allclose(lazy.compute(), reg.predict(Xr), rtol=1e-12)
@@ -223,7 +230,7 @@ def test_the_tol_rule_stops_the_chunk_walk():
 def test_partial_fit_on_dask_continues_the_rule_and_the_rate():
     X, y, _ = make_regression(n=100, d=4, seed=3)
     dX, dy = _chunked(X, UNEVEN, y)
-    model = SGDRegressor(solver="adam", eta0=0.01, random_state=4)
+    model = SGDRegressor(solver="adam", learning_rate="constant", eta0=0.01, random_state=4)
     model.partial_fit(dX, dy).partial_fit(dX, dy)
     assert model.n_iter_ == 2
     seed = model._seeds(1)[0]
@@ -254,8 +261,8 @@ def test_a_chunk_of_zero_weights_is_stepped_on_as_in_memory():
     sw = np.random.default_rng(1).uniform(0.5, 2.0, size=100)
     sw[40:47] = 0.0  # chunk 1 of UNEVEN
     dX, dy, dsw = _chunked(X, UNEVEN, y, sw)
-    params = dict(solver="momentum", eta0=0.002, alpha=0.05, max_iter=2, tol=None,
-                  random_state=5, average=True)
+    params = dict(solver="momentum", learning_rate="constant", eta0=0.002, alpha=0.05,
+                  max_iter=2, tol=None, random_state=5, average=True)
     model = SGDRegressor(**params).fit(dX, dy, sample_weight=dsw)
     coef, intercept = _twin_fit(model, X, [y], [sw], UNEVEN, 2)
     np.testing.assert_allclose(model.coef_, coef[0], rtol=1e-10, atol=1e-12)

@@ -18,14 +18,14 @@ import descend.linear_model as dl  # noqa: E402
 NAMES = ["LinearRegression", "Ridge", "LogisticRegression", "SGDClassifier", "SGDRegressor"]
 
 #: scikit-learn's defaults descend does not take, each listed in the README and the
-#: docstrings: tolerances and iteration limits of descend's own stopping rules, its solver
-#: choice, and the schedules it keeps (per-step invscaling is per epoch here).
+#: docstrings: tolerances and iteration limits of descend's own stopping rules and its
+#: solver choice. The SGD estimators take every one of scikit-learn's.
 DEFAULT_DIFFERENCES = {
     "LinearRegression": {"tol"},
     "Ridge": {"tol"},
     "LogisticRegression": {"tol", "solver", "max_iter"},
-    "SGDClassifier": {"learning_rate", "eta0", "power_t"},
-    "SGDRegressor": {"learning_rate", "eta0"},
+    "SGDClassifier": set(),
+    "SGDRegressor": set(),
 }
 
 
@@ -156,8 +156,7 @@ def test_sgd_classifier_penalties_agree_with_sklearn(penalty, l1_ratio):
 @pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
 def test_sgd_regressor_penalties_agree_with_sklearn(penalty):
     X, y = _diabetes()
-    # A rate small enough for a per-sample run to settle near the minimiser (descend's
-    # default rate is larger; scikit-learn's default per-step invscaling is not descend's).
+    # A constant rate small enough for a per-sample run to settle near the minimiser.
     params = dict(penalty=penalty, l1_ratio=0.5, alpha=1e-2, random_state=0, tol=1e-5,
                   learning_rate="constant", eta0=1e-3)
     ours = dl.SGDRegressor(**params).fit(X, y)
@@ -173,8 +172,10 @@ def test_sgd_sample_weights_mean_what_they_mean_in_sklearn():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 3))
     y = X @ [1.0, -2.0, 3.0] + 0.1 * rng.normal(size=300)
-    # Full batches and a fixed number of epochs: the run reaches the minimiser.
-    params = dict(alpha=0.5, random_state=0, tol=None, max_iter=300, batch_size=300)
+    # Full batches, descend's stable constant rate and a fixed number of epochs: the run
+    # reaches the minimiser.
+    params = dict(alpha=0.5, random_state=0, tol=None, max_iter=300, batch_size=300,
+                  learning_rate="constant", eta0="auto")
     heavy = dl.SGDRegressor(**params).fit(X, y, sample_weight=np.full(300, 10.0))
     light = dl.SGDRegressor(**params).fit(X, y)
     _close(heavy.coef_, sl.Ridge(alpha=0.5 * 300 / 10.0).fit(X, y).coef_, 1e-6)

@@ -109,7 +109,7 @@ def test_sgd_takes_the_same_steps_on_sparse_and_dense_x(solver, classes, batch_s
     # eta0="auto" is plain SGD's stable rate; momentum 0.9 takes about ten times its steps.
     eta0 = {"sgd": "auto", "momentum": 0.002, "adam": 0.01}[solver]
     options = dict(solver=solver, batch_size=batch_size, max_iter=4, tol=None, random_state=3,
-                   alpha=1e-3, eta0=eta0)
+                   alpha=1e-3, learning_rate="constant", eta0=eta0)
     if classes is not None:
         options["loss"] = "log_loss"  # with its predict_proba
     on_sparse = make(**options).fit(X, y)

@@ -62,7 +62,7 @@ def _stream(seed=0, n=60):
 
 def test_auto_rate_of_partial_fit_follows_the_largest_row_seen():
     X, y = _stream()
-    model = dl.SGDRegressor(random_state=0)
+    model = dl.SGDRegressor(learning_rate="constant", eta0="auto", random_state=0)
     rates = []
     for i in range(len(y)):
         model.partial_fit(X[i:i + 1], y[i:i + 1])
@@ -74,7 +74,8 @@ def test_auto_rate_of_partial_fit_follows_the_largest_row_seen():
 
 def test_partial_fit_keeps_the_rule_state_when_the_rate_falls():
     X, y = _stream()
-    model = dl.SGDRegressor(solver="adam", random_state=0)
+    model = dl.SGDRegressor(solver="adam", learning_rate="constant", eta0="auto",
+                            random_state=0)
     model.partial_fit(X[:10], y[:10])
     steps = model._steppers[0].state()["t"]
     model.partial_fit(X[50:], y[50:])  # larger rows: a lower rate, the same Adam moments
@@ -86,7 +87,8 @@ def test_partial_fit_keeps_the_rule_state_when_the_rate_falls():
 @pytest.mark.parametrize("solver", ["sgd", "momentum"])
 def test_partial_fit_reports_divergence_and_leaves_the_model_unchanged(solver):
     X, y = _stream()
-    model = dl.SGDRegressor(eta0=1.0, solver=solver, momentum=0.5, random_state=0)
+    model = dl.SGDRegressor(learning_rate="constant", eta0=1.0, solver=solver, momentum=0.5,
+                            random_state=0)
     with pytest.raises(RuntimeError, match=r"partial_fit diverged.*lower eta0") as info:
         for i in range(len(y)):  # the rate is unstable for rows of norm > 1
             before = copy.deepcopy(model) if hasattr(model, "coef_") else None
@@ -112,7 +114,8 @@ def test_a_first_partial_fit_that_fails_leaves_the_model_unfitted():
 @pytest.mark.parametrize("solver", ["momentum", "adam"])
 def test_sgd_estimators_pickle_and_deepcopy_after_partial_fit(solver):
     X, y = _stream()
-    model = dl.SGDRegressor(solver=solver, batch_size=4, random_state=0)
+    model = dl.SGDRegressor(solver=solver, batch_size=4, learning_rate="constant",
+                            eta0="auto", random_state=0)
     model.partial_fit(X[:30], y[:30])
     copies = [pickle.loads(pickle.dumps(model)), copy.deepcopy(model)]
     model.partial_fit(X[30:], y[30:])
@@ -120,7 +123,8 @@ def test_sgd_estimators_pickle_and_deepcopy_after_partial_fit(solver):
         again.partial_fit(X[30:], y[30:])  # continues with the saved momentum / moments
         np.testing.assert_array_equal(again.coef_, model.coef_)
     labels = (y > 0).astype(int)
-    clf = dl.SGDClassifier(solver=solver, random_state=0).partial_fit(X, labels, classes=[0, 1])
+    clf = dl.SGDClassifier(solver=solver, learning_rate="constant", eta0="auto",
+                           random_state=0).partial_fit(X, labels, classes=[0, 1])
     again = copy.deepcopy(clf)
     np.testing.assert_array_equal(again.partial_fit(X, labels).coef_,
                                   clf.partial_fit(X, labels).coef_)
@@ -137,7 +141,8 @@ def _fit_recording(model, X, y):
 
 @pytest.mark.parametrize("model", [
     dl.SGDRegressor(tol=0.0, max_iter=3, random_state=0),
-    dl.SGDRegressor(tol=0.0, max_iter=3, solver="adam", random_state=0),
+    dl.SGDRegressor(tol=0.0, max_iter=3, solver="adam", learning_rate="constant",
+                    eta0="auto", random_state=0),
     dl.SGDClassifier(tol=0.0, max_iter=3, random_state=0),
     dl.LogisticRegression(tol=0.0, solver="gd", max_iter=5),
     dl.LinearRegression(tol=0.0, solver="lbfgs", max_iter=3),
@@ -243,8 +248,8 @@ def test_numpy_scalars_are_accepted_as_parameters(model):
     (dl.SGDRegressor(alpha=np.inf), ValueError, "alpha must be finite"),
     (dl.SGDRegressor(tol=np.inf), ValueError, "tol must be finite"),
     (dl.SGDRegressor(momentum=1.0, solver="momentum"), ValueError, "momentum must be < 1"),
-    (dl.SGDRegressor(learning_rate="invscaling", power_t=0.0), ValueError,
-     "power_t must be > 0"),
+    (dl.SGDRegressor(learning_rate="invscaling", power_t=-0.5), ValueError,
+     "power_t must be >= 0"),
     (dl.SGDRegressor(verbose="yes"), TypeError, "verbose"),
     (dl.LinearRegression(tol=np.inf), ValueError, "tol must be finite"),
     (dl.LinearRegression(tol="small"), TypeError, "tol must be a real number"),

@@ -177,19 +177,25 @@ def test_scikit_learns_optimal_schedule_reaches_its_score(loss):
 
 
 @pytest.mark.parametrize("loss", ["squared_hinge", "squared_error"])
-def test_optimal_schedule_on_a_squared_loss_diverges_clearly(loss):
+def test_optimal_schedule_on_a_squared_loss_carries_on_as_scikit_learn(loss):
     """The first rate of "optimal" is alpha^(-1/4) (5.6 at alpha=1e-3): unstable for the
-    squared losses on unit-scale rows. scikit-learn clips each slope at 1e12 and carries on;
-    descend stops at the non-finite loss and says what to change."""
+    squared losses on unit-scale rows. Both libraries clip each slope at 1e12 and carry on
+    until the decaying rate brings the fit back (descend used to stop at the overflow): the
+    mean accuracy over ten seeds within 0.01 of scikit-learn's, or better."""
     X, y = _binary()
-    with pytest.raises(RuntimeError, match="learning_rate='constant'"):
-        dl.SGDClassifier(loss=loss, learning_rate="optimal", alpha=1e-3, random_state=0).fit(X, y)
+    params = dict(loss=loss, learning_rate="optimal", alpha=1e-3)
+    ours = [dl.SGDClassifier(**params, random_state=s).fit(X, y).score(X, y)
+            for s in range(10)]
+    theirs = [sl.SGDClassifier(**params, random_state=s).fit(X, y).score(X, y)
+              for s in range(10)]
+    assert np.mean(ours) >= np.mean(theirs) - 0.01
 
 
 @pytest.mark.parametrize("make", [_binary, _regression], ids=["classifier", "regressor"])
 def test_default_parameters_reach_sklearns_score(make):
-    """The defaults, as a user who changed the import would run them: descend's constant
-    eta0="auto" against scikit-learn's own schedules."""
+    """The defaults, as a user who changed the import would run them: scikit-learn's own
+    (learning_rate "optimal" for the classifier, "invscaling" with eta0=0.01 for the
+    regressor)."""
     X, y = make()
     cls = "SGDClassifier" if make is _binary else "SGDRegressor"
     ours = getattr(dl, cls)(random_state=0).fit(X, y)
@@ -201,7 +207,8 @@ def test_default_parameters_reach_sklearns_score(make):
 
 def test_one_versus_all_is_k_binary_problems():
     X, y = _iris()
-    params = dict(loss="squared_hinge", alpha=1e-3, max_iter=5, tol=None, random_state=3)
+    params = dict(loss="squared_hinge", alpha=1e-3, max_iter=5, tol=None, random_state=3,
+                  learning_rate="constant", eta0="auto")
     model = dl.SGDClassifier(**params).fit(X, y)
     assert model.coef_.shape == (3, 4) and model.intercept_.shape == (3,)
     seeds = np.random.RandomState(3).randint(np.iinfo(np.int32).max, size=3)
@@ -231,7 +238,8 @@ def test_the_joint_softmax_is_an_option_of_log_loss():
 @pytest.mark.parametrize("loss", CLASSIFIER_LOSSES)
 def test_predict_proba_exists_for_log_loss_and_modified_huber_only(loss):
     X, y = _binary(n=100)
-    model = dl.SGDClassifier(loss=loss, max_iter=3, tol=None, random_state=0)
+    rate = dict(learning_rate="constant", eta0="auto")  # moderate scores, finite logs
+    model = dl.SGDClassifier(loss=loss, max_iter=3, tol=None, random_state=0, **rate)
     assert hasattr(model, "predict_proba") == (loss in ("log_loss", "modified_huber"))
     model.fit(X, y)
     if loss not in ("log_loss", "modified_huber"):
@@ -242,7 +250,8 @@ def test_predict_proba_exists_for_log_loss_and_modified_huber_only(loss):
         return
     # scikit-learn's formula on the same coefficients (binary and one versus all).
     for X_, y_ in ((X, y), _iris()):
-        ours = dl.SGDClassifier(loss=loss, max_iter=3, tol=None, random_state=0).fit(X_, y_)
+        ours = dl.SGDClassifier(loss=loss, max_iter=3, tol=None, random_state=0,
+                                **rate).fit(X_, y_)
         theirs = sl.SGDClassifier(loss=loss, max_iter=1, tol=None).fit(X_, y_)
         theirs.coef_, theirs.intercept_ = ours.coef_.copy(), ours.intercept_.copy()
         np.testing.assert_allclose(ours.predict_proba(X_), theirs.predict_proba(X_),
@@ -326,9 +335,11 @@ def test_averaging_works_on_sparse_x_with_dense_steps():
 def test_classifiers_are_invariant_to_the_scale_of_x(loss, scale):
     """X s with alpha s^2 and no intercept (whose column of ones does not scale) is the same
     problem in w / s: eta0="auto" (1 / s^2 of the rate), the steps, the tol rule (the loss of
-    a margin does not change) and so the predictions are the same at 1e-8 and 1e8."""
+    a margin does not change) and so the predictions are the same at 1e-8 and 1e8.
+    (scikit-learn's rates, eta0=0.01 or "optimal"'s alpha^(-1/4), are not scale-free.)"""
     X, y = _binary()
-    params = dict(loss=loss, fit_intercept=False, random_state=0)
+    params = dict(loss=loss, fit_intercept=False, random_state=0, learning_rate="constant",
+                  eta0="auto")
     reference = dl.SGDClassifier(alpha=1e-4, **params).fit(X, y)
     model = dl.SGDClassifier(alpha=1e-4 * scale**2, **params).fit(X * scale, y)
     assert model.n_iter_ == reference.n_iter_
@@ -340,9 +351,10 @@ def test_classifiers_are_invariant_to_the_scale_of_x(loss, scale):
 @pytest.mark.parametrize("loss", ["squared_error", "huber", "squared_epsilon_insensitive"])
 def test_regressors_are_invariant_to_the_scale_of_the_data(loss, scale):
     """X s and y s with alpha s^2 and epsilon s: the same w, the loss times s^2, and the tol
-    rule (relative to the zero model's loss) the same."""
+    rule (relative to the zero model's loss) the same, at eta0="auto"."""
     X, y = _regression()
-    params = dict(loss=loss, fit_intercept=False, random_state=0)
+    params = dict(loss=loss, fit_intercept=False, random_state=0, learning_rate="constant",
+                  eta0="auto")
     reference = dl.SGDRegressor(alpha=1e-4, epsilon=0.1, **params).fit(X, y)
     model = dl.SGDRegressor(alpha=1e-4 * scale**2, epsilon=0.1 * scale, **params)
     model.fit(X * scale, y * scale)
@@ -359,7 +371,8 @@ def test_kinked_regression_at_extreme_scales_is_finite_or_refused(scale):
     the tol rule stops the fit near the zero model: there, pass eta0."""
     X, y = _regression()
     model = dl.SGDRegressor(loss="epsilon_insensitive", epsilon=0.1 * scale,
-                            alpha=1e-4 * scale**2, random_state=0)
+                            alpha=1e-4 * scale**2, random_state=0, learning_rate="constant",
+                            eta0="auto")
     # The intercept's curvature scale (1) is 1e16 from the weights' here: the fit warns.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

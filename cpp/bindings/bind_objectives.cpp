@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <new>
 #include <string>
@@ -232,11 +233,13 @@ RiskSpec glm_spec(const std::string& loss) {
 std::shared_ptr<GlmHandle> make_glm(const std::string& loss, const py::object& X,
                                     const py::array& y, const py::object& sample_weight,
                                     double l2, bool fit_intercept, int n_threads, double l1,
-                                    double epsilon) {
+                                    double epsilon, double max_slope) {
   values_of(X);
   RiskSpec spec = glm_spec(loss);
   if (!(epsilon >= 0.0) || !std::isfinite(epsilon))
     throw std::invalid_argument("epsilon must be finite and >= 0");
+  if (!(max_slope > 0.0)) throw std::invalid_argument("max_slope must be > 0");
+  spec.max_slope = max_slope;
   const Index n = rows_of(X);
   if (py::isinstance<py::array_t<float>>(values_of(X)))
     require_vector<float>(y, n, "y");
@@ -505,7 +508,8 @@ Examples
   py::class_<GlmHandle, DataObjective, std::shared_ptr<GlmHandle>>(m, "Glm")
       .def(py::init(&make_glm), "loss"_a, "X"_a, "y"_a, "sample_weight"_a, "l2"_a,
            "fit_intercept"_a, "n_threads"_a, "l1"_a = 0.0, "epsilon"_a = 0.0,
-           py::keep_alive<1, 3>(), py::keep_alive<1, 4>())
+           "max_slope"_a = std::numeric_limits<double>::infinity(), py::keep_alive<1, 3>(),
+           py::keep_alive<1, 4>())
       .def_property_readonly("smooth", &GlmHandle::smooth,
                              "Whether the loss is differentiable (False: hinge, perceptron, "
                              "epsilon_insensitive, whose gradient is a subgradient).");

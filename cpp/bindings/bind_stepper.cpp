@@ -43,14 +43,15 @@ void set_rule_state(AnyRule& rule, const py::dict& d) {
       rule);
 }
 
-/// RuleParams as a tuple of its fields, in declaration order (its pickled form).
+/// RuleParams as a tuple of its fields, in declaration order (its pickled form); lr_power,
+/// added later, comes last, so that a tuple of the first ten (an older pickle) still loads.
 py::tuple params_tuple(const RuleParams& p) {
   return py::make_tuple(p.kind, p.lr, p.momentum, p.weight_decay, p.lr_decay, p.eps, p.alpha,
-                        p.beta1, p.beta2, p.initial_accumulator_value);
+                        p.beta1, p.beta2, p.initial_accumulator_value, p.lr_power);
 }
 
 RuleParams params_from_tuple(const py::tuple& t) {
-  if (t.size() != 10) throw std::invalid_argument("not a pickled RuleParams");
+  if (t.size() != 10 && t.size() != 11) throw std::invalid_argument("not a pickled RuleParams");
   RuleParams p;
   p.kind = t[0].cast<std::string>();
   p.lr = t[1].cast<VecX>();
@@ -62,6 +63,7 @@ RuleParams params_from_tuple(const py::tuple& t) {
   p.beta1 = t[7].cast<double>();
   p.beta2 = t[8].cast<double>();
   p.initial_accumulator_value = t[9].cast<double>();
+  if (t.size() == 11) p.lr_power = t[10].cast<double>();
   return p;
 }
 
@@ -77,6 +79,7 @@ void bind_stepper(py::module_& m) {
       .def_readwrite("momentum", &RuleParams::momentum)
       .def_readwrite("weight_decay", &RuleParams::weight_decay)
       .def_readwrite("lr_decay", &RuleParams::lr_decay)
+      .def_readwrite("lr_power", &RuleParams::lr_power)
       .def_readwrite("eps", &RuleParams::eps)
       .def_readwrite("alpha", &RuleParams::alpha)
       .def_readwrite("beta1", &RuleParams::beta1)

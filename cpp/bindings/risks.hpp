@@ -6,6 +6,7 @@
 // calls these with raw pointers; nothing here knows about Python.
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 
@@ -33,6 +34,8 @@ struct RiskSpec {
   int n_threads;
   MarginKind margin = MarginKind::Hinge;  ///< Margin only
   double epsilon = 0.0;                   ///< Margin only: huber's, epsilon-insensitive's
+  /// The clip of each loss slope (losses.hpp); infinite: the exact derivative. Not softmax.
+  double max_slope = std::numeric_limits<double>::infinity();
 };
 
 /// A dense X (n x d) of float (float32) or double, row-major or column-major.
@@ -56,12 +59,16 @@ std::unique_ptr<EmpiricalObjective> make_risk(const RiskSpec& spec, Data rows) {
   const auto* y = static_cast<const T*>(spec.y);
   switch (spec.model) {
     case ModelKind::Squared:
-      return build(LinearModel<T, SquaredLoss>(rows.cols(), spec.fit_intercept), y);
+      return build(LinearModel<T, SquaredLoss>(rows.cols(), spec.fit_intercept,
+                                               SquaredLoss{spec.max_slope}),
+                   y);
     case ModelKind::Logistic:
-      return build(LinearModel<T, LogLoss>(rows.cols(), spec.fit_intercept), y);
+      return build(
+          LinearModel<T, LogLoss>(rows.cols(), spec.fit_intercept, LogLoss{spec.max_slope}), y);
     case ModelKind::Margin:
-      return build(LinearModel<T, MarginLoss>(rows.cols(), spec.fit_intercept,
-                                              MarginLoss(spec.margin, spec.epsilon)),
+      return build(LinearModel<T, MarginLoss>(
+                       rows.cols(), spec.fit_intercept,
+                       MarginLoss(spec.margin, spec.epsilon, spec.max_slope)),
                    y);
     case ModelKind::Softmax:
       return build(SoftmaxModel<T>(rows.cols(), spec.fit_intercept, spec.n_classes),

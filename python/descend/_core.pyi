@@ -63,6 +63,7 @@ class Glm(EmpiricalRisk):
         n_threads: int,
         l1: float = 0.0,
         epsilon: float = 0.0,
+        max_slope: float = ...,
     ) -> None: ...
     @property
     def smooth(self) -> bool: ...
@@ -235,6 +236,7 @@ class RuleParams:
     momentum: float
     weight_decay: float
     lr_decay: float
+    lr_power: float
     eps: float
     alpha: float
     beta1: float

@@ -29,6 +29,8 @@ add up across objectives built on chunks of the rows.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from . import _core
@@ -416,10 +418,17 @@ class LinearLoss(_DataArguments, _core.Glm):
         e, the threshold of "huber", "epsilon_insensitive" and
         "squared_epsilon_insensitive" (scikit-learn's default), finite and >= 0; the other
         losses do not use it.
+    max_slope : float or None, default None
+        None: the exact gradient. A number > 0 clips each row's loss slope dL/dz to
+        [-max_slope, max_slope] before its weight multiplies it, in every gradient (not in
+        the values or the Hessian), as scikit-learn's SGD clips at 1e12 (the SGD estimators
+        pass 1e12). At a point where some row's slope exceeds the bound the gradient is not
+        the loss's: a bound meant only to keep diverging steps finite (1e12) leaves every
+        gradient near a minimum exact.
 
     Attributes
     ----------
-    X, y, loss, epsilon, l2, l1, fit_intercept, sample_weight, n_threads
+    X, y, loss, epsilon, l2, l1, fit_intercept, sample_weight, n_threads, max_slope
         What the objective was built with, read-only.
     smooth : bool
         False for the kinked losses.
@@ -446,9 +455,10 @@ class LinearLoss(_DataArguments, _core.Glm):
     fit_intercept = _Argument("Whether an intercept is the last parameter.")
     loss = _Argument("The loss's name.")
     epsilon = _Argument("The threshold of huber and the epsilon-insensitive losses.")
+    max_slope = _Argument("The clip of each loss slope (None: none).")
 
     def __init__(self, X, y, loss="squared_error", l2=0.0, fit_intercept=False,
-                 sample_weight=None, n_threads=None, l1=0.0, epsilon=0.1):
+                 sample_weight=None, n_threads=None, l1=0.0, epsilon=0.1, *, max_slope=None):
         if not (isinstance(loss, str) and loss in CLASSIFICATION_LOSSES + REGRESSION_LOSSES):
             raise ValueError(f"loss must be one of "
                              f"{', '.join(map(repr, CLASSIFICATION_LOSSES + REGRESSION_LOSSES))}, "
@@ -460,11 +470,14 @@ class LinearLoss(_DataArguments, _core.Glm):
                  else LeastSquares._check_targets)
         y = check(y, X.shape[0], X.dtype)
         l1 = check_real(l1, "l1", low=0.0)
+        if max_slope is not None:
+            max_slope = check_real(max_slope, "max_slope", low=0.0, low_open=True)
         super().__init__(_CORE_LOSS.get(loss, loss), core_X, y, sample_weight, l2,
-                         fit_intercept, threads, l1, epsilon)
+                         fit_intercept, threads, l1, epsilon,
+                         np.inf if max_slope is None else max_slope)
         _keep_data_arguments(self, X=X, y=y, loss=loss, epsilon=epsilon, l2=l2,
                              fit_intercept=fit_intercept, sample_weight=sample_weight,
-                             n_threads=n_threads, l1=l1)
+                             n_threads=n_threads, l1=l1, max_slope=max_slope)
 
     @property
     def n_features(self):
@@ -474,7 +487,9 @@ class LinearLoss(_DataArguments, _core.Glm):
     def __reduce__(self):
         args = (self.X, self.y, self.loss, self.l2, self.fit_intercept, self.sample_weight,
                 self.n_threads, self.l1, self.epsilon)
-        return (type(self), args)
+        if self.max_slope is None:
+            return (type(self), args)
+        return (functools.partial(type(self), max_slope=self.max_slope), args)
 
     def __repr__(self):
         return (f"LinearLoss(loss={self.loss!r}, n_samples={self.X.shape[0]}, "

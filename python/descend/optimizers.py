@@ -133,6 +133,7 @@ HYPERPARAMETERS = {
     "weight_decay": (_non_negative, "L2 penalty added to the gradient"),
     "momentum": (in_unit_interval_closed_open, "momentum mu, in [0, 1)"),
     "lr_decay": (_non_negative, "AdaGrad's rate decay"),
+    "lr_power": (_non_negative, "gd: the power of the decay, lr / (1 + (t - 1) lr_decay)^p"),
     "initial_accumulator_value": (_non_negative, "AdaGrad's start of the sum of squares"),
     "alpha": (in_unit_interval_closed_open, "smoothing constant, in [0, 1)"),
     "betas": (as_betas, "moment decay rates (beta1, beta2), each in [0, 1)"),
@@ -319,9 +320,12 @@ class SGD(_Optimizer):
     nesterov : bool, default False
         Nesterov momentum.
     lr_decay : float, default 0
-        Step t uses ``lr / (1 + (t - 1) lr_decay)``, as :class:`AdaGrad` (with
+        Step t uses ``lr / (1 + (t - 1) lr_decay) ** lr_power``, as :class:`AdaGrad` (with
         ``lr = 1 / (alpha t0)`` and ``lr_decay = 1 / t0``, scikit-learn's "optimal" schedule
         ``1 / (alpha (t0 + t - 1))``). Plain SGD only.
+    lr_power : float, default 1
+        The power of that decay, >= 0: ``lr_decay=1, lr_power=p`` is scikit-learn's
+        "invscaling" ``lr / t ** p``. t counts the steps over the stepper's life.
 
     Examples
     --------
@@ -332,11 +336,14 @@ class SGD(_Optimizer):
     [0.5, 1.5]
     """
 
-    def __new__(cls, lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False, lr_decay=0.0):
+    def __new__(cls, lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False, lr_decay=0.0,
+                lr_power=1.0):
         momentum_rule = (check_bool(nesterov, "nesterov")
                          or in_unit_interval_closed_open(momentum, "momentum") > 0)
         if cls is SGD and momentum_rule and lr_decay != 0.0:
             raise ValueError("lr_decay is for plain SGD: Momentum and Nesterov have none")
+        if cls is SGD and momentum_rule and lr_power != 1.0:
+            raise ValueError("lr_power is for plain SGD: Momentum and Nesterov have none")
         if cls is SGD and check_bool(nesterov, "nesterov"):
             return Nesterov(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if cls is SGD and in_unit_interval_closed_open(momentum, "momentum") > 0:
@@ -345,8 +352,10 @@ class SGD(_Optimizer):
 
     _kind = "gd"
 
-    def __init__(self, lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False, lr_decay=0.0):
-        super().__init__(lr=lr, weight_decay=weight_decay, lr_decay=lr_decay)
+    def __init__(self, lr=0.01, momentum=0.0, weight_decay=0.0, nesterov=False, lr_decay=0.0,
+                 lr_power=1.0):
+        super().__init__(lr=lr, weight_decay=weight_decay, lr_decay=lr_decay,
+                         lr_power=lr_power)
 
 
 class Momentum(_Optimizer):

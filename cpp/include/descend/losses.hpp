@@ -7,6 +7,11 @@
 ///   curvature(z, y, s, m)               replaces z_i by s_i * d2loss/dz2 (z_i, y_i)
 /// s may be null (all weights 1). Sums are accumulated in double whatever T is.
 ///
+/// Each loss holds `max_slope` (infinite by default: the exact derivative): dloss/dz is
+/// clipped to [-max_slope, max_slope] before the weight multiplies it, as scikit-learn's SGD
+/// clips each slope to [-1e12, 1e12] (its estimators keep going where a squared loss under a
+/// large first rate would overflow). The values are never clipped; the curvature neither.
+///
 /// LinearModel (models/linear.hpp) holds one loss object and calls these through it: the two
 /// losses with their own policy (SquaredLoss, LogLoss) are stateless and fully inlined;
 /// MarginLoss holds a kind chosen at run time (scikit-learn's other SGD losses), so that all
@@ -14,26 +19,37 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "types.hpp"
 
 namespace descend {
 
+/// v clipped to [-bound, bound] (v itself, bit for bit, when |v| <= bound or bound is
+/// infinite; NaN stays NaN).
+template <typename T>
+inline T clip_slope(T v, double bound) {
+  const T b = static_cast<T>(bound);
+  return v > b ? b : v < -b ? -b : v;
+}
+
 /// loss(z, y) = (z - y)^2 / 2 : least squares.
 struct SquaredLoss {
   static constexpr bool kCurvatureNeedsMargin = false;
   static constexpr const char* kName = "LeastSquares";
   static const char* name() { return kName; }
+  double max_slope = std::numeric_limits<double>::infinity();
 
   template <typename T>
-  static double derivative(T* z, const T* y, const T* s, Index m, bool want_value) {
+  double derivative(T* z, const T* y, const T* s, Index m, bool want_value) const {
     double total = 0.0;
     for (Index i = 0; i < m; ++i) {
       const T r = z[i] - y[i];
       const T sr = s ? s[i] * r : r;
       if (want_value) total += static_cast<double>(sr) * static_cast<double>(r);
-      z[i] = sr;
+      const T slope = clip_slope(r, max_slope);
+      z[i] = s ? s[i] * slope : slope;
     }
     return 0.5 * total;
   }
@@ -51,9 +67,10 @@ struct LogLoss {
   static constexpr bool kCurvatureNeedsMargin = true;
   static constexpr const char* kName = "Logistic";
   static const char* name() { return kName; }
+  double max_slope = std::numeric_limits<double>::infinity();
 
   template <typename T>
-  static double derivative(T* z, const T* y, const T* s, Index m, bool want_value) {
+  double derivative(T* z, const T* y, const T* s, Index m, bool want_value) const {
     double total = 0.0;
     for (Index i = 0; i < m; ++i) {
       const double margin = static_cast<double>(y[i]) * static_cast<double>(z[i]);
@@ -61,7 +78,8 @@ struct LogLoss {
       const double weight = s ? static_cast<double>(s[i]) : 1.0;
       if (want_value) total += weight * (std::max(-margin, 0.0) + std::log1p(e));
       const double sigmoid_neg = (margin >= 0.0 ? e : 1.0) / (1.0 + e);
-      z[i] = static_cast<T>(-weight * static_cast<double>(y[i]) * sigmoid_neg);
+      z[i] = static_cast<T>(weight *
+                            clip_slope(-static_cast<double>(y[i]) * sigmoid_neg, max_slope));
     }
     return total;
   }
@@ -179,18 +197,23 @@ enum class MarginKind {
 /// The losses of namespace margin behind one policy, the kind chosen at run time: the switch
 /// on the kind is taken once per call (a block of rows), outside the loop over its rows,
 /// and each branch runs that loss's loop inlined.
-/// `epsilon` (>= 0) is the threshold of huber and the two epsilon-insensitive losses.
+/// `epsilon` (>= 0) is the threshold of huber and the two epsilon-insensitive losses;
+/// `max_slope` (> 0, infinite by default) the clip of each slope (see the header).
 class MarginLoss {
  public:
   static constexpr bool kCurvatureNeedsMargin = true;
 
-  MarginLoss(MarginKind kind, double epsilon) : kind_(kind), epsilon_(epsilon) {
+  MarginLoss(MarginKind kind, double epsilon,
+             double max_slope = std::numeric_limits<double>::infinity())
+      : kind_(kind), epsilon_(epsilon), max_slope_(max_slope) {
     if (!(epsilon >= 0.0) || !std::isfinite(epsilon))
       throw std::invalid_argument("epsilon must be finite and >= 0");
+    if (!(max_slope > 0.0)) throw std::invalid_argument("max_slope must be > 0");
   }
 
   MarginKind kind() const { return kind_; }
   double epsilon() const { return epsilon_; }
+  double max_slope() const { return max_slope_; }
 
   const char* name() const {
     switch (kind_) {
@@ -214,7 +237,8 @@ class MarginLoss {
 
   template <typename T>
   double derivative(T* z, const T* y, const T* s, Index m, bool want_value) const {
-    return visit([&](const auto& loss) { return slopes(loss, z, y, s, m, want_value); });
+    return visit(
+        [&](const auto& loss) { return slopes(loss, z, y, s, m, want_value, max_slope_); });
   }
 
   template <typename T>
@@ -248,19 +272,20 @@ class MarginLoss {
   /// z_i <- s_i loss'(z_i, y_i); returns sum_i s_i loss(z_i, y_i) when want_value.
   template <class Loss, typename T>
   static double slopes(const Loss& loss, T* z, const T* y, const T* s, Index m,
-                       bool want_value) {
+                       bool want_value, double max_slope) {
     double total = 0.0;
     for (Index i = 0; i < m; ++i) {
       const double zi = double(z[i]), yi = double(y[i]);
       const double weight = s ? double(s[i]) : 1.0;
       if (want_value) total += weight * loss.value(zi, yi);
-      z[i] = static_cast<T>(weight * loss.slope(zi, yi));
+      z[i] = static_cast<T>(weight * clip_slope(loss.slope(zi, yi), max_slope));
     }
     return total;
   }
 
   MarginKind kind_;
   double epsilon_;
+  double max_slope_;
 };
 
 }  // namespace descend

@@ -76,27 +76,36 @@ inline const VecX& decayed(VecX& buffer, const CVecRef& g, double weight_decay,
   return buffer;
 }
 
-/// Plain gradient step: w <- w - clr (g + weight_decay w), clr = lr / (1 + (t - 1) lr_decay)
-/// at step t (as AdaGrad's decay; with lr = 1 / (alpha t0) and lr_decay = 1 / t0 it is
-/// scikit-learn's "optimal" 1 / (alpha (t0 + t - 1))).
+/// Plain gradient step: w <- w - clr (g + weight_decay w) at step t (t = 1, 2, ... over the
+/// rule's life: it carries on across runs that keep the state), with
+///   clr = lr / (1 + (t - 1) lr_decay)^lr_power.
+/// lr_power = 1 is AdaGrad's decay; with lr = 1 / (alpha t0) and lr_decay = 1 / t0 it is
+/// scikit-learn's "optimal" 1 / (alpha (t0 + t - 1)). lr_decay = 1 and lr_power = p give
+/// scikit-learn's "invscaling" eta0 / t^p. lr_decay = 0 is a constant rate.
 struct GradientStep {
   LearningRate lr;
   double weight_decay = 0.0;
   double lr_decay = 0.0;
+  double lr_power = 1.0;
   Index t = 0;
 
   void check(Index n) const {
     lr.check(n);
     require_non_negative(weight_decay, "weight_decay");
     require_non_negative(lr_decay, "lr_decay");
+    require_non_negative(lr_power, "lr_power");
   }
   void reset(Index) { t = 0; }
   template <class Visitor>
   void state(Visitor&& visit) {
     visit("t", t);
   }
-  /// The factor of lr at the next step (1 without lr_decay), and the step taken.
-  double decay_next() const { return 1.0 / (1.0 + double(t) * lr_decay); }
+  /// The factor of lr at the next step (1 without lr_decay; never above 1). lr_power = 1
+  /// takes one division, the form every earlier iterate was computed with.
+  double decay_next() const {
+    const double base = 1.0 + double(t) * lr_decay;
+    return lr_power == 1.0 ? 1.0 / base : 1.0 / std::pow(base, lr_power);
+  }
   double apply(Eigen::Ref<VecX> x, const CVecRef& g, double scale = 1.0) {
     const double rate = scale * decay_next();
     ++t;
@@ -328,6 +337,7 @@ struct RuleParams {
   double momentum = 0.9;
   double weight_decay = 0.0;
   double lr_decay = 0.0;
+  double lr_power = 1.0;  ///< gd only: the power of the decay's denominator
   double eps = 1e-8;
   double alpha = 0.99;
   double beta1 = 0.9, beta2 = 0.999;
@@ -339,6 +349,7 @@ struct RuleParams {
     require_non_negative(weight_decay, "weight_decay");
     require_unit(momentum, "momentum");
     require_non_negative(lr_decay, "lr_decay");
+    require_non_negative(lr_power, "lr_power");
     require_positive(eps, "eps");
     require_unit(alpha, "alpha");
     require_unit(beta1, "betas[0]");
@@ -366,7 +377,7 @@ inline const std::vector<RuleSpec>& rule_registry() {
       return s;
     };
     std::vector<RuleSpec> r;
-    r.push_back(spec("gd", 0.01, {"lr_decay"}));
+    r.push_back(spec("gd", 0.01, {"lr_decay", "lr_power"}));
     r.push_back(spec("momentum", 0.01, {"momentum"}));
     r.push_back(spec("nesterov", 0.01, {"momentum"}));
     r.push_back(spec("adagrad", 0.01, {"lr_decay", "initial_accumulator_value", "eps"}));
@@ -396,7 +407,7 @@ inline AnyRule make_rule(const RuleParams& p) {
   p.check();
   const LearningRate rate{p.lr};
   const std::string& k = p.kind;
-  if (k == "gd") return GradientStep{rate, p.weight_decay, p.lr_decay, 0};
+  if (k == "gd") return GradientStep{rate, p.weight_decay, p.lr_decay, p.lr_power, 0};
   if (k == "momentum") return Momentum{rate, p.momentum, p.weight_decay, {}};
   if (k == "nesterov") return Nesterov{rate, p.momentum, p.weight_decay, {}, {}, false};
   if (k == "adagrad")
@@ -427,7 +438,10 @@ inline RuleParams rule_params(const AnyRule& rule) {
         p.weight_decay = r.weight_decay;
         if constexpr (std::is_same_v<R, Momentum> || std::is_same_v<R, Nesterov>)
           p.momentum = r.mu;
-        if constexpr (std::is_same_v<R, GradientStep>) p.lr_decay = r.lr_decay;
+        if constexpr (std::is_same_v<R, GradientStep>) {
+          p.lr_decay = r.lr_decay;
+          p.lr_power = r.lr_power;
+        }
         if constexpr (std::is_same_v<R, AdaGrad>) {
           p.lr_decay = r.lr_decay;
           p.eps = r.eps;

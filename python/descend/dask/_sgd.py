@@ -163,10 +163,11 @@ def _problems(estimator, X, target, sample_weight):
 
 def _train(estimator, objective, k, seed, *, partial):
     """Run problem k's rule over the chunks from ``_params[k]`` (as ``_SGDModel._train``):
-    fit runs up to max_iter epochs with the tol rule and the schedule on a fresh copy of
-    the rule; partial_fit one epoch at the constant rate, continuing the rule's state and
-    the averaging. Returns (status, epochs, last epoch loss, the parameters to report)."""
-    from ..linear_model._sgd import _DIVERGENCE_RATIO, SOLVERS, _exploded, _LossTol
+    fit runs up to max_iter epochs with the tol rule and the schedule (per epoch: "cosine",
+    "adaptive"; the per-step decays are the rule's own) on a fresh copy of the rule;
+    partial_fit one epoch without a schedule, continuing the rule's state (the per-step
+    decay's step count included) and the averaging. Returns (status, epochs, last epoch loss, the parameters to report)."""
+    from ..linear_model._sgd import _DIVERGENCE_RATIO, _fit_exploded
 
     if estimator._steppers[k] is None:
         estimator._steppers[k] = estimator._new_stepper()
@@ -185,11 +186,10 @@ def _train(estimator, objective, k, seed, *, partial):
                            average=average, first_loss=False)
         stepper.set_state(dict(walk.stepper.state()))
     else:
-        tol = None
-        if estimator.tol is not None:
-            tol = _LossTol(float(estimator.tol) * estimator._tol_unit(objective),
-                           int(estimator.n_iter_no_change))
-        schedule = _schedule_for_run(estimator._schedule(), int(estimator.max_iter))
+        # The tol rule (early stopping is refused here) and the schedule, "adaptive"'s
+        # included, as the in-memory fit's.
+        schedule, tol, _ = estimator._stop_rules(objective, None)
+        schedule = _schedule_for_run(schedule, int(estimator.max_iter))
         fresh = _core.Stepper(stepper.params())  # fit: the rule from its start
         walk = walk_epochs(objective, estimator._params[k], fresh, schedule, batch, seed,
                            int(estimator.max_iter), full=False, average=average,
@@ -201,8 +201,8 @@ def _train(estimator, objective, k, seed, *, partial):
         estimator._averages[k] = (steps, count, mean)
         reported = walk.x if steps < start else mean + (walk.x - mean) / float(count + 1)
     fun = float(walk.losses[-1])
-    if not partial and (walk.status == "diverged" or _exploded(
-            fun, float(objective.value(np.zeros(objective.n_params))))):
+    if not partial and (walk.status == "diverged" or _fit_exploded(
+            estimator, fun, float(objective.value(np.zeros(objective.n_params))))):
         advice = ("use learning_rate='constant' with a small eta0 (or eta0='auto'), or a "
                   "larger alpha (the first rate of 'optimal' is alpha^(-1/4))"
                   if estimator.learning_rate == "optimal" else "lower eta0")

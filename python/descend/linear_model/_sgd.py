@@ -69,6 +69,13 @@ _PROBA_LOSSES = ("log_loss", "modified_huber")
 SOLVERS = {"sgd": "gd", "momentum": "momentum", "nesterov": "nesterov", "adagrad": "adagrad",
            "rmsprop": "rmsprop", "adam": "adam", "adamw": "adamw"}
 
+#: The estimators' learning_rate names: scikit-learn's four, with its meanings, and descend's
+#: "cosine" (annealing per epoch over max_iter epochs).
+LEARNING_RATES = ("optimal", "constant", "invscaling", "adaptive", "cosine")
+
+#: The schedules that decay the rate at every step (the plain gradient step's own decay).
+_PER_STEP = ("optimal", "invscaling")
+
 
 def _max_row_norm2(X, block=8192):
     """The largest squared row norm ``max_i ||x_i||^2`` of a dense or sparse X, in float64.
@@ -179,6 +186,56 @@ def _exploded(loss, null):
     return not np.isfinite(loss) or (null > 0 and loss > _DIVERGENCE_RATIO * null)
 
 
+def _fit_exploded(estimator, loss, null):
+    """fit's divergence rule: a non-finite loss always; a loss beyond _DIVERGENCE_RATIO times
+    the zero model's only at eta0="auto", a rate no sample can make unstable, so that such a
+    loss is an anomaly. scikit-learn's rates (a given eta0, "optimal") may take large first
+    steps by design (on rows of norm 100, or "optimal" at a small alpha, the iterate's loss
+    can stay far above the zero model's for many epochs): as scikit-learn's, the fit then
+    raises only on overflow."""
+    if not np.isfinite(loss):
+        return True
+    auto = isinstance(estimator.eta0, str) and estimator.learning_rate != "optimal"
+    return auto and _exploded(loss, null)
+
+
+#: scikit-learn's "adaptive" rate: divided by this when the stop rule fires, while above
+#: _ADAPTIVE_FLOOR (then the run stops).
+_ADAPTIVE_DIVISOR, _ADAPTIVE_FLOOR = 5.0, 1e-6
+
+#: scikit-learn's bound on each loss slope (its MAX_DLOSS): the SGD estimators' objectives clip
+#: there (descend.objectives.LinearLoss's max_slope), so that a squared loss under a large
+#: first rate ("optimal") keeps finite steps and can come back, as scikit-learn's does.
+MAX_SLOPE = 1e12
+
+
+class _Adaptive:
+    """scikit-learn's learning_rate="adaptive": the rate stays at eta0 until the stop rule
+    (`rule`: the tol rule on the training loss or early stopping, each with a ``count`` of
+    epochs without improvement) fires; then, while the rate is above 1e-6, it is divided by 5
+    and the count starts again instead of stopping. It is the run's schedule, read at the
+    start of every epoch: called, the current rate (a callable schedule's convention);
+    ``factor(epoch)``, its factor of eta0 (a Schedule's, as the Dask chunk walk reads it)."""
+
+    def __init__(self, eta0, rule):
+        self.eta0, self.rule, self.scale = float(eta0), rule, 1.0
+
+    def __call__(self, epoch):
+        return self.eta0 * self.scale
+
+    def factor(self, epoch):
+        return self.scale
+
+    def stop(self, value):
+        if not self.rule(value):
+            return False
+        if self.eta0 * self.scale > _ADAPTIVE_FLOOR:
+            self.scale /= _ADAPTIVE_DIVISOR
+            self.rule.count = 0
+            return False
+        return True
+
+
 class _LossTol:
     """scikit-learn's tol rule on the training loss, once an epoch: stop after `n` epochs in
     a row whose epoch loss (the mean of its batch losses, penalty included) was not below
@@ -235,29 +292,29 @@ class _SGDModel(BaseEstimator):
         if self.tol is not None:
             check_real(self.tol, "tol", low=0.0)
         check_bool(self.shuffle, "shuffle")
-        _choice(self.learning_rate, "learning_rate", ("constant", "optimal", "invscaling", "cosine"))
-        if self.learning_rate == "optimal":
-            if not float(self.alpha) > 0.0:
-                raise ValueError("alpha must be > 0 since learning_rate is 'optimal' (the rate "
-                                 "is 1 / (alpha (t0 + t)))")
-            if SOLVERS[self.solver] != "gd":
-                raise ValueError(f"learning_rate='optimal' is the schedule of solver='sgd', "
-                                 f"not of solver={self.solver!r}: use 'constant', "
-                                 f"'invscaling' or 'cosine'")
+        _choice(self.learning_rate, "learning_rate", LEARNING_RATES)
+        if not (isinstance(self.solver, str) and self.solver in SOLVERS):
+            raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, got {self.solver!r}")
+        if self.learning_rate == "optimal" and not float(self.alpha) > 0.0:
+            raise ValueError("alpha must be > 0 since learning_rate is 'optimal' (the rate "
+                             "is 1 / (alpha (t0 + t)))")
         if not (isinstance(self.eta0, str) and self.eta0 == "auto"):
             if not isinstance(self.eta0, numbers.Real) or isinstance(self.eta0, (bool, np.bool_)):
                 raise ValueError(f"eta0 must be 'auto' or a number > 0, got {self.eta0!r}")
             check_real(self.eta0, "eta0", low=0.0, low_open=True)
         if self.learning_rate == "invscaling":
-            check_real(self.power_t, "power_t", low=0.0, low_open=True)
+            check_real(self.power_t, "power_t", low=0.0)
         else:
             check_real(self.power_t, "power_t")
         check_int(self.n_iter_no_change, "n_iter_no_change", low=1)
         check_int(self.batch_size, "batch_size", low=1)
-        if not (isinstance(self.solver, str) and self.solver in SOLVERS):
-            raise ValueError(f"solver must be one of {', '.join(SOLVERS)}, got {self.solver!r}")
         check_real(self.momentum, "momentum", low=0.0, high=1.0, high_open=True)
         _check_verbose(self.verbose)
+        if self.learning_rate in _PER_STEP and SOLVERS[self.solver] != "gd":
+            raise ValueError(f"learning_rate={self.learning_rate!r} (a default) decays the "
+                             f"rate at every step, which only solver='sgd' does; with "
+                             f"solver={self.solver!r} pass learning_rate='constant', "
+                             f"'adaptive' or 'cosine'")
 
     def _average_start(self):
         """The first step averaged (``average``: True is 1, an int n is n, False or 0 off)."""
@@ -290,11 +347,40 @@ class _SGDModel(BaseEstimator):
         return sw, l2, l1
 
     def _schedule(self):
-        if self.learning_rate == "invscaling":
-            return _schedules.inverse(1.0, float(self.power_t))
+        """The per-epoch schedule of fit: cosine's, or None (the per-step rates are the
+        rule's own decay, see _decay; "adaptive" is built by _stop_rules)."""
         if self.learning_rate == "cosine":
             return _schedules.cosine(int(self.max_iter))
         return None
+
+    def _decay(self):
+        """The rule's (lr_decay, lr_power), step t's rate being eta0_ / (1 + (t - 1)
+        lr_decay)^lr_power with t counted over fit (from 1) and over partial_fit's calls, as
+        scikit-learn's t: "optimal" (lr_decay = typw alpha, power 1, eta0_ = typw gives
+        1 / (alpha (t0 + t - 1))), "invscaling" (1, power_t: eta0 / t^power_t), else none."""
+        if self.learning_rate == "optimal":
+            return self._lr_decay, 1.0
+        if self.learning_rate == "invscaling":
+            return 1.0, float(self.power_t)
+        return 0.0, 1.0
+
+    def _stop_rules(self, objective, monitor):
+        """fit's (schedule, tol rule, monitor): the tol rule on the training loss (None
+        without tol, or with early stopping's `monitor`); with learning_rate="adaptive" the
+        rule that fires divides the rate instead (see _Adaptive), the schedule following it."""
+        tol = None
+        if monitor is None and self.tol is not None:
+            tol = _LossTol(float(self.tol) * self._tol_unit(objective),
+                           int(self.n_iter_no_change))
+        schedule = self._schedule()
+        if self.learning_rate == "adaptive" and (tol is not None or monitor is not None):
+            adaptive = _Adaptive(self.eta0_, tol if tol is not None else monitor)
+            schedule = adaptive
+            if tol is not None:
+                tol = adaptive.stop
+            else:
+                monitor = adaptive.stop
+        return schedule, tol, monitor
 
     def _set_eta0(self, X, *, reset):
         """Set ``eta0_``; with eta0='auto', ``1 / (c max ||x_i||^2 + alpha)`` over every row seen.
@@ -325,8 +411,8 @@ class _SGDModel(BaseEstimator):
         """Build the compiled update rule at the current ``eta0_``, with `state` (a dict)."""
         rule = SOLVERS[self.solver]
         hyper = {"lr": self.eta0_, "weight_decay": 0.0}  # the penalty is the objective's
-        if self.learning_rate == "optimal":
-            hyper["lr_decay"] = self._lr_decay
+        if self.learning_rate in _PER_STEP:
+            hyper["lr_decay"], hyper["lr_power"] = self._decay()
         if rule in ("momentum", "nesterov"):
             hyper["momentum"] = float(self.momentum)
         stepper = make_stepper(rule, **hyper)
@@ -355,7 +441,7 @@ class _SGDModel(BaseEstimator):
         partial_fit.
 
         ``fit`` (``partial=False``) runs up to ``max_iter`` epochs with the tol rule and the
-        schedule, on a fresh copy of the rule; ``partial_fit`` one epoch at the constant rate,
+        schedule, on a fresh copy of the rule; ``partial_fit`` one epoch without a schedule,
         continuing the rule's state (``keep_state``) and leaving it where the epoch ended.
         With ``average`` the run goes through a ``_core.IterateAverage`` of `objective`
         (continuing the problem's averaging state in partial_fit), which keeps the running
@@ -367,26 +453,24 @@ class _SGDModel(BaseEstimator):
             self._steppers[k] = self._new_stepper()
         rule = SOLVERS[self.solver]
         batch = min(int(self.batch_size), objective.n_samples)
+        tol = None
         if partial:
             # The same validated options on every call but the seed (partial_fit runs in
             # tight loops: they are parsed once per rate, batch size and shuffle flag).
             options = {**_epoch_options(rule, self.eta0_, batch, bool(self.shuffle)),
                        "seed": (seed + getattr(self, "n_iter_", 0)) % (2**31)}
         else:
+            schedule, tol, monitor = self._stop_rules(objective, monitor)
             options = _METHODS[rule].parse({
                 "lr": self.eta0_, "batch_size": batch, "shuffle": bool(self.shuffle),
                 "epoch_loss": "running", "epochs": int(self.max_iter), "seed": seed,
                 "tol": None,  # the rules of early stopping or tol are applied below
                 "n_iter_no_change": int(self.n_iter_no_change),
-                "schedule": self._schedule()})
+                "schedule": schedule})
         reporter = None
         if _check_verbose(self.verbose) and not partial:
             reporter = ProgressReporter(rule, options["epochs"])
         callback: Any = reporter
-        tol = None
-        if not partial and monitor is None and self.tol is not None:
-            tol = _LossTol(float(self.tol) * self._tol_unit(objective),
-                           int(self.n_iter_no_change))
         if monitor is not None or tol is not None:
             def callback(info, reporter=reporter):
                 stop = bool(reporter(info)) if reporter is not None else False
@@ -410,8 +494,8 @@ class _SGDModel(BaseEstimator):
             reported = run_on.average(result.x)
         if reporter is not None:
             reporter.close(result)
-        if not partial and (result.status == "diverged" or _exploded(
-                float(result.fun), float(objective.value(np.zeros(objective.n_params))))):
+        if not partial and (result.status == "diverged" or _fit_exploded(
+                self, float(result.fun), float(objective.value(np.zeros(objective.n_params))))):
             advice = ("use learning_rate='constant' with a small eta0 (or eta0='auto'), or a "
                       "larger alpha (the first rate of 'optimal' is alpha^(-1/4))"
                       if self.learning_rate == "optimal" else "lower eta0")
@@ -694,20 +778,26 @@ _SGD_DOC = """
     shuffle : bool, default True
     random_state : int, RandomState or None
         Seeds the shuffling (one seed drawn per problem{problems}).
-    learning_rate : {{"constant", "optimal", "invscaling", "cosine"}}, default {lr!r}
-        eta0; scikit-learn's "optimal" 1 / (alpha (t0 + t)) at step t (solver "sgd" only,
-        alpha > 0; t0 by scikit-learn's heuristic, eta0 not used); eta0 / (1 + epoch)^power_t
-        (per *epoch*: scikit-learn's "invscaling" is eta0 / t^power_t per *step*); or cosine
-        annealing over max_iter epochs. {lr_note}
-    eta0 : float or "auto", default "auto"
-        The learning rate; "auto" takes 1 / (c max_i ||x_i||^2 + alpha), with c the loss's
-        curvature bound (1/4 for log_loss, 1 for squared_error and huber, 2 for
-        squared_hinge, modified_huber and squared_epsilon_insensitive, and 1 for the kinked
-        losses, so that a step moves the stepped sample's margin by about one unit at most):
-        a step no single sample or batch can make unstable. In ``partial_fit`` the maximum
-        runs over every row seen so far, so a later batch with larger rows lowers the rate
-        (the rule's state is kept).
-    power_t : float, default 0.25
+    learning_rate : str, default {lr!r}
+        "optimal", "constant", "invscaling", "adaptive" or "cosine": scikit-learn's schedules with its meanings, t counting the steps (batches) from 1
+        over fit and on over partial_fit's calls: "optimal" 1 / (alpha (t0 + t - 1)), t0 by
+        scikit-learn's heuristic (the first rate alpha^(-1/4); alpha > 0, eta0 not used);
+        "constant" eta0; "invscaling" eta0 / t^power_t; "adaptive" eta0, divided by 5 each
+        time the tol rule (or early stopping) would stop the fit, while it is above 1e-6
+        (then the fit stops; partial_fit keeps eta0). "optimal" and "invscaling" decay at
+        every step: solver "sgd" only. descend's "cosine" anneals eta0 per epoch over
+        max_iter epochs.{lr_note}
+    eta0 : float or "auto", default 0.01
+        The initial learning rate (scikit-learn's default). "auto" (descend's) takes
+        1 / (c max_i ||x_i||^2 + alpha), with c the loss's curvature bound (1/4 for
+        log_loss, 1 for squared_error and huber, 2 for squared_hinge, modified_huber and
+        squared_epsilon_insensitive, and 1 for the kinked losses, so that a step moves the
+        stepped sample's margin by about one unit at most): a step no single sample or batch
+        can make unstable; ``learning_rate="constant", eta0="auto"`` is descend's fast
+        constant rate. In ``partial_fit`` the maximum runs over every row seen so far, so a
+        later batch with larger rows lowers the rate (the rule's state is kept).
+    power_t : float, default {power_t}
+        The exponent of "invscaling", >= 0.
     n_iter_no_change : int, default 5
     batch_size : int, default 1
         Mini-batch size (1: the classic per-sample SGD).
@@ -737,9 +827,18 @@ _SGD_DOC = """
     unweighted step times ``s n / S`` (scikit-learn: times s), the same step when the weights
     average to one, and steps that do not change when every weight is scaled by one factor.
 
+    Each row's loss slope is clipped to [-1e12, 1e12], as scikit-learn clips it (see
+    :class:`descend.objectives.LinearLoss`'s ``max_slope``): under a first rate too large for
+    a squared loss ("optimal" on unit-scale rows) the steps stay finite and the decaying rate
+    can bring the fit back, where an unclipped run would overflow.
+
     ``fit`` warns (``sklearn.exceptions.ConvergenceWarning``, once) when ``tol`` was given and
     the epoch loss was still improving by more than ``tol`` after ``max_iter`` epochs, and
-    raises ``RuntimeError`` when the run diverged. ``partial_fit`` raises ``RuntimeError``,
+    raises ``RuntimeError`` when the run diverged: its loss overflowed, or, at
+    ``eta0="auto"`` (a rate no sample can make unstable), its last epoch's loss was more than
+    1e4 times the zero model's (scikit-learn's rates may keep the iterate's loss that high
+    for many epochs by design: with them, as in scikit-learn, only an overflow raises).
+    ``partial_fit`` raises ``RuntimeError``,
     leaving the model as it was, when the loss on the batches seen so far (each measured
     before its step) is non-finite or more than 1e4 times that of the zero model. A fitted
     model pickles and deep-copies with the rule's state, so ``partial_fit`` continues where
@@ -772,7 +871,7 @@ class SGDRegressor(RegressorMixin, _SGDModel):
 
     def __init__(self, loss="squared_error", *, penalty="l2", alpha=1e-4, l1_ratio=0.15,
                  fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True, verbose=False,
-                 epsilon=0.1, random_state=None, learning_rate="constant", eta0="auto",
+                 epsilon=0.1, random_state=None, learning_rate="invscaling", eta0=0.01,
                  power_t=0.25, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=5, warm_start=False, average=False, batch_size=1,
                  solver="sgd", momentum=0.9):
@@ -788,16 +887,15 @@ class SGDRegressor(RegressorMixin, _SGDModel):
     >>> model = SGDRegressor(random_state=0).fit(X, X @ [2.0, -1.0] + 0.5)
     >>> model.coef_.round(2).tolist(), round(float(model.intercept_[0]), 2)
     ([2.0, -1.0], 0.5)
-    >>> robust = SGDRegressor(loss="huber", epsilon=1.0, average=True, random_state=0)
+    >>> robust = SGDRegressor(loss="huber", epsilon=1.0, average=True, random_state=0,
+    ...                       learning_rate="constant", eta0="auto")  # descend's rate
     >>> robust.fit(X, X @ [2.0, -1.0] + 0.5).coef_.round(1).tolist()
     [2.0, -1.0]
     """ + _SGD_DOC.format(
         rules=", ".join(SOLVERS), extra="", loss="squared_error",
         losses=", ".join(map(repr, REGRESSION_LOSSES)), loss_note="", n_jobs="",
-        split="a random split", score="R^2", class_weight="", lr="constant",
-        lr_note=("scikit-learn's default is its per-step 'invscaling' with eta0=0.01 and "
-                 "power_t=0.25; descend keeps 'constant' at eta0='auto', a rate no sample "
-                 "can make unstable."), problems="", extra_params="", n_iter_note="",
+        split="a random split", score="R^2", class_weight="", lr="invscaling",
+        power_t=0.25, lr_note="", problems="", extra_params="", n_iter_note="",
         scores="", tol_unit=(
             " times the zero model's loss (scikit-learn's tol is absolute: this is the "
             "same on standardized y up to a factor, 1/2 for the squared error, and does not "
@@ -806,7 +904,8 @@ class SGDRegressor(RegressorMixin, _SGDModel):
     def _objectives(self, X, y, sample_weight):
         sw, l2, l1 = self._weights_and_penalties(sample_weight, X)
         return [LinearLoss(X, y, loss=self.loss, epsilon=float(self.epsilon), l2=l2, l1=l1,
-                           fit_intercept=bool(self.fit_intercept), sample_weight=sw)]
+                           fit_intercept=bool(self.fit_intercept), sample_weight=sw,
+                           max_slope=MAX_SLOPE)]
 
     def fit(self, X, y, coef_init=None, intercept_init=None, sample_weight=None):
         """Fit by mini-batch SGD from zero (or from `coef_init` and `intercept_init`, or with
@@ -931,8 +1030,8 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
 
     def __init__(self, loss="hinge", *, penalty="l2", alpha=1e-4, l1_ratio=0.15,
                  fit_intercept=True, max_iter=1000, tol=1e-3, shuffle=True, verbose=False,
-                 epsilon=0.1, n_jobs=None, random_state=None, learning_rate="constant",
-                 eta0="auto", power_t=0.25, early_stopping=False, validation_fraction=0.1,
+                 epsilon=0.1, n_jobs=None, random_state=None, learning_rate="optimal",
+                 eta0=0.01, power_t=0.5, early_stopping=False, validation_fraction=0.1,
                  n_iter_no_change=5, class_weight=None, warm_start=False, average=False,
                  batch_size=1, solver="sgd", momentum=0.9, multi_class="ovr"):
         self._set_params(locals())
@@ -1030,7 +1129,7 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
         weight and the others by 1. The objective is scikit-learn's; a step on a row of
         weight s is the unweighted step times s n / sum_i s_i (scikit-learn: times s), the
         same step when the weights average to one, as the "balanced" ones do.""",
-        lr="constant", lr_note="", problems=", one per class one versus all",
+        lr="optimal", power_t=0.5, lr_note="", problems=", one per class one versus all",
         extra_params="""
     multi_class : {"ovr", "multinomial"}, default "ovr"
         More than two classes: one versus all (scikit-learn's), or, for log_loss only, the
@@ -1062,7 +1161,7 @@ class SGDClassifier(ClassifierMixin, _LinearClassifier, _SGDModel):
             objectives.append(LinearLoss(
                 X, np.where(encoded == k, 1.0, -1.0), loss=self.loss,
                 epsilon=float(self.epsilon), l2=l2, l1=l1, fit_intercept=fit_intercept,
-                sample_weight=sw))
+                sample_weight=sw, max_slope=MAX_SLOPE))
         return objectives
 
     @available_if(_has_proba)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rules import soft_threshold
+from .rules import decay_factor, soft_threshold
 
 LAZY_RULES = ("gd", "adagrad", "momentum", "nesterov")
 
@@ -37,8 +37,8 @@ def run_minibatch_lazy(objective, X, x0, rule, batch_size, epochs, orders,
     x0 : array_like
         Starting point.
     rule : descend.reference.Rule
-        One of "gd" (any l2, l1, weight_decay, lr_decay), "adagrad" (no l2 or weight_decay),
-        "momentum" or "nesterov" (no l2, l1 or weight_decay), with a scalar rate.
+        One of "gd" (any l2, l1, weight_decay, lr_decay, lr_power), "adagrad" (no l2 or
+        weight_decay), "momentum" or "nesterov" (no l2, l1 or weight_decay), with a scalar rate.
     batch_size, epochs, orders, factor
         As in :func:`descend.reference.run_minibatch`.
 
@@ -118,7 +118,8 @@ def run_minibatch_lazy(objective, X, x0, rule, batch_size, epochs, orders,
             touched = np.concatenate([columns, [d]]) if objective.fit_intercept else columns
             t += 1
             if kind == "gd":
-                rate = lr / (1 + (t - 1) * rule.lr_decay) if rule.lr_decay else lr
+                power = getattr(rule, "lr_power", 1.0)
+                rate = lr * decay_factor(t, rule.lr_decay, power) if rule.lr_decay else lr
                 gt = g[touched] + np.where(penalised[touched], l2, 0.0) * x[touched]
                 x[touched] = x[touched] - rate * (gt + wd * x[touched])
                 decays.append(1.0 - rate * (l2 + wd))

@@ -331,14 +331,15 @@ class LinearLoss(_Glm):
 
     Labels are coded -1/+1 for the classification losses; a = t z is the margin, r = z - y
     the residual. At a kink the slope is the one scikit-learn's SGD takes; ``d2loss`` is the
-    second derivative almost everywhere.
+    second derivative almost everywhere. ``max_slope`` clips ``dloss`` to [-max_slope,
+    max_slope] (None: no clip).
     """
 
     CLASSIFICATION = ("hinge", "log_loss", "modified_huber", "squared_hinge", "perceptron")
 
     def __init__(self, X, y, loss="squared_error", l2=0.0, fit_intercept=False,
-                 sample_weight=None, l1=0.0, epsilon=0.1):
-        self.loss_name, self.epsilon = loss, float(epsilon)
+                 sample_weight=None, l1=0.0, epsilon=0.1, max_slope=None):
+        self.loss_name, self.epsilon, self.max_slope = loss, float(epsilon), max_slope
         super().__init__(X, y, l2=l2, fit_intercept=fit_intercept, sample_weight=sample_weight,
                          l1=l1)
         if loss in self.CLASSIFICATION:
@@ -368,6 +369,12 @@ class LinearLoss(_Glm):
         raise ValueError(f"unknown loss {name!r}")
 
     def dloss(self, z, y):
+        slope = self._slope(z, y)
+        if self.max_slope is None:
+            return slope
+        return np.clip(slope, -self.max_slope, self.max_slope)
+
+    def _slope(self, z, y):
         e, name = self.epsilon, self.loss_name
         a, r = y * z, z - y
         if name == "hinge":

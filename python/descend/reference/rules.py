@@ -23,10 +23,11 @@ class Rule:
     """
 
     def __init__(self, kind, lr, momentum=None, weight_decay=0.0, lr_decay=None, eps=None,
-                 alpha=None, betas=None, initial_accumulator_value=None):
+                 alpha=None, betas=None, initial_accumulator_value=None, lr_power=1.0):
         self.kind = kind
         self.lr = np.asarray(lr, dtype=np.float64)
         self.mu, self.wd, self.lr_decay = momentum, weight_decay, lr_decay
+        self.lr_power = lr_power
         self.eps, self.alpha, self.betas = eps, alpha, betas
         self.init = initial_accumulator_value
         self.state = None
@@ -55,9 +56,9 @@ class Rule:
             x = x * (1 - lr * self.wd)
         elif self.wd:
             g = g + self.wd * x
-        if self.kind == "gd":  # with lr_decay: lr / (1 + (t - 1) lr_decay), as adagrad's
+        if self.kind == "gd":  # with lr_decay: lr / (1 + (t - 1) lr_decay)^lr_power
             if self.lr_decay:
-                lr = lr / (1 + (self.t - 1) * self.lr_decay)
+                lr = lr * decay_factor(self.t, self.lr_decay, self.lr_power)
                 self.rate = float(np.ravel(lr)[0])
             return x - lr * g
         if self.kind == "momentum":  # dw = -lr g + mu dw; w += dw
@@ -85,6 +86,13 @@ class Rule:
         m_hat = a / (1 - b1 ** self.t)
         v_hat = b / (1 - b2 ** self.t)
         return x - lr * m_hat / (np.sqrt(v_hat) + eps)
+
+
+def decay_factor(t, lr_decay, lr_power=1.0):
+    """The factor of plain SGD's rate at step t = 1, 2, ...: ``1 / (1 + (t - 1) lr_decay) **
+    lr_power`` (scikit-learn's "invscaling" ``1 / t ** p`` with lr_decay=1, lr_power=p)."""
+    base = 1.0 + (t - 1) * lr_decay
+    return 1.0 / base if lr_power == 1.0 else 1.0 / base ** lr_power
 
 
 def schedule_factor(kind, t, gamma=0.1, step_size=10, decay=1.0, power=1.0, period=100,

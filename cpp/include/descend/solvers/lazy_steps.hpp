@@ -365,7 +365,7 @@ class LazySteps {
     double rate = lr;
     if constexpr (std::is_same_v<Rule, GradientStep>) {
       // w <- ST(a w - lr g, tau), with w = C v and C' = a C: v <- ST(v - lr g / C', tau / C').
-      rate = lr * rule_.decay_next();  // the rule's own lr_decay, step by step
+      rate = lr * rule_.decay_next();  // the rule's own decay (lr_decay, lr_power), per step
       ++rule_.t;
       const double wd = rule_.weight_decay, tau = rate * l1;
       const double next = scale_ * (1.0 - rate * (l2 + wd));

@@ -338,3 +338,26 @@ def test_sgd_on_a_local_cluster_replays_its_twin():
     np.testing.assert_allclose(model.coef_, coef, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(model.intercept_, intercept, rtol=1e-10, atol=1e-12)
     assert score == pytest.approx(model.score(X, y))
+
+
+def test_the_dask_fit_clips_each_slope_as_the_in_memory_fit_does(monkeypatch):
+    # "optimal" with a squared loss: the first rate alpha^(-1/4) makes the early slopes
+    # overflow unless each is clipped at 1e12, as scikit-learn (and the in-memory fit) do.
+    import descend.linear_model._sgd as sgd_module
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    y = X @ np.array([1.0, -2.0, 0.5])
+    options = dict(learning_rate="optimal", random_state=0, max_iter=5, tol=None)
+    chunks = (da.from_array(X, chunks=(100, 3)), da.from_array(y, chunks=100))
+    chunked = SGDRegressor(**options).fit(*chunks)
+    assert np.isfinite(chunked.coef_).all()  # far from a fit (scikit-learn's too), but finite
+    monkeypatch.setattr(sgd_module, "MAX_SLOPE", 1e300)  # no clip in practice
+    with pytest.raises(RuntimeError, match="diverged"):
+        SGDRegressor(**options).fit(*chunks)
+    f = ddk.LinearLoss(chunks[0], y, max_slope=1.0, scheduler="sync")
+    g = descend.objectives.LinearLoss(X, y, max_slope=1.0)
+    w = np.full(3, 100.0)
+    np.testing.assert_allclose(f.gradient(w), g.gradient(w), rtol=1e-12)
+    with pytest.raises(ValueError, match="max_slope"):
+        ddk.LinearLoss(chunks[0], y, max_slope=0.0)

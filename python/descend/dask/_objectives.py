@@ -854,6 +854,9 @@ class LinearLoss(DaskObjective):
         "        The threshold of huber and the epsilon-insensitive losses, >= 0.\n"
         "    l1 : float, default 0.0\n"
         "        L1 penalty on the weights, >= 0.\n"
+        "    max_slope : float or None, default None\n"
+        "        The clip of each row's loss slope (scikit-learn's SGD clips at 1e12);\n"
+        "        None keeps the exact gradient.\n"
         "    persist :") + """
     Examples
     --------
@@ -867,8 +870,8 @@ class LinearLoss(DaskObjective):
     _kind = "linear"
 
     def __init__(self, X, y, loss="squared_error", l2=0.0, fit_intercept=False,
-                 sample_weight=None, *, epsilon=0.1, l1=0.0, persist=True, rechunk=True,
-                 scheduler=None, timeout=DEFAULT_TIMEOUT, split_every=8,
+                 sample_weight=None, *, epsilon=0.1, l1=0.0, max_slope=None, persist=True,
+                 rechunk=True, scheduler=None, timeout=DEFAULT_TIMEOUT, split_every=8,
                  line_points=16):
         from ..objectives import CLASSIFICATION_LOSSES, REGRESSION_LOSSES
 
@@ -878,6 +881,8 @@ class LinearLoss(DaskObjective):
         self.loss = loss
         self.epsilon = check_real(epsilon, "epsilon", low=0.0)
         self._l1 = check_real(l1, "l1", low=0.0)
+        self.max_slope = (None if max_slope is None
+                          else check_real(max_slope, "max_slope", low=0.0, low_open=True))
         super().__init__(X, y, l2, fit_intercept, sample_weight, persist=persist,
                          rechunk=rechunk, scheduler=scheduler, timeout=timeout,
                          split_every=split_every, line_points=line_points)
@@ -889,7 +894,8 @@ class LinearLoss(DaskObjective):
 
     def _spec(self, client):
         return _tasks.Spec(self._kind, self.n_params, self.l2, self.fit_intercept, None,
-                           self._threads(client), self.loss, self.epsilon, self._l1)
+                           self._threads(client), self.loss, self.epsilon, self._l1,
+                           self.max_slope)
 
     def __descend_objective__(self) -> _core.Objective:
         if self._l1 > 0:

@@ -125,7 +125,9 @@ def _problem_weights(estimator, encoded, sample_weight, X, k):
 
 
 def _problem(estimator, X, target, sample_weight, k, multinomial=False):
-    """One chunked objective with the in-memory fit's weights and penalties."""
+    """One chunked objective with the in-memory fit's weights, penalties and slope clip."""
+    from ..linear_model._sgd import MAX_SLOPE
+
     l2, l1 = estimator._penalties()
     sw, scaled_total, top = _weights(sample_weight, X)
     if sw is not None:
@@ -143,7 +145,8 @@ def _problem(estimator, X, target, sample_weight, k, multinomial=False):
         target = target.map_blocks(lambda b: np.where(b == k, 1.0, -1.0), dtype=np.float64)
     return _objectives.LinearLoss(X, target, loss=estimator.loss, l2=l2, l1=l1,
                                   fit_intercept=fit_intercept, sample_weight=sw,
-                                  epsilon=float(estimator.epsilon))
+                                  epsilon=float(estimator.epsilon),
+                                  max_slope=MAX_SLOPE)
 
 
 def _problems(estimator, X, target, sample_weight):

@@ -57,6 +57,7 @@ class Spec:
     loss: str = ""  # kind "linear": the loss of descend.objectives.LinearLoss, its epsilon
     epsilon: float = 0.1
     l1: float = 0.0
+    max_slope: Optional[float] = None  # the clip of each slope (None: exact)
 
 
 class EmptyChunk:
@@ -132,7 +133,8 @@ def build(spec: Spec, X, y, sample_weight, index: int, start: int):
         if spec.kind == "softmax":
             options["n_classes"] = spec.n_classes
         if spec.kind == "linear":
-            options.update(loss=spec.loss, epsilon=spec.epsilon, l1=spec.l1)
+            options.update(loss=spec.loss, epsilon=spec.epsilon, l1=spec.l1,
+                           max_slope=spec.max_slope)
         return KINDS[spec.kind](X, y, **options)
     except (ValueError, TypeError) as exc:
         raise type(exc)(f"{rows}: {exc}") from None

@@ -41,6 +41,10 @@ def _expected_failures(estimator):
     return _SGD_XFAIL if isinstance(estimator, (dl.SGDRegressor, dl.SGDClassifier)) else {}
 
 
+# Some checks fit on unscaled rows (features of mean 100): scikit-learn's default SGD rates
+# blow the loss up there, scikit-learn's own estimators silently, descend's with a warning.
+@pytest.mark.filterwarnings("ignore:.*times that of the zero model:"
+                            "sklearn.exceptions.ConvergenceWarning")
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
 def test_sklearn_conventions(estimator, check):
     check(estimator)

@@ -368,3 +368,23 @@ def test_default_fits_reach_scikit_learns_score_and_objective(sl, name):
     (ours, f_ours), (theirs, f_theirs) = runs[dl], runs[sl]
     assert ours >= theirs - 0.01, (ours, theirs)
     assert f_ours <= within * f_theirs, (f_ours, f_theirs)
+
+
+def test_a_fit_that_ends_far_above_the_zero_model_says_so():
+    # scikit-learn's default rates on rows of size 1e8: the loss ends about 1e49 times that
+    # of predicting zero; scikit-learn returns such a model silently, descend warns.
+    import warnings
+
+    import descend.linear_model as dl
+    from sklearn.exceptions import ConvergenceWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(100, 3))
+    y = X @ np.array([1.0, 2.0, 3.0])
+    with pytest.warns(ConvergenceWarning) as record:  # (the scales' warning comes too)
+        dl.SGDRegressor(random_state=0).fit(X * 1e8, y)
+    assert any("times that of the zero model" in str(w.message) for w in record)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = dl.SGDRegressor(random_state=0).fit(X, y)  # standardised scale: no warning
+    assert model.score(X, y) > 0.99

@@ -494,8 +494,9 @@ class _SGDModel(BaseEstimator):
             reported = run_on.average(result.x)
         if reporter is not None:
             reporter.close(result)
+        null = float(objective.value(np.zeros(objective.n_params))) if not partial else 0.0
         if not partial and (result.status == "diverged" or _fit_exploded(
-                self, float(result.fun), float(objective.value(np.zeros(objective.n_params))))):
+                self, float(result.fun), null)):
             advice = ("use learning_rate='constant' with a small eta0 (or eta0='auto'), or a "
                       "larger alpha (the first rate of 'optimal' is alpha^(-1/4))"
                       if self.learning_rate == "optimal" else "lower eta0")
@@ -504,6 +505,14 @@ class _SGDModel(BaseEstimator):
                 f"{int(result.nit)}: the loss became non-finite or grew beyond "
                 f"{_DIVERGENCE_RATIO:g} times the zero model's; {advice} "
                 f"(the rate was {self.eta0_:.3g})")
+        if not partial and _exploded(float(result.fun), null):
+            # scikit-learn's rates may end there, and scikit-learn says nothing: say it.
+            warnings.warn(
+                f"{type(self).__name__}(learning_rate={self.learning_rate!r}) ended with a "
+                f"training loss {float(result.fun) / null:.3g} times that of the zero model: "
+                f"the rate is too large for these data (standardise X, e.g. with "
+                f"sklearn.preprocessing.StandardScaler, or lower eta0)",
+                ConvergenceWarning, stacklevel=4)
         return result, reported
 
     #: coef_ of shape (n_features,) (a regressor) instead of (k, n_features).

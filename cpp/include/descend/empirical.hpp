@@ -224,11 +224,12 @@ class EmpiricalRisk final : public EmpiricalObjective {
     if (sw_) prefetch_range(sw_ + i, Index(sizeof(T)));
   }
 
-  /// g = acc / expected (acc the batch's gradient sum) plus the L2 penalty's gradient l2 w on the penalised parameters, by
-  /// chunks that stay in L1 (the quotient, the penalty's gradient and its value's sums in one
-  /// pass instead of four); returns the penalties' value. The gradient has the bits of
-  /// dividing, then adding l2 w (add_l2); the quotient is a product by 1 / expected when that
-  /// is exact (expected a power of two: a batch of 32 unweighted rows), a division otherwise.
+  /// g = acc / expected (acc: the batch's gradient sums) plus the L2 penalty's gradient l2 w
+  /// on the penalised parameters, by chunks that stay in L1 (the quotient, the penalty's
+  /// gradient and its value's sums in one pass instead of four); returns the penalties' value.
+  /// The gradient has the bits of dividing, then adding l2 w (add_l2); the quotient is a
+  /// product by 1 / expected when that is exact (expected a power of two: a batch of 32
+  /// unweighted rows), a division otherwise.
   double mean_and_penalty(const double* sums, double expected, const CVecRef& w, VecRef g) const {
     const Eigen::Map<const VecX> acc(sums, K_ * p_);  // may be g itself: read, then written
     int exponent = 0;

@@ -35,6 +35,10 @@ class DataObjective : public EmpiricalObjective {
                                   VecRef g) const override {
     return impl_->batch_value_and_gradient(w, rows, m, g);
   }
+  double batch_value_and_gradient_ahead(const CVecRef& w, const Index* rows, Index m, VecRef g,
+                                        const Index* next, Index m_next) const override {
+    return impl_->batch_value_and_gradient_ahead(w, rows, m, g, next, m_next);
+  }
   void prefetch_rows(const Index* rows, Index m) const override { impl_->prefetch_rows(rows, m); }
   void prefetch_row_starts(const Index* rows, Index m) const override {
     impl_->prefetch_row_starts(rows, m);

@@ -61,6 +61,16 @@ class EmpiricalObjective : public Objective {
   virtual void set_batch_mean_weight(double /*mean*/) {
     throw std::logic_error(name() + " cannot change its batches' mean weight");
   }
+  /// batch_value_and_gradient on rows[0..m) while the rows next[0..m_next) (a later batch of
+  /// a shuffled epoch) are asked for: a risk that reads its rows in place spreads those
+  /// prefetches over the batch's own arithmetic, so that the memory requests overlap the
+  /// work instead of queueing before it. By default: prefetch_rows, then the batch.
+  virtual double batch_value_and_gradient_ahead(const CVecRef& w, const Index* rows, Index m,
+                                                VecRef g, const Index* next,
+                                                Index m_next) const {
+    prefetch_rows(next, m_next);
+    return batch_value_and_gradient(w, rows, m, g);
+  }
 };
 
 /// Whether a model says itself which parameters are penalised (penalty_layout()); without
@@ -71,6 +81,13 @@ template <class Model>
 struct has_penalty_layout<
     Model, std::void_t<decltype(std::declval<const Model&>().penalty_layout())>>
     : std::true_type {};
+
+/// Whether a model writes a gathered mini-batch's gradient sum over a vector itself
+/// (gradient_block_into, the network): the skeleton then keeps no zeroed accumulator.
+template <class Model, class = void>
+struct has_gradient_into : std::false_type {};
+template <class Model>
+struct has_gradient_into<Model, std::enable_if_t<Model::kGradientInto>> : std::true_type {};
 
 template <class Data, class Model>
 class EmpiricalRisk final : public EmpiricalObjective {
@@ -116,37 +133,11 @@ class EmpiricalRisk final : public EmpiricalObjective {
 
   double batch_value_and_gradient(const CVecRef& w, const Index* rows, Index m,
                                   VecRef g) const override {
-    check_size(w, "w");
-    check_size(g, "gradient");
-    const double expected = expected_batch_weight(rows, m);
-    // Per-thread buffers, reused from call to call: a step allocates nothing.
-    thread_local Work work;
-    thread_local VecX acc;
-    thread_local typename Data::Gathered Xg;
-    thread_local std::vector<Target> yg;
-    thread_local std::vector<T> sg;
-    thread_local Point P;
-    model_.point_into(w, P);
-    acc.setZero(K_ * p_);
-    double loss;
-    if constexpr (Data::kRowsInPlace && Model::kFusedRows) {
-      // Rows are read in place.
-      loss = model_.gradient_rows(data_.data(), [rows](Index i) { return rows[i]; }, m, y_, sw_,
-                                  P, true, acc, work);
-    } else {
-      // Otherwise gather the batch into a contiguous block first.
-      data_.gather(rows, m, Xg);
-      yg.resize(m);
-      sg.resize(sw_ ? m : 0);
-      for (Index k = 0; k < m; ++k) {
-        yg[k] = y_[rows[k]];
-        if (sw_) sg[k] = sw_[rows[k]];
-      }
-      loss = model_.gradient_block(Xg, yg.data(), sw_ ? sg.data() : nullptr, P, true, &acc, work);
-    }
-    model_.finish_gradient(acc);
-    g = acc / expected;
-    return loss / expected + add_penalty(w, g);
+    return batch(w, rows, m, g, nullptr, 0);
+  }
+  double batch_value_and_gradient_ahead(const CVecRef& w, const Index* rows, Index m, VecRef g,
+                                        const Index* next, Index m_next) const override {
+    return batch(w, rows, m, g, next, m_next);
   }
 
   /// The rows' data, and their targets and weights: read at random in a shuffled epoch (a
@@ -162,6 +153,120 @@ class EmpiricalRisk final : public EmpiricalObjective {
   void prefetch_row_starts(const Index* rows, Index m) const override {
     data_.prefetch_starts(rows, m);
   }
+
+ private:
+  /// One mini-batch's mean loss and gradient (penalties included), asking for the rows
+  /// next[0..m_next) meanwhile (none when null).
+  double batch(const CVecRef& w, const Index* rows, Index m, VecRef g, const Index* next,
+               Index m_next) const {
+    check_size(w, "w");
+    check_size(g, "gradient");
+    const double expected = expected_batch_weight(rows, m);
+    // Per-thread buffers, reused from call to call: a step allocates nothing.
+    thread_local Work work;
+    thread_local VecX acc;
+    thread_local typename Data::Gathered Xg;
+    thread_local std::vector<Target> yg;
+    thread_local std::vector<T> sg;
+    thread_local Point P;
+    model_.point_into(w, P);
+    // The next batch's rows are asked for a few at a time, between this batch's rows
+    // (ahead(k, count): rows next[k..k+count)).
+    const auto ahead = [this, next, m_next](Index k, Index count) {
+      for (Index j = k; j < std::min(k + count, m_next); ++j) prefetch_row(next[j]);
+    };
+    if constexpr (Data::kRowsInPlace && Model::kFusedRows) {
+      // Rows are read in place.
+      acc.setZero(K_ * p_);
+      const double loss = model_.gradient_rows(
+          data_.data(), [rows](Index i) { return rows[i]; }, m, y_, sw_, P, true, acc, work, ahead);
+      if (m_next > m) ahead(m, m_next - m);
+      model_.finish_gradient(acc);
+      return loss / expected + mean_and_penalty(acc.data(), expected, w, g);
+    } else {
+      // Otherwise gather the batch into a contiguous block first.
+      if constexpr (Data::kRowsInPlace) {
+        data_.gather(rows, m, Xg, ahead);
+        if (m_next > m) ahead(m, m_next - m);
+      } else {
+        if (next) prefetch_rows(next, m_next);
+        data_.gather(rows, m, Xg);
+      }
+      yg.resize(m);
+      sg.resize(sw_ ? m : 0);
+      for (Index k = 0; k < m; ++k) {
+        yg[k] = y_[rows[k]];
+        if (sw_) sg[k] = sw_[rows[k]];
+      }
+      const T* sk = sw_ ? sg.data() : nullptr;
+      if constexpr (has_gradient_into<Model>::value) {
+        // The model writes its gradient sum over g, which is then scaled in place.
+        const double loss = model_.gradient_block_into(Xg, yg.data(), sk, P, true, g.data(), work);
+        return loss / expected + mean_and_penalty(g.data(), expected, w, g);
+      } else {
+        acc.setZero(K_ * p_);
+        const double loss = model_.gradient_block(Xg, yg.data(), sk, P, true, &acc, work);
+        model_.finish_gradient(acc);
+        return loss / expected + mean_and_penalty(acc.data(), expected, w, g);
+      }
+    }
+  }
+
+  /// Row i's data (towards L2 where rows are contiguous: it is read a batch or two later),
+  /// target and weight.
+  void prefetch_row(Index i) const {
+    if (i < 0 || i >= n_) return;
+    if constexpr (Data::kRowsInPlace)
+      data_.prefetch_row_l2(i);
+    else
+      data_.prefetch(&i, 1);
+    if (y_) prefetch_range(y_ + i, Index(sizeof(Target)));
+    if (sw_) prefetch_range(sw_ + i, Index(sizeof(T)));
+  }
+
+  /// g = acc / expected (acc: the batch's gradient sums) plus the L2 penalty's gradient l2 w
+  /// on the penalised parameters, by chunks that stay in L1 (the quotient, the penalty's
+  /// gradient and its value's sums in one pass instead of four); returns the penalties' value.
+  /// The gradient has the bits of dividing, then adding l2 w (add_l2); the quotient is a
+  /// product by 1 / expected when that is exact (expected a power of two: a batch of 32
+  /// unweighted rows), a division otherwise.
+  double mean_and_penalty(const double* sums, double expected, const CVecRef& w, VecRef g) const {
+    const Eigen::Map<const VecX> acc(sums, K_ * p_);  // may be g itself: read, then written
+    int exponent = 0;
+    const bool exact = std::frexp(expected, &exponent) == 0.5;
+    const double inverse = 1.0 / expected;
+    const auto mean = [&](Index begin, Index count) {
+      if (exact)
+        g.segment(begin, count) = acc.segment(begin, count) * inverse;
+      else
+        g.segment(begin, count) = acc.segment(begin, count) / expected;
+    };
+    const PenaltyLayout layout = penalised();
+    double squares = 0.0, absolutes = 0.0;
+    Index done = 0;  // parameters [0, done) written
+    for (Index k = 0; k < layout.blocks; ++k) {
+      const Index first = k * layout.stride, last = first + layout.length;
+      if (first > done) mean(done, first - done);
+      for (Index begin = first; begin < last; begin += kChunk) {
+        const Index count = std::min(kChunk, last - begin);
+        mean(begin, count);
+        const auto wk = w.segment(begin, count);
+        if (l2_ != 0.0) {
+          g.segment(begin, count) += l2_ * wk;
+          squares += wk.squaredNorm();
+        }
+        if (l1_ != 0.0) absolutes += wk.template lpNorm<1>();
+      }
+      done = last;
+    }
+    if (K_ * p_ > done) mean(done, K_ * p_ - done);
+    return 0.5 * l2_ * squares + l1_ * absolutes;
+  }
+
+  /// Parameters per chunk of mean_and_penalty (8 KB of each vector).
+  static constexpr Index kChunk = 1024;
+
+ public:
 
   // ---- sparse batches (lazy steps, solvers/lazy_steps.hpp) ----
   static constexpr bool kSparseBatches = Data::kSparse && Model::kSparseSteps;

@@ -11,7 +11,10 @@
 ///   kRowsInPlace, row(i), data()     whether row i is a contiguous array (row-major only),
 ///                                    at data() + i d
 ///   prefetch(rows, m)                a hint that those rows will be read soon
+///   prefetch_row_l2(i)               the same for row i, into L2 (row-major only)
 /// A sparse (CSR) policy offers the same with a sparse block.
+
+#include <cstdint>
 
 #include <Eigen/Core>
 
@@ -49,9 +52,20 @@ class DenseRows {
     return X_.data() + i * X_.cols();
   }
 
-  void gather(const Index* rows, Index m, Gathered& out) const {
+  /// The default of gather's ahead: nothing to ask for.
+  struct NoAhead {
+    void operator()(Index /*k*/, Index /*count*/) const {}
+  };
+
+  /// ahead(k, 1) is called after row k is copied (a mini-batch step asks there for a later
+  /// batch's rows, empirical.hpp).
+  template <class Ahead = NoAhead>
+  void gather(const Index* rows, Index m, Gathered& out, Ahead ahead = {}) const {
     out.resize(m, X_.cols());
-    for (Index k = 0; k < m; ++k) out.row(k) = X_.row(rows[k]);
+    for (Index k = 0; k < m; ++k) {
+      out.row(k) = X_.row(rows[k]);
+      ahead(k, 1);
+    }
   }
 
   /// Nothing to do: a dense row's position is computed, not read.
@@ -79,13 +93,42 @@ class DenseRows {
 
   void prefetch(const Index* rows, Index m) const {
     if constexpr (kRowsInPlace) {
-      const Index bytes = row_bytes();
       for (Index k = 0; k < m; ++k) {
         if (rows[k] < 0 || rows[k] >= X_.rows()) continue;
-        prefetch_range(row(rows[k]), bytes);
+        prefetch_range(line_of(row(rows[k])), row_span(rows[k]));
       }
     }
   }
+
+  /// A hint that row i (row-major X, 0 <= i < n) will be read a batch or two from now: every
+  /// cache line it touches, into L2 (prefetcht1) rather than L1. Issued a few rows at a time
+  /// between the current batch's rows (empirical.hpp), these requests overlap the arithmetic;
+  /// into L2 they also do not hold up the L1 fill buffers the current rows' loads need.
+  void prefetch_row_l2(Index i) const {
+    static_assert(kRowsInPlace, "only row-major rows are contiguous");
+    const char* line = line_of(row(i));
+    const char* end = reinterpret_cast<const char*>(row(i) + X_.cols());
+    for (; line < end; line += 64) {
+#if (defined(__GNUC__) || defined(__clang__)) && (defined(__x86_64__) || defined(__i386__))
+      asm volatile("prefetcht1 %0" : : "m"(*line));  // an asm statement: never optimised away
+#elif defined(__GNUC__) || defined(__clang__)
+      __builtin_prefetch(line, 0, 2);
+#endif
+    }
+  }
+
+ private:
+  /// The start of the 64-byte cache line holding p.
+  static const char* line_of(const T* p) {
+    return reinterpret_cast<const char*>(reinterpret_cast<std::uintptr_t>(p) & ~std::uintptr_t(63));
+  }
+  /// The bytes from row i's first cache line to its end (a row that does not start on a line
+  /// boundary touches one line more than row_bytes() / 64).
+  Index row_span(Index i) const {
+    return Index(reinterpret_cast<const char*>(row(i) + X_.cols()) - line_of(row(i)));
+  }
+
+ public:
 
  private:
   Eigen::Map<const Matrix> X_;

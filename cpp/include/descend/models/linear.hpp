@@ -34,6 +34,11 @@ class LinearModel {
   /// Whether row_slopes (the per-row loss of the lazy sparse steps) exists.
   static constexpr bool kSparseSteps = true;
 
+  /// The default of gradient_rows' ahead: nothing to ask for.
+  struct NoAhead {
+    void operator()(Index /*k*/, Index /*count*/) const {}
+  };
+
   LinearModel(Index d, bool fit_intercept, Loss loss = Loss())
       : d_(d), fit_intercept_(fit_intercept), loss_(std::move(loss)) {}
 
@@ -104,10 +109,13 @@ class LinearModel {
   /// gradient sum to acc.
   /// (flatten: everything it calls is inlined into it, Eigen's dot products included; GCC
   /// otherwise keeps them out of line in some builds, which costs a quarter of the pass.)
-  template <class RowOf>
+  /// ahead(k, 4) is called once per group of four rows (k the group's first row), and
+  /// ahead(k, 1) once per row after the last group: a mini-batch step asks there for the rows
+  /// of a later batch, so that those requests overlap this batch's arithmetic.
+  template <class RowOf, class Ahead = NoAhead>
   DESCEND_FLATTEN double gradient_rows(const T* X, RowOf row_of, Index m, const T* y,
                                        const T* s, const Point& P, bool want_value, VecX& acc,
-                                       Work& work) const {
+                                       Work& work, Ahead ahead = {}) const {
     using Row = Eigen::Map<const VecT<T>>;
     const VecT<T>& wt = P.w;
     const T b = P.b;
@@ -124,6 +132,7 @@ class LinearModel {
       c[1] = r1.dot(wt) + b;
       c[2] = r2.dot(wt) + b;
       c[3] = r3.dot(wt) + b;
+      ahead(i, 4);
       for (int j = 0; j < 4; ++j) {
         yv[j] = y[k[j]];
         if (s) sv[j] = s[k[j]];
@@ -136,6 +145,7 @@ class LinearModel {
       const Index k = row_of(i);
       const Row r(X + k * d_, d_);
       c[0] = r.dot(wt) + b;
+      ahead(i, 1);
       yv[0] = y[k];
       if (s) sv[0] = s[k];
       loss += loss_.derivative(c, yv, s ? sv : nullptr, 1, want_value);

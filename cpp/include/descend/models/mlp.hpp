@@ -59,6 +59,8 @@ class MlpModel {
   using RowMatX = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   using RowMatT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   static constexpr bool kFusedRows = false;
+  /// Whether gradient_block_into (a mini-batch's gradient sum written over g) exists.
+  static constexpr bool kGradientInto = true;
   /// No lazy sparse steps: every weight of a network moves at every step.
   static constexpr bool kSparseSteps = false;
 
@@ -192,9 +194,20 @@ class MlpModel {
                         bool want_value, VecX* acc, Work& work) const {
     if constexpr (std::is_same_v<Block, RowMatT>) {
       const int chunks = split_chunks(Xb.rows());
-      if (acc && chunks > 1) return split_gradient(Xb, y, s, P, want_value, *acc, work, chunks);
+      if (acc && chunks > 1)
+        return split_gradient(Xb, y, s, P, want_value, acc->data(), false, work, chunks);
     }
     return backpropagate(Xb, y, s, P, want_value, acc, work);
+  }
+
+  /// A gathered mini-batch (split over threads as gradient_block does): returns sum_i s_i
+  /// loss_i and writes the gradient sum over g[0..n_params) (no zeroed accumulator to add
+  /// to: each product writes its own segment). The same bits as adding to zeros.
+  double gradient_block_into(const RowMatT& Xb, const Target* y, const T* s, const Point& P,
+                             bool want_value, double* g, Work& work) const {
+    const int chunks = split_chunks(Xb.rows());
+    if (chunks > 1) return split_gradient(Xb, y, s, P, want_value, g, true, work, chunks);
+    return backpropagate_into(Xb, y, s, P, want_value, g, true, work);
   }
 
   /// Multiply-adds per thread below which a mini-batch is not split.
@@ -216,9 +229,11 @@ class MlpModel {
     std::vector<double> losses;
   };
 
+  /// out: the gradient sum, added to (overwrite false) or written over (true).
   template <class Block>
   double split_gradient(const Block& Xb, const Target* y, const T* s, const Point& P,
-                        bool want_value, VecX& acc, Work& work, int chunks) const {
+                        bool want_value, double* out, bool overwrite, Work& work,
+                        int chunks) const {
     // The calling thread's buffers, by reference: inside the lambda, the name of a
     // thread_local would denote each worker's own (empty) instance.
     thread_local SplitWork buffers;
@@ -229,16 +244,18 @@ class MlpModel {
     parallel_chunks(Xb.rows(), chunks, [&](int c, Index first, Index last) {
       const auto rows = Xb.middleRows(first, last - first);
       const T* weights = s ? s + first : nullptr;
-      if (c == 0) {  // the calling thread adds straight into acc, with the caller's buffers
-        split.losses[0] = backpropagate(rows, y + first, weights, P, want_value, &acc, work);
+      if (c == 0) {  // the calling thread writes straight into out, with the caller's buffers
+        split.losses[0] =
+            backpropagate_into(rows, y + first, weights, P, want_value, out, overwrite, work);
         return;
       }
       VecX& part = split.parts[c - 1];
-      part.setZero(n_params_);
-      split.losses[c] =
-          backpropagate(rows, y + first, weights, P, want_value, &part, split.work[c - 1]);
+      part.resize(n_params_);
+      split.losses[c] = backpropagate_into(rows, y + first, weights, P, want_value, part.data(),
+                                           true, split.work[c - 1]);
     });
-    for (int c = 1; c < chunks; ++c) acc += split.parts[c - 1];
+    Eigen::Map<VecX> total(out, n_params_);
+    for (int c = 1; c < chunks; ++c) total += split.parts[c - 1];
     double loss = 0.0;
     for (const double l : split.losses) loss += l;
     return loss;
@@ -249,18 +266,29 @@ class MlpModel {
   template <class Block>
   double backpropagate(const Block& Xb, const Target* y, const T* s, const Point& P,
                        bool want_value, VecX* acc, Work& work) const {
+    return backpropagate_into(Xb, y, s, P, want_value, acc ? acc->data() : nullptr, false, work);
+  }
+
+  /// The same with the gradient sum added to out[0..n_params) (overwrite false) or written
+  /// over it (true); out null: the loss alone.
+  template <class Block>
+  double backpropagate_into(const Block& Xb, const Target* y, const T* s, const Point& P,
+                            bool want_value, double* out, bool overwrite, Work& work) const {
     forward(Xb, P, work);
     const Index L = layers();
     work.D.resize(L);
     const double loss = output_adjoint(y, s, want_value, work.A[L - 1], work.D[L - 1], work);
-    if (!acc) return loss;
+    if (!out) return loss;
     for (Index l = L - 1; l >= 0; --l) {
       if (l == 0)
-        add_weight_product(Xb, work.D[0], 0, *acc, work);
+        add_weight_product(Xb, work.D[0], 0, out, overwrite, work);
       else
-        add_weight_product(work.A[l - 1], work.D[l], l, *acc, work);
-      acc->segment(bias_offsets_[l], sizes_[l + 1]) +=
-          work.D[l].colwise().sum().transpose().template cast<double>();
+        add_weight_product(work.A[l - 1], work.D[l], l, out, overwrite, work);
+      Eigen::Map<VecX> bias(out + bias_offsets_[l], sizes_[l + 1]);
+      if (overwrite)
+        bias = work.D[l].colwise().sum().transpose().template cast<double>();
+      else
+        bias += work.D[l].colwise().sum().transpose().template cast<double>();
       if (l > 0) {
         // D_{l-1} = (D_l W_l') .* f'(A_{l-1})
         work.D[l - 1].noalias() = work.D[l] * weights(P, l).transpose();
@@ -301,10 +329,10 @@ class MlpModel {
     // R{D_{l-1}} = (R{D_l} W_l' + D_l V_l') .* f' + (D_l W_l') .* f'' .* R{Z_{l-1}}.
     for (Index l = L - 1; l >= 0; --l) {
       if (l == 0) {
-        add_weight_product(Xb, work.RD[0], 0, acc, work);
+        add_weight_product(Xb, work.RD[0], 0, acc.data(), false, work);
       } else {
-        add_weight_product(work.A[l - 1], work.RD[l], l, acc, work);
-        add_weight_product(work.RA[l - 1], work.D[l], l, acc, work);
+        add_weight_product(work.A[l - 1], work.RD[l], l, acc.data(), false, work);
+        add_weight_product(work.RA[l - 1], work.D[l], l, acc.data(), false, work);
       }
       acc.segment(bias_offsets_[l], sizes_[l + 1]) +=
           work.RD[l].colwise().sum().transpose().template cast<double>();
@@ -388,16 +416,23 @@ class MlpModel {
     }
   }
 
-  /// acc's W_l segment (s_l x s_{l+1}, row by row) += In' D, the product in T, added in
-  /// double.
+  /// The W_l segment of out (s_l x s_{l+1}, row by row) += In' D (overwrite: = In' D), the
+  /// product in T, added in double.
   template <class In>
-  void add_weight_product(const In& in, const MatT& D, Index l, VecX& acc, Work& work) const {
-    Eigen::Map<RowMatX> G(acc.data() + offsets_[l], sizes_[l], sizes_[l + 1]);
+  void add_weight_product(const In& in, const MatT& D, Index l, double* out, bool overwrite,
+                          Work& work) const {
+    Eigen::Map<RowMatX> G(out + offsets_[l], sizes_[l], sizes_[l + 1]);
     if constexpr (std::is_same_v<T, double>) {
-      G.noalias() += in.transpose() * D;
+      if (overwrite)
+        G.noalias() = in.transpose() * D;
+      else
+        G.noalias() += in.transpose() * D;
     } else {
       work.G.noalias() = in.transpose() * D;
-      G += work.G.template cast<double>();
+      if (overwrite)
+        G = work.G.template cast<double>();
+      else
+        G += work.G.template cast<double>();
     }
   }
 

@@ -26,9 +26,11 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../batches.hpp"
+#include "../empirical.hpp"
 #include "full_batch.hpp"
 #include "lazy_steps.hpp"
 #include "minibatch_params.hpp"
@@ -68,6 +70,10 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
     for (Index i = 0; i < n; ++i) order[i] = i;
   }
 
+  // A data objective spreads the next batches' prefetches over each batch's work.
+  const EmpiricalObjective* empirical = nullptr;
+  if constexpr (std::is_polymorphic_v<Obj>) empirical = dynamic_cast<const EmpiricalObjective*>(&f);
+
   // Sparse rows and a rule with an exact lazy form: steps that cost O(non-zeros).
   std::optional<LazySteps<Rule>> lazy;
   if (LazySteps<Rule>::applies(f, rule, projection)) lazy.emplace(f, rule);
@@ -104,23 +110,36 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
       permutation(n, p.seed, static_cast<std::uint64_t>(epoch), order);
     double running = 0.0;
     Index seen = 0;
-    // Rows are visited in random order, which defeats the hardware prefetcher: ask for the
-    // rows two batches ahead (at least 16 rows) while this batch computes, and the positions
-    // of those after them (CSR row pointers) before that.
+    // Ask for the rows two batches ahead (at least 16 rows) while this batch computes, and
+    // for the positions of those after them (CSR row pointers) before that: rows visited in
+    // random order defeat the hardware prefetcher. A data objective spreads those requests
+    // over the batch's arithmetic (batch_value_and_gradient_ahead); measured, that also beats
+    // leaving rows in index order to the hardware alone.
     const Index ahead = std::max<Index>(16, 2 * p.batch_size);
     const bool lazy_epoch = lazy && lazy->usable(factor);
     for (Index begin = 0; begin < n; begin += p.batch_size) {
       const Index m = std::min(p.batch_size, n - begin);
       if (p.drop_last && m < p.batch_size) break;
       const Index next = begin + ahead, after = begin + 2 * ahead;
+      const Index m_next = next < n ? std::min(p.batch_size, n - next) : 0;
       if (after < n) f.prefetch_row_starts(order.data() + after, std::min(p.batch_size, n - after));
-      if (next < n) f.prefetch_rows(order.data() + next, std::min(p.batch_size, n - next));
       const Index* rows = order.data() + begin;
       if (lazy_epoch) {
+        if (m_next > 0) f.prefetch_rows(order.data() + next, m_next);
         running += double(m) * lazy->step(x, rows, m, factor, step);
       } else {
-        running += double(m) * (first_batch_ready ? first_batch_loss
-                                                  : f.batch_value_and_gradient(x, rows, m, gb));
+        double loss;
+        if (first_batch_ready) {
+          if (m_next > 0) f.prefetch_rows(order.data() + next, m_next);
+          loss = first_batch_loss;
+        } else if (empirical && m_next > 0) {
+          loss = empirical->batch_value_and_gradient_ahead(x, rows, m, gb, order.data() + next,
+                                                           m_next);
+        } else {
+          if (m_next > 0) f.prefetch_rows(order.data() + next, m_next);
+          loss = f.batch_value_and_gradient(x, rows, m, gb);
+        }
+        running += double(m) * loss;
         step = rule.apply(x, gb, factor);
         prox.apply(x, step);
       }

@@ -167,6 +167,7 @@ class DaskObjective:
         # next point's Hessian sums come with its gradient, in the same computation.
         self._with_hessian = False
         self._hessian_sums: Any = None  # (w bytes, the chunks' Hessian sum) or None
+        self._squares: Any = None  # the column sums of squares (set when prepared)
 
     # ---- set-up, once per objective ----
     def _resolve_classes(self, n_classes):
@@ -243,6 +244,9 @@ class DaskObjective:
         if not total > 0:
             raise ValueError("sample_weight must not be all zero")
         self._chunks, self._weight_sum_ = chunks, total
+        # The column sums of squares came with the weights: parameter_scales needs no
+        # computation of its own.
+        self._squares = sum(r[2] for r in results) * np.ones(self.n_features)
 
     def _check_labels(self, labels):
         pass
@@ -516,7 +520,8 @@ class DaskObjective:
         """Return each parameter's curvature scale, as the in-memory objectives do.
 
         For weight j of each output, feature j's weighted mean square plus l2 (1 for a
-        column of zeros); 1 for an intercept (one Dask computation, then kept).
+        column of zeros); 1 for an intercept (the squares are summed in the computation that
+        prepares the chunks; then kept).
         :func:`descend.minimize` asks its relative first-order test of the gradient
         measured in these scales too.
 
@@ -529,9 +534,9 @@ class DaskObjective:
         [5.0, 1.0]
         """
         if getattr(self, "_scales", None) is None:
-            squares = np.asarray(self._evaluate("squares", np.zeros(self.n_params)),
-                                 dtype=np.float64) * np.ones(self.n_features)
-            moments = squares / self._weight_sum + self.l2
+            total = self._weight_sum  # prepares the chunks, which sums the squares too
+            squares = np.asarray(self._squares, dtype=np.float64)
+            moments = squares / total + self.l2
             moments[~(np.isfinite(moments) & (moments > 0))] = 1.0
             block = np.r_[moments, [1.0] * self.fit_intercept]
             self._scales = np.tile(block, self.n_params // len(block))

@@ -141,13 +141,15 @@ def build(spec: Spec, X, y, sample_weight, index: int, start: int):
 
 
 def info(objective, y, kind: str):
-    """(sum of the weights, the distinct labels or None) of a chunk."""
+    """(sum of the weights, the distinct labels or None, the weighted column sums of squares)
+    of a chunk: what an objective needs once, in the computation that builds its chunks."""
     labels = None
     if kind == "log":
         labels = np.unique(np.asarray(y, dtype=np.float64))
     if isinstance(objective, EmptyChunk):
-        return 0.0, labels
-    return objective.weight_sum(), labels
+        return 0.0, labels, 0.0
+    return (objective.weight_sum(), labels,
+            column_squares(objective.X, objective.sample_weight))
 
 
 def sums(objective, what: str, w, v=None):
@@ -184,14 +186,18 @@ def sums(objective, what: str, w, v=None):
 
 
 def column_squares(X, sample_weight):
-    """sum_i s_i x_ij^2 for each column j of a chunk (dense or CSR), in float64."""
+    """sum_i s_i x_ij^2 for each column j of a chunk (dense or CSR), in float64 (a dense
+    chunk without a temporary of its size)."""
     if is_sparse(X):
         squares = X.multiply(X).tocsc().astype(np.float64)
-    else:
-        squares = np.square(np.asarray(X, dtype=np.float64))
+        if sample_weight is None:
+            return np.asarray(squares.sum(axis=0), dtype=np.float64).ravel()
+        return np.asarray(squares.T @ np.asarray(sample_weight, dtype=np.float64)).ravel()
+    X = np.asarray(X)
     if sample_weight is None:
-        return np.asarray(squares.sum(axis=0), dtype=np.float64).ravel()
-    return np.asarray(squares.T @ np.asarray(sample_weight, dtype=np.float64)).ravel()
+        return np.einsum("ij,ij->j", X, X, dtype=np.float64)
+    return np.einsum("ij,ij,i->j", X, X, np.asarray(sample_weight, dtype=np.float64),
+                     dtype=np.float64)
 
 
 def stream_sums(spec: Spec, X, y, sample_weight, index: int, start: int, what: str, w, v=None):

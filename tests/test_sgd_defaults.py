@@ -187,22 +187,17 @@ def test_invscaling_is_scikit_learns_per_step_decay(sl, power_t):
     sparse X scikit-learn damps the intercept's steps by 0.01; descend's are the dense
     steps, the lazy steps giving the dense iterates: see the parity tests above.)"""
     import descend.linear_model as dl
-    X, y = _regression()
-    for loss in ("squared_error", "huber"):
-        params = dict(loss=loss, alpha=1e-3, learning_rate="invscaling", eta0=0.05,
-                      power_t=power_t, shuffle=False, tol=None, max_iter=3)
-        ours = dl.SGDRegressor(**params).fit(X, y)
-        theirs = sl.SGDRegressor(**params).fit(X, y)
-        np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-9, atol=1e-11)
-        np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-9, atol=1e-11)
-    Xb, yb = _binary()
-    for loss in ("log_loss", "hinge"):
-        params = dict(loss=loss, alpha=1e-3, learning_rate="invscaling", eta0=0.5,
-                      power_t=power_t, shuffle=False, tol=None, max_iter=3)
-        ours = dl.SGDClassifier(**params).fit(Xb, yb)
-        theirs = sl.SGDClassifier(**params).fit(Xb, yb)
-        np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-9, atol=1e-11)
-        np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-9, atol=1e-11)
+    cases = [("SGDRegressor", _regression(), ("squared_error", "huber"), 0.05),
+             ("SGDClassifier", _binary(), ("log_loss", "hinge"), 0.5)]
+    for name, (X, y), losses, eta0 in cases:
+        for loss in losses:
+            params = dict(loss=loss, alpha=1e-3, learning_rate="invscaling", eta0=eta0,
+                          power_t=power_t, shuffle=False, tol=None, max_iter=3)
+            ours = getattr(dl, name)(**params).fit(X, y)
+            theirs = getattr(sl, name)(**params).fit(X, y)
+            np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-9, atol=1e-11)
+            np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-9,
+                                       atol=1e-11)
 
 
 @pytest.mark.parametrize("learning_rate", ["invscaling", "optimal"])

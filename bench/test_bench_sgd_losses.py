@@ -60,11 +60,17 @@ def test_default_fit(benchmark, request, case, library):
     theirs = lambda: getattr(sk, name)(random_state=0, **params)  # noqa: E731
     make = ours if library == "descend" else theirs
     model = benchmark.pedantic(lambda: make().fit(X, y), rounds=3, iterations=1)
-    other = theirs().fit(X, y) if library == "descend" else ours().fit(X, y)
-    mine, peer = (model, other) if library == "descend" else (other, model)
     benchmark.extra_info.update(score=float(model.score(X, y)), n_iter=int(model.n_iter_))
-    assert mine.score(X, y) >= peer.score(X, y) - 0.01
-    assert np.isfinite(mine.coef_).all()
+    # The same accuracy, by the mean over three seeds: a non-averaged SGD's last iterate
+    # moves by about +-0.02 in accuracy from seed to seed, in either library (at 20,000 rows:
+    # descend 0.774-0.809, scikit-learn 0.776-0.799), so one seed against one would hold
+    # descend to the peer's luck.
+    def mean_score(estimator):
+        return np.mean([getattr(estimator, name)(random_state=seed, **params).fit(X, y)
+                        .score(X, y) for seed in (0, 1, 2)])
+
+    assert mean_score(dl) >= mean_score(sk) - 0.01
+    assert np.isfinite(model.coef_).all()
 
 
 # --- the text-like sparse set of bench/test_bench_sparse.py ------------------------------

@@ -8,7 +8,9 @@ Two groups, the same architecture, solver (Adam), batch size and epochs for ever
   float64 and float32: bound by the matrix products, about 6 n (sum of the weights) = 32
   GFLOP per epoch; the GFLOP/s reached is stored in the benchmark's extra_info and printed.
 
-scikit-learn and torch are optional peers (skipped when missing). DESCEND_BENCH_SMOKE=1 (CI's
+scikit-learn and torch are optional peers (skipped when missing). torch runs twice, its default
+Adam and its fused one, with as many threads as descend (on a loaded machine torch's threads
+wait for each other at every operation; bench/sidebyside_mlp.py also runs it on one thread). DESCEND_BENCH_SMOKE=1 (CI's
 smoke run) shrinks the sizes so that the file runs in seconds.
 """
 
@@ -46,9 +48,17 @@ def digits():
     return np.ascontiguousarray(X_train), X_test, y_train, y_test
 
 
-def _torch_fit(X, y, hidden, batch, epochs, lr=1e-3, alpha=1e-4, seed=0):
-    """A plain torch training loop: Adam on shuffled mini-batches, float64 unless X is not."""
+def _torch_fit(X, y, hidden, batch, epochs, lr=1e-3, alpha=1e-4, seed=0, fused=None,
+               threads=None):
+    """A plain torch training loop: Adam on shuffled mini-batches, float64 unless X is not.
+
+    The same network and penalty as the other two: scikit-learn's alpha/2 ||W||^2 over a
+    batch is a weight decay of alpha / batch on the weights (not the biases); as many threads
+    as descend's (or `threads`). torch's own initialisation (Kaiming's uniform), its default
+    Adam (a loop over the parameter tensors on the CPU) or, with fused=True, its fused kernel.
+    """
     torch = _torch()
+    torch.set_num_threads(threads or descend.get_num_threads())
     torch.manual_seed(seed)
     dtype = torch.float32 if X.dtype == np.float32 else torch.float64
     sizes = [X.shape[1], *hidden, int(y.max()) + 1]
@@ -58,7 +68,10 @@ def _torch_fit(X, y, hidden, batch, epochs, lr=1e-3, alpha=1e-4, seed=0):
         if i < len(sizes) - 2:
             layers.append(torch.nn.ReLU())
     net = torch.nn.Sequential(*layers)
-    optimizer = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=alpha / batch)
+    weights = [p for name, p in net.named_parameters() if name.endswith("weight")]
+    biases = [p for name, p in net.named_parameters() if name.endswith("bias")]
+    optimizer = torch.optim.Adam([{"params": weights, "weight_decay": alpha / batch},
+                                  {"params": biases, "weight_decay": 0.0}], lr=lr, fused=fused)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.int64))
     loss_fn = torch.nn.CrossEntropyLoss()
     for _ in range(epochs):
@@ -69,7 +82,15 @@ def _torch_fit(X, y, hidden, batch, epochs, lr=1e-3, alpha=1e-4, seed=0):
             loss = loss_fn(net(Xt[rows]), yt[rows])
             loss.backward()
             optimizer.step()
-    return lambda Z: net(torch.from_numpy(np.ascontiguousarray(Z, dtype=X.dtype))).argmax(1).numpy()
+
+    def predict(Z):
+        with torch.no_grad():
+            return net(torch.from_numpy(np.ascontiguousarray(Z, dtype=X.dtype))).argmax(1).numpy()
+    return predict
+
+
+def _torch_fit_fused(X, y, hidden, batch, epochs):
+    return _torch_fit(X, y, hidden, batch, epochs, fused=True)
 
 
 def _descend_fit(X, y, hidden, batch, epochs):
@@ -91,7 +112,8 @@ def _sklearn_fit(X, y, hidden, batch, epochs):
     return clf.predict
 
 
-FITS = {"descend": _descend_fit, "sklearn": _sklearn_fit, "torch": _torch_fit}
+FITS = {"descend": _descend_fit, "sklearn": _sklearn_fit, "torch": _torch_fit,
+        "torch-fused": _torch_fit_fused}
 
 
 @pytest.mark.parametrize("library", list(FITS))

@@ -395,10 +395,12 @@ class DaskObjective:
         its futures are dropped.
         """
         _check_running(client)
+        chunks = self._chunks
+        assert chunks is not None
         if self._groups is None:  # a chunk moved (a worker went away): where are they now?
             with _scheduler_errors(client, self.timeout):
-                holders = client.who_has(self._chunks)
-            self._groups = _group([(holders.get(c.key) or [None])[0] for c in self._chunks])
+                holders = client.who_has(chunks)
+            self._groups = _group([(holders.get(c.key) or [None])[0] for c in chunks])
         # The parameters travel inside the tasks (one per worker, as a broadcast would send
         # them, without its extra round trip), or are scattered once when they are large.
         if w.nbytes + (0 if v is None else v.nbytes) > _EMBED_BYTES:
@@ -406,7 +408,7 @@ class DaskObjective:
             v = None if v is None else _scatter(client, v, self.timeout)
         presum = self._presum(what)
         priority = -1 if lookahead else 0
-        parts = [client.submit(_tasks.group_sums, [self._chunks[i] for i in indices], what, w,
+        parts = [client.submit(_tasks.group_sums, [chunks[i] for i in indices], what, w,
                                v, address, lookahead, presum,
                                workers=None if address is None else [address],
                                allow_other_workers=True, pure=False, priority=priority)

@@ -101,10 +101,16 @@ class DaskObjective:
 
     The risk is the same as that of the in-memory objective on the whole data,
     ``R(w) = (1/S) sum_i s_i loss_i(w) + l2/2 ||w_pen||^2`` (S the sum of the weights, the
-    intercepts not penalised). Each evaluation is one Dask computation: one task per chunk
-    returns the chunk's unnormalised sums from the compiled kernel (its loss and gradient, its
-    Hessian or a Hessian-vector product), a tree of additions reduces them on the workers, and
-    the driver adds the penalty and divides by S (O(p^2) work).
+    intercepts not penalised). Each evaluation is one Dask computation: each chunk's
+    unnormalised sums come from the compiled kernel (its loss and gradient, its Hessian or a
+    Hessian-vector product) and the driver adds the penalty and divides by S (O(p^2) work).
+    On the threaded scheduler one task per chunk and a tree of additions reduce them; on a
+    distributed cluster one task per worker computes the chunks it holds and the driver adds
+    the chunks' sums in their order by the same tree (the same rounding whatever worker holds
+    which chunk; Hessians over 4 MiB a worker are added on the worker instead). Newton's
+    Hessian is computed with the gradient of the point it will be asked at, and on a cluster
+    after it, so that the last point's gradient does not wait for it; the start's evaluation
+    comes with the chunks' set-up (:meth:`__descend_start__`).
 
     Use the concrete classes :class:`LeastSquares`, :class:`Logistic` and :class:`Softmax`;
     :func:`descend.minimize` accepts them as it accepts the in-memory objectives, for every

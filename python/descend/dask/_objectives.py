@@ -302,6 +302,9 @@ class DaskObjective:
     def _add_like_evaluations(self, parts, what):
         """The chunks' sums `parts` (in the chunks' order) added as an evaluation of `what`
         adds them, with the same rounding (see :meth:`_collect`)."""
+        if what == "grad+hess":  # as Newton's look-ahead sends them: two evaluations
+            loss, grad = self._add_like_evaluations([p[:2] for p in parts], "grad")
+            return loss, grad, self._add_like_evaluations([p[2] for p in parts], "hess")
         if self._groups is not None and self._presum(what):
             return _tasks.add(*_tree([_tasks.add(*[parts[i] for i in indices])
                                       for _, indices in self._groups], self.split_every))
@@ -442,6 +445,8 @@ class DaskObjective:
             self.wait_seconds += time.perf_counter() - start
         if any(moved for _, moved in results):
             self._groups = None  # regrouped before the next evaluation
+        if any(sums is None for sums, _ in results):
+            return None  # a look-ahead that stopped early (see hessian)
         if presum:
             return _tasks.add(*[total for total, _ in results])
         chunk_sums: list = [None] * len(self._chunks or ())
@@ -628,6 +633,8 @@ class DaskObjective:
             sums = self._hessian_sums[1]  # computed with this point's gradient
             if isinstance(sums, _Submitted):  # the look-ahead's futures, on a cluster
                 sums = self._collect(self._client(), sums)
+                if sums is None:  # it stopped early, as if dropped: computed again
+                    sums = self._evaluate("hess", w)
         else:
             sums = self._evaluate("hess", w)
         self._hessian_sums = None

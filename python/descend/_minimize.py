@@ -154,16 +154,22 @@ class ObjectiveLike(Protocol):
     def __descend_objective__(self) -> _core.Objective: ...
 
 
-def _adapt(objective):
+def _adapt(objective, x0=None, method=None):
     """An object that stands for a descend objective converts itself.
 
     Objects with a ``__descend_objective__()`` method (the :mod:`descend.dask` objectives)
     return the compiled objective the solvers run; their ``dtype`` attribute says the float
-    type they compute in. Returns (the objective to run, whether it computes in float32).
+    type they compute in. One with a ``__descend_start__(x0, method)`` method is told the
+    start and the method first (a Dask objective then computes the start's evaluation with
+    its set-up, in one round trip). Returns (the objective to run, whether it computes in
+    float32).
     """
     convert = getattr(type(objective), "__descend_objective__", None)
     if convert is None:
         return objective, None
+    start = getattr(objective, "__descend_start__", None)
+    if start is not None:
+        start(x0, method)
     return convert(objective), getattr(objective, "dtype", None) == np.float32
 
 
@@ -271,7 +277,7 @@ def minimize(objective: Union[_core.Objective, ObjectiveLike, Callable[..., Any]
     spec = _METHODS.get(method.lower())
     if spec is None:
         raise ValueError(f"unknown method {method!r}; choose one of: {', '.join(sorted(_METHODS))}")
-    objective, float32 = _adapt(objective)
+    objective, float32 = _adapt(objective, x0, spec.name)
     if isinstance(objective, _core.Objective) or not callable(objective):
         objective = as_objective(objective, 0, jac, hess, hessp)
         x: np.ndarray = check_x0(x0, objective.n_params)

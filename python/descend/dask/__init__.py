@@ -5,10 +5,12 @@ Needs the ``dask`` extra (``pip install 'descend[dask]'``: dask[array] and distr
 
 The objectives :class:`LeastSquares`, :class:`Logistic`, :class:`Softmax` and
 :class:`LinearLoss` (scikit-learn's SGD losses) take a dask array
-X chunked by rows (columns in one block) and are evaluated with one task per chunk, which
-returns the chunk's unnormalised sums from the compiled kernel; the sums are added on a tree
-on the cluster and only the penalty, the division by the total weight and the solver's own
-O(p^2) work (the direction, the Cholesky solve, the L-BFGS two-loop) run on the driver.
+X chunked by rows (columns in one block) and are evaluated chunk by chunk: each chunk's
+unnormalised sums come from the compiled kernel (on a distributed cluster in one task per
+worker over the chunks it holds; on the threaded scheduler one task per chunk and a tree of
+sums), and only the penalty, the division by the total weight, the addition of the chunks'
+sums in their order and the solver's own O(p^2) work (the direction, the Cholesky solve,
+the L-BFGS two-loop) run on the driver.
 :func:`descend.minimize` runs every deterministic method on them. :func:`minibatch` runs the
 first-order rules on mini-batches where the chunks live, and the estimators of
 :mod:`descend.linear_model` accept dask arrays.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 import dask
 import dask.array as da
@@ -101,10 +101,16 @@ class DaskObjective:
 
     The risk is the same as that of the in-memory objective on the whole data,
     ``R(w) = (1/S) sum_i s_i loss_i(w) + l2/2 ||w_pen||^2`` (S the sum of the weights, the
-    intercepts not penalised). Each evaluation is one Dask computation: one task per chunk
-    returns the chunk's unnormalised sums from the compiled kernel (its loss and gradient, its
-    Hessian or a Hessian-vector product), a tree of additions reduces them on the workers, and
-    the driver adds the penalty and divides by S (O(p^2) work).
+    intercepts not penalised). Each evaluation is one Dask computation: each chunk's
+    unnormalised sums come from the compiled kernel (its loss and gradient, its Hessian or a
+    Hessian-vector product) and the driver adds the penalty and divides by S (O(p^2) work).
+    On the threaded scheduler one task per chunk and a tree of additions reduce them; on a
+    distributed cluster one task per worker computes the chunks it holds and the driver adds
+    the chunks' sums in their order by the same tree (the same rounding whatever worker holds
+    which chunk; Hessians over 4 MiB a worker are added on the worker instead). Newton's
+    Hessian is computed with the gradient of the point it will be asked at, and on a cluster
+    after it, so that the last point's gradient does not wait for it; the start's evaluation
+    comes with the chunks' set-up (:meth:`__descend_start__`).
 
     Use the concrete classes :class:`LeastSquares`, :class:`Logistic` and :class:`Softmax`;
     :func:`descend.minimize` accepts them as it accepts the in-memory objectives, for every
@@ -168,6 +174,11 @@ class DaskObjective:
         self._with_hessian = False
         self._hessian_sums: Any = None  # (w bytes, the chunks' Hessian sum) or None
         self._squares: Any = None  # the column sums of squares (set when prepared)
+        # On a cluster: [(worker address, [the indices of the chunks it holds])], one task
+        # per worker and evaluation (None: not known yet, or a chunk moved).
+        self._groups: Any = None
+        # (x0, with its Hessian) that minimize will start from: computed with the set-up.
+        self._start: Any = None
 
     # ---- set-up, once per objective ----
     def _resolve_classes(self, n_classes):
@@ -223,7 +234,10 @@ class DaskObjective:
             _check_running(client)
         spec = self._spec(client)
         self._spec_value = spec
+        start, self._start = self._start, None
         build = dask.delayed(_tasks.build, pure=False)
+        firsts: list = []
+        located = self.persist and client is not None
         if self.persist:
             objs = [build(spec, x, y, s, i, a) for x, y, s, i, a in self._blocks()]
             if client is not None:
@@ -232,13 +246,23 @@ class DaskObjective:
             else:
                 chunks = [dask.delayed(o, name=f"descend-chunk-{uuid.uuid4().hex}")
                           for o in self._compute(objs)]
-            infos = [dask.delayed(_tasks.info, pure=False)(c, y, self._kind)
+            # On a cluster each chunk's info also says which worker holds the chunk.
+            info = _tasks.located_info if located else _tasks.info
+            infos = [dask.delayed(info, pure=False)(c, y, self._kind)
                      for c, (_, y, _, _, _) in zip(chunks, self._blocks())]
+            if start is not None:  # the start's sums, in the same computation
+                what = "grad+hess" if start[1] else "grad"
+                firsts = [dask.delayed(_tasks.sums, pure=False)(c, what, start[0])
+                          for c in chunks]
         else:
             chunks = None
             infos = [dask.delayed(_tasks.stream_info, pure=False)(spec, x, y, s, i, a)
                      for x, y, s, i, a in self._blocks()]
-        results = self._compute(infos)
+        results = self._compute(infos + firsts)
+        results, firsts = results[:len(infos)], results[len(infos):]
+        if located:
+            self._groups = _group([address for _, address in results])
+            results = [r for r, _ in results]
         total = float(sum(r[0] for r in results))
         self._check_labels([r[1] for r in results])
         if not total > 0:
@@ -247,6 +271,60 @@ class DaskObjective:
         # The column sums of squares came with the weights: parameter_scales needs no
         # computation of its own.
         self._squares = sum(r[2] for r in results) * np.ones(self.n_features)
+        if firsts:
+            self._keep_start(start[0], self._add_like_evaluations(firsts, what))
+
+    def __descend_start__(self, x0, method):
+        """Told by :func:`descend.minimize` before it runs: its start point and method.
+
+        When the chunks are not prepared yet (a first fit, or after :meth:`release`), the
+        computation that prepares them also computes the start's loss and gradient, and
+        Newton's Hessian there: one Dask computation where there were two (three for
+        Newton). A start that minimize will refuse is ignored here.
+
+        Examples
+        --------
+        >>> import numpy as np, dask.array as da, descend.dask
+        >>> f = descend.dask.LeastSquares(da.ones((4, 1), chunks=2), np.ones(4))
+        >>> f.__descend_start__(np.zeros(1), "newton")
+        >>> f.value(np.zeros(1)), f.n_evaluations  # computed with the chunks' set-up
+        (0.5, 1)
+        """
+        if self._weight_sum_ is not None or not self.persist:
+            return
+        try:
+            w = np.array(x0, dtype=np.float64)
+        except (TypeError, ValueError):
+            return
+        if w.shape == (self.n_params,) and np.isfinite(w).all():
+            self._start = (w, method == "newton")
+
+    def _add_like_evaluations(self, parts, what):
+        """The chunks' sums `parts` (in the chunks' order) added as an evaluation of `what`
+        adds them, with the same rounding (see :meth:`_collect`)."""
+        if what == "grad+hess":  # as Newton's look-ahead sends them: two evaluations
+            loss, grad = self._add_like_evaluations([p[:2] for p in parts], "grad")
+            return loss, grad, self._add_like_evaluations([p[2] for p in parts], "hess")
+        if self._groups is not None and self._presum(what):
+            return _tasks.add(*_tree([_tasks.add(*[parts[i] for i in indices])
+                                      for _, indices in self._groups], self.split_every))
+        return _tree(parts, self.split_every)[0]
+
+    def _presum(self, what):
+        """Whether each worker adds up its chunks' sums of `what` before they travel: only
+        Hessians larger than `_PARTS_BYTES` a worker (else each chunk's sums travel, and
+        the driver adds them in the chunks' order whatever worker holds them)."""
+        largest = max(len(indices) for _, indices in self._groups)
+        return "hess" in what and largest * 8 * self.n_params ** 2 > _PARTS_BYTES
+
+    def _keep_start(self, w, total):
+        """Cache the start's risk and gradient (and its Hessian sums) computed at set-up."""
+        key = w.tobytes()
+        self.n_evaluations += 1
+        self.n_points += 1
+        self._cache = [(key, self._finish(w, total[0], total[1]))]
+        if len(total) == 3:
+            self._hessian_sums = (key, total[2])
 
     def _check_labels(self, labels):
         pass
@@ -268,7 +346,7 @@ class DaskObjective:
         >>> f.release()
         """
         self._chunks, self._weight_sum_, self._cache = None, None, []
-        self._last = self._line = self._hessian_sums = None
+        self._last = self._line = self._hessian_sums = self._groups = None
         self._with_hessian = False
 
     # ---- one Dask computation ----
@@ -288,16 +366,14 @@ class DaskObjective:
         self._prepare()
         self.n_evaluations += 1
         client = self._client()
+        if client is not None and self._chunks is not None:
+            return self._collect(client, self._submit(client, what, w, v))
         if client is not None:
             w_arg: Any = _scatter(client, w, self.timeout)
             v_arg: Any = None if v is None else _scatter(client, v, self.timeout)
         else:  # one key each, which every task reads
             w_arg = dask.delayed(w, name=f"descend-w-{uuid.uuid4().hex}")
             v_arg = None if v is None else dask.delayed(v, name=f"descend-v-{uuid.uuid4().hex}")
-        if client is not None and self._chunks is not None:
-            # The chunks are futures on the workers: submit the tasks directly (a graph of
-            # delayed calls costs several times more to build and send per evaluation).
-            return self._submit_tree(client, what, w_arg, v_arg)
         if self._chunks is not None:
             task = dask.delayed(_tasks.sums, pure=False)
             parts = [task(c, what, w_arg, v_arg) for c in self._chunks]
@@ -320,19 +396,64 @@ class DaskObjective:
         return dask.delayed(_tasks.stream_apply, pure=False)(self._spec_value, x, y, s, i, a,
                                                              fn, *args)
 
-    def _submit_tree(self, client, what, w_arg, v_arg):
-        """One evaluation on a cluster: a task per persisted chunk, then the tree of sums."""
+    def _submit(self, client, what, w, v=None, lookahead=False):
+        """Submit one evaluation on a cluster whose workers hold the chunks: one task per
+        worker over the chunks it holds (futures submitted directly: a graph of delayed
+        calls costs several times more to build and send). Returns what :meth:`_collect`
+        needs. A look-ahead runs after the tasks already asked for, and stops early once
+        its futures are dropped.
+        """
         _check_running(client)
+        chunks = self._chunks
+        assert chunks is not None
+        if self._groups is None:  # a chunk moved (a worker went away): where are they now?
+            with _scheduler_errors(client, self.timeout):
+                holders = client.who_has(chunks)
+            self._groups = _group([(holders.get(c.key) or [None])[0] for c in chunks])
+        # The parameters travel inside the tasks (one per worker, as a broadcast would send
+        # them, without its extra round trip), or are scattered once when they are large.
+        if w.nbytes + (0 if v is None else v.nbytes) > _EMBED_BYTES:
+            w = _scatter(client, w, self.timeout)
+            v = None if v is None else _scatter(client, v, self.timeout)
+        presum = self._presum(what)
+        priority = -1 if lookahead else 0
+        parts = [client.submit(_tasks.group_sums, [chunks[i] for i in indices], what, w,
+                               v, address, lookahead, presum,
+                               workers=None if address is None else [address],
+                               allow_other_workers=True, pure=False, priority=priority)
+                 for address, indices in self._groups]
+        if presum:  # many workers: their totals added by a tree on the cluster
+            while len(parts) > self.split_every:
+                parts = [client.submit(_tasks.add_groups, *parts[k:k + self.split_every],
+                                       pure=False, priority=priority)
+                         for k in range(0, len(parts), self.split_every)]
+        return _Submitted(parts, presum, self._groups)
+
+    def _collect(self, client, submitted):
+        """The sums of an evaluation :meth:`_submit` sent.
+
+        Each chunk's sums come back (a few per worker) and are added here by the tree of
+        `split_every` in the chunks' order, the tree the threaded scheduler adds them by:
+        the same rounding whatever worker holds which chunk. Large Hessians are added up on
+        each worker first (then the rounding depends on the chunks' placement).
+        """
+        parts, presum, groups = submitted
         start = time.perf_counter()
         try:
-            parts = [client.submit(_tasks.sums, c, what, w_arg, v_arg, pure=False)
-                     for c in self._chunks or ()]
-            while len(parts) > 1:
-                parts = [client.submit(_tasks.add, *parts[k:k + self.split_every], pure=False)
-                         for k in range(0, len(parts), self.split_every)]
-            return _result(client, parts[0], self.timeout)
+            results = _results(client, parts, self.timeout)
         finally:
             self.wait_seconds += time.perf_counter() - start
+        if any(moved for _, moved in results):
+            self._groups = None  # regrouped before the next evaluation
+        if any(sums is None for sums, _ in results):
+            return None  # a look-ahead that stopped early (see hessian)
+        if presum:
+            return _tasks.add(*[total for total, _ in results])
+        chunk_sums: list = [None] * len(self._chunks or ())
+        for (_, indices), (sums, _) in zip(groups, results):
+            for i, part in zip(indices, sums):
+                chunk_sums[i] = part
+        return _tree(chunk_sums, self.split_every)[0]
 
     # ---- the penalty and the normalisation, on the driver ----
     def _penalised(self):
@@ -372,18 +493,18 @@ class DaskObjective:
         """
         w = np.array(self._point(w), dtype=np.float64)  # a copy: the caller reuses its buffer
         key = w.tobytes()
+        self._prepare()  # (which may compute the start given to __descend_start__)
         out = next((out for k, out in self._cache if k == key), None)
         if out is None:
             points = self._trials(w)
-            if len(points) == 1 and self._with_hessian and self._hessian_sums is None:
-                loss, grad, hessian = self._evaluate("grad+hess", w)
-                results = [(loss, grad)]
-                self._hessian_sums = (key, hessian)
+            if self._hessian_sums is not None:
+                # The last point's Hessian went unused (a rejected trial step): no more
+                # Hessians ahead until the solver asks for one again (a look-ahead still
+                # running on a cluster stops once its futures are dropped here).
+                self._with_hessian, self._hessian_sums = False, None
+            if len(points) == 1 and self._with_hessian:
+                results = [self._gradient_and_hessian_ahead(w, key)]
             elif len(points) == 1:
-                if self._hessian_sums is not None:
-                    # The last point's Hessian went unused (a rejected trial step): no more
-                    # Hessians ahead until the solver asks for one again.
-                    self._with_hessian, self._hessian_sums = False, None
                 results = [self._evaluate("grad", w)]
             else:
                 losses, grads = self._evaluate("grads", np.array(points))
@@ -398,6 +519,26 @@ class DaskObjective:
             self._line["asked"] += 1
         self._last = (w, out[1])
         return out[0], out[1].copy()
+
+    def _gradient_and_hessian_ahead(self, w, key):
+        """The loss and gradient sums at `w`, with the Hessian sums of `w` on their way
+        (Newton will ask for them next): in one Dask computation.
+
+        On a cluster holding the chunks the Hessian tasks are submitted with the gradient's
+        but after them: the gradient returns as soon as it is summed and :meth:`hessian`
+        waits for the rest, so that the point where the solver stops (its gradient small
+        enough) does not wait for a Hessian it never uses.
+        """
+        client = self._client()
+        self._prepare()
+        if client is None or self._chunks is None:
+            loss, grad, hessian = self._evaluate("grad+hess", w)
+            self._hessian_sums = (key, hessian)
+            return loss, grad
+        self.n_evaluations += 1
+        gradient = self._submit(client, "grad", w)
+        self._hessian_sums = (key, self._submit(client, "hess", w, lookahead=True))
+        return self._collect(client, gradient)
 
     def _finish(self, w, loss, grad):
         """(risk, gradient) at `w` from the chunks' summed loss and gradient sums."""
@@ -487,8 +628,13 @@ class DaskObjective:
         """
         w = np.asarray(self._point(w), dtype=np.float64)
         key = w.tobytes()
+        self._prepare()
         if self._hessian_sums is not None and self._hessian_sums[0] == key:
             sums = self._hessian_sums[1]  # computed with this point's gradient
+            if isinstance(sums, _Submitted):  # the look-ahead's futures, on a cluster
+                sums = self._collect(self._client(), sums)
+                if sums is None:  # it stopped early, as if dropped: computed again
+                    sums = self._evaluate("hess", w)
         else:
             sums = self._evaluate("hess", w)
         self._hessian_sums = None
@@ -640,7 +786,8 @@ def _scheduler_errors(client, timeout):
     except (DistributedTimeout, TimeoutError, OSError) as exc:
         raise _scheduler_error(client, timeout) from exc
     except Exception as exc:
-        if type(exc).__name__ in ("CommClosedError", "CancelledError", "FutureCancelledError"):
+        if type(exc).__name__ in ("CommClosedError", "CancelledError", "FutureCancelledError",
+                                  "FuturesCancelledError"):
             raise _scheduler_error(client, timeout) from exc
         raise
 
@@ -655,13 +802,48 @@ def _gather(client, obj, timeout):
         return client.gather(futures)
 
 
-def _result(client, future, timeout):
-    """The value of `future`, within `timeout` seconds, or a SchedulerError."""
+def _results(client, futures, timeout):
+    """The values of `futures`, within `timeout` seconds, or a SchedulerError."""
     from distributed import wait
 
+    _check_running(client)
     with _scheduler_errors(client, timeout):
-        wait(future, timeout=timeout)
-        return future.result()
+        wait(futures, timeout=timeout)
+        return client.gather(futures)
+
+
+class _Submitted(NamedTuple):
+    """An evaluation sent to a cluster: its futures, whether the workers add their chunks'
+    sums, and the chunks' grouping it was sent with."""
+
+    futures: list
+    presum: bool
+    groups: list
+
+
+def _group(addresses):
+    """[(address, [indices of the chunks held there])], the chunks' addresses given."""
+    groups: dict = {}
+    for index, address in enumerate(addresses):
+        groups.setdefault(address, []).append(index)
+    return list(groups.items())
+
+
+def _tree(parts, split_every):
+    """`parts` added by a tree of fan-in `split_every` (a list of the one total), as the
+    threaded scheduler's evaluation adds the chunks' sums."""
+    while len(parts) > 1:
+        parts = [_tasks.add(*parts[k:k + split_every])
+                 for k in range(0, len(parts), split_every)]
+    return parts
+
+
+#: Parameters up to this size travel inside the evaluation's tasks; larger ones are
+#: scattered to the workers first (one extra round trip).
+_EMBED_BYTES = 1 << 16
+#: A worker's chunks' Hessian sums up to this size travel as they are (added on the driver
+#: in the chunks' order); larger ones are added up on the worker first.
+_PARTS_BYTES = 1 << 22
 
 
 def _scatter(client, value, timeout):

@@ -215,6 +215,58 @@ def stream_info(spec: Spec, X, y, sample_weight, index: int, start: int):
     return info(build(spec, X, y, sample_weight, index, start), y, spec.kind)
 
 
+def worker_address() -> Optional[str]:
+    """The address of the distributed worker running this task (None elsewhere)."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().address
+    except (ImportError, ValueError):
+        return None
+
+
+def located_info(objective, y, kind: str):
+    """(:func:`info` of a persisted chunk, the address of the worker that holds it)."""
+    return info(objective, y, kind), worker_address()
+
+
+def _released() -> bool:
+    """Whether the client has let go of the task running here (a look-ahead it no longer
+    wants: the distributed worker marks it cancelled). False whenever it cannot tell."""
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+        task = worker.state.tasks.get(worker.get_current_task())
+        return task is None or task.state in ("cancelled", "released", "forgotten")
+    except (ImportError, ValueError, AttributeError, KeyError):
+        return False
+
+
+def group_sums(objectives, what: str, w, v=None, address=None, lookahead=False,
+               presum=False):
+    """The sums of the chunks one worker holds: a list of each chunk's (or, with `presum`,
+    their total, added in their order), and whether the task ran on another worker than
+    `address` (its chunks moved: the driver regroups them).
+
+    One task per worker instead of one per chunk: the scheduler handles a few tasks per
+    evaluation. A look-ahead (a Hessian computed before the solver asks for it) checks
+    between chunks whether the driver still wants it, and stops early (None) when not.
+    """
+    moved = address is not None and worker_address() != address
+    parts = []
+    for objective in objectives:
+        if lookahead and _released():
+            return None, moved
+        parts.append(sums(objective, what, w, v))
+    return (add(*parts) if presum else parts), moved
+
+
+def add_groups(*parts):
+    """:func:`group_sums` results added (their sums, and whether any moved)."""
+    return add(*[p[0] for p in parts]), any(p[1] for p in parts)
+
+
 def add(*parts):
     """The sum of chunk results: numbers, arrays, or tuples of them added element-wise."""
     total = parts[0]

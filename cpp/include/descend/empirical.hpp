@@ -303,8 +303,11 @@ class EmpiricalRisk final : public EmpiricalObjective {
  public:
 
   // ---- row steps (plain SGD on a linear model, solvers/row_steps.hpp) ----
+  // Dense rows of float32 keep the batch path: its margins are float32 sums (the row steps'
+  // are double), and the float32 runs replay each other bit for bit (descend.dask's chunks).
   static constexpr bool kRowSteps =
-      Model::kSparseSteps && (Data::kSparse || Data::kRowsInPlace);
+      Model::kSparseSteps &&
+      (Data::kSparse || (Data::kRowsInPlace && std::is_same_v<T, double>));
   bool has_row_steps() const override { return kRowSteps; }
   bool row_steps_dense() const override { return kRowSteps && !Data::kSparse; }
   /// Everything inlined: per row one margin dot and one loss slope, then one axpy (dense

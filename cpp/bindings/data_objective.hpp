@@ -53,6 +53,11 @@ class DataObjective : public EmpiricalObjective {
                       double* slopes) const override {
     return impl_->batch_slopes(margins, rows, m, slopes);
   }
+  bool has_row_steps() const override { return impl_->has_row_steps(); }
+  bool row_steps_dense() const override { return impl_->row_steps_dense(); }
+  double row_step(double* x, const Index* rows, Index m, RowStep& s) const override {
+    return impl_->row_step(x, rows, m, s);
+  }
   double l1() const override { return impl_->l1(); }
   PenaltyLayout l1_layout() const override { return impl_->l1_layout(); }
   std::string name() const override { return impl_->name(); }

@@ -42,10 +42,44 @@ V sum_parts(const std::vector<V>& parts) {
   return total;
 }
 
+/// One plain SGD step of a linear model on a batch of rows (solvers/row_steps.hpp), with the
+/// weights held scaled: w = scale v on the penalised weights x[0..d), the intercept x[d]
+/// (when fitted) as itself. With slope_k = s_k loss'(z_k, y_k) / W at the margins
+/// z_k = scale (x_k . v) + b (W the batch's expected weight, as batch_value_and_gradient):
+///   v_j <- v_j - step sum_k slope_k x_kj,  then (dense rows) v_j <- ST(v_j, threshold)
+///   b   <- b - rate (sum_k slope_k + decay b)
+struct RowStep {
+  double scale = 1.0;
+  double step = 0.0;
+  double threshold = 0.0;  ///< L1 soft threshold on every weight (dense rows only), 0: none
+  double rate = 0.0;
+  double decay = 0.0;      ///< the intercept's weight decay
+  bool update = true;      ///< false: the batch's loss only, x unchanged
+  bool penalty = false;    ///< dense rows: set squares = ||w||^2, absolutes = ||w||_1 of
+                           ///< w = scale v before the step (each 0 where its penalty is;
+                           ///< of w, not v: ||v|| overflows as the scale falls)
+  double squares = 0.0, absolutes = 0.0;
+  /// Rows of later steps to ask for meanwhile (none when null): `ahead`, their data, targets
+  /// and weights (prefetch_rows); `starts`, their positions (prefetch_row_starts); `warm`
+  /// (sparse rows, already asked for), their columns' weights, read at random otherwise.
+  const Index *ahead = nullptr, *starts = nullptr, *warm = nullptr;
+  Index m_ahead = 0, m_starts = 0, m_warm = 0;
+};
+
 /// The runtime interface of the empirical risks beyond Objective: unnormalised sums over rows
 /// [begin, end), without penalty and without the 1/S, in the caller's sample-weight units.
 class EmpiricalObjective : public Objective {
  public:
+  /// Whether row_step is available (a linear model on row-major dense or CSR rows), and
+  /// whether its rows are dense (each step then touches every weight).
+  virtual bool has_row_steps() const { return false; }
+  virtual bool row_steps_dense() const { return false; }
+  /// One step on rows[0..m) as RowStep says: returns the batch's data loss
+  /// (1/W) sum_k s_k loss(z_k, y_k), without the penalties, at the point before the step.
+  virtual double row_step(double* /*x*/, const Index* /*rows*/, Index /*m*/,
+                          RowStep& /*s*/) const {
+    throw std::logic_error(name() + " has no row steps");
+  }
   /// sum_i s_i over the rows.
   virtual double weight_sum(Index begin, Index end) const = 0;
   /// Returns sum_i s_i loss_i and, when g is given, writes sum_i s_i grad loss_i into it.
@@ -268,6 +302,99 @@ class EmpiricalRisk final : public EmpiricalObjective {
 
  public:
 
+  // ---- row steps (plain SGD on a linear model, solvers/row_steps.hpp) ----
+  // Dense rows of float32 keep the batch path: its margins are float32 sums (the row steps'
+  // are double), and the float32 runs replay each other bit for bit (descend.dask's chunks).
+  static constexpr bool kRowSteps =
+      Model::kSparseSteps &&
+      (Data::kSparse || (Data::kRowsInPlace && std::is_same_v<T, double>));
+  bool has_row_steps() const override { return kRowSteps; }
+  bool row_steps_dense() const override { return kRowSteps && !Data::kSparse; }
+  /// Everything inlined: per row one margin dot and one loss slope, then one axpy (dense
+  /// rows: over all d weights; CSR: over the row's entries, duplicates adding up).
+  DESCEND_FLATTEN double row_step(double* x, const Index* rows, Index m,
+                                  RowStep& s) const override {
+    if constexpr (kRowSteps) {
+      const double expected = expected_batch_weight(rows, m);
+      const bool intercept = p_ > d_;
+      if (s.m_starts > 0) data_.prefetch_starts(s.starts, s.m_starts);
+      for (Index k = 0; k < s.m_ahead; ++k) prefetch_row(s.ahead[k]);  // dense: into L2
+      if constexpr (Data::kSparse) {
+        for (Index k = 0; k < s.m_warm; ++k) {
+          const Index i = s.warm[k];
+          if (i < 0 || i >= n_) continue;
+          data_.for_each_in_row(i, [x](Index j, T) { prefetch_range(x + j, 1); });
+        }
+      } else if (s.penalty) {
+        const Eigen::Map<const VecX> v(x, d_);
+        s.squares = l2_ != 0.0 ? (s.scale * v).squaredNorm() : 0.0;
+        s.absolutes = l1_ != 0.0 ? s.scale * v.template lpNorm<1>() : 0.0;
+      }
+      const double b = intercept ? x[d_] : 0.0;
+      // One row (scikit-learn's default batch) on the stack; more in buffers reused per
+      // thread (a step allocates nothing).
+      double margin, slope;
+      double *margins = &margin, *slopes = &slope;
+      if (m > 1) {
+        thread_local std::vector<double> buffer;
+        buffer.resize(2 * std::size_t(m));
+        margins = buffer.data();
+        slopes = margins + m;
+      }
+      for (Index k = 0; k < m; ++k) margins[k] = b + s.scale * row_dot(rows[k], x);
+      const double loss =
+          model_.row_slopes(margins, rows, m, y_, sw_, 1.0 / expected, slopes) / expected;
+      if (!s.update) return loss;
+      double total = 0.0;
+      for (Index k = 0; k < m; ++k) {
+        total += slopes[k];
+        add_row(rows[k], -s.step * slopes[k], x);
+      }
+      if (!Data::kSparse && s.threshold > 0.0) {
+        for (Index j = 0; j < d_; ++j) {
+          const double magnitude = std::abs(x[j]) - s.threshold;
+          x[j] = magnitude > 0.0 ? std::copysign(magnitude, x[j]) : 0.0;
+        }
+      }
+      if (intercept) x[d_] -= s.rate * (total + s.decay * x[d_]);
+      return loss;
+    } else {
+      return EmpiricalObjective::row_step(x, rows, m, s);
+    }
+  }
+
+ private:
+  /// x_i . v (v: the first d entries of x), in double. (Templates: instantiated only for
+  /// the data that have row steps.)
+  template <class D = Data>
+  double row_dot(Index i, const double* x) const {
+    if constexpr (D::kSparse) {
+      return data_.row_dot(i, x);
+    } else {
+      const Eigen::Map<const VecT<T>> row(data_.row(i), d_);
+      const Eigen::Map<const VecX> v(x, d_);
+      if constexpr (std::is_same_v<T, double>)
+        return row.dot(v);
+      else
+        return row.template cast<double>().dot(v);
+    }
+  }
+  /// v += c x_i.
+  template <class D = Data>
+  void add_row(Index i, double c, double* x) const {
+    if constexpr (D::kSparse) {
+      data_.add_row(i, c, x);
+    } else {
+      const Eigen::Map<const VecT<T>> row(data_.row(i), d_);
+      Eigen::Map<VecX> v(x, d_);
+      if constexpr (std::is_same_v<T, double>)
+        v += c * row;
+      else
+        v += c * row.template cast<double>();
+    }
+  }
+
+ public:
   // ---- sparse batches (lazy steps, solvers/lazy_steps.hpp) ----
   static constexpr bool kSparseBatches = Data::kSparse && Model::kSparseSteps;
   double l2() const override { return l2_; }

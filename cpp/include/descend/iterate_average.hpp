@@ -12,10 +12,12 @@
 /// (steps, count, mean) carries over from run to run (partial_fit), where the next run's
 /// first batch call sees that final x again and counts it then, once.
 ///
-/// It says it has no sparse batches, so the loop takes every step through
-/// batch_value_and_gradient (the lazy sparse steps never show the iterate): averaged runs on
-/// sparse X update all parameters at each step.
+/// It says it has no sparse batches, so the loop takes no lazy step (the lazy sparse steps
+/// never show the iterate); it forwards the row steps of plain SGD on a linear model, adding
+/// each step's iterate to the mean: averaged runs on sparse X update the mean of all the
+/// parameters at each step (O(n_params)).
 
+#include <algorithm>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -69,6 +71,25 @@ class IterateAverage final : public EmpiricalObjective {
     return f_->batch_value_and_gradient(w, rows, m, g);
   }
   bool has_sparse_batches() const override { return false; }
+
+  /// The row steps of the wrapped risk (solvers/row_steps.hpp), each begun as a batch call
+  /// is: w_{t-1} (the weights held scaled, w = s.scale v, the intercept as itself) added to
+  /// the mean when t - 1 >= start. A call for the loss alone (s.update false) is no step.
+  bool has_row_steps() const override { return f_->has_row_steps(); }
+  bool row_steps_dense() const override { return f_->row_steps_dense(); }
+  double row_step(double* x, const Index* rows, Index m, RowStep& s) const override {
+    if (s.update) {
+      ++steps_;
+      if (steps_ - 1 >= start_) {
+        ++count_;
+        const Index p = n_params(), d = std::min(f_->l1_layout().length, p);
+        const Eigen::Map<const VecX> w(x, p);
+        mean_.head(d) += (s.scale * w.head(d) - mean_.head(d)) / double(count_);
+        mean_.tail(p - d) += (w.tail(p - d) - mean_.tail(p - d)) / double(count_);
+      }
+    }
+    return f_->row_step(x, rows, m, s);
+  }
 
   // Everything else is the wrapped risk's.
   Index n_params() const override { return f_->n_params(); }

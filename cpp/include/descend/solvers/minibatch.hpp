@@ -18,9 +18,12 @@
 /// gradient (lazy sparse steps evaluate it again), so the run takes exactly the steps it took
 /// with a full start; nfev stays 0. A non-finite start ends the run "diverged" at x0.
 ///
-/// On sparse rows with sgd, adagrad, momentum or nesterov, the steps are lazy (lazy_steps.hpp:
-/// O(non-zeros) per step, the dense iterates up to rounding); their running epoch loss adds
-/// the penalties at the epoch's final point rather than at each batch's.
+/// Plain SGD on a linear model (row-major dense or CSR rows, no constraint; on CSR no L1)
+/// steps row by row (row_steps.hpp: one margin, one slope and one axpy per row, the weights
+/// held scaled; the dense iterates up to rounding). On sparse rows with sgd (with L1),
+/// adagrad, momentum or nesterov, the steps are lazy (lazy_steps.hpp: O(non-zeros) per step,
+/// the dense iterates up to rounding). On sparse rows the running epoch loss of both adds the
+/// penalties at the epoch's final point rather than at each batch's.
 
 #include <cmath>
 #include <limits>
@@ -34,6 +37,7 @@
 #include "full_batch.hpp"
 #include "lazy_steps.hpp"
 #include "minibatch_params.hpp"
+#include "row_steps.hpp"
 
 namespace descend {
 
@@ -74,9 +78,13 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
   const EmpiricalObjective* empirical = nullptr;
   if constexpr (std::is_polymorphic_v<Obj>) empirical = dynamic_cast<const EmpiricalObjective*>(&f);
 
-  // Sparse rows and a rule with an exact lazy form: steps that cost O(non-zeros).
+  // Plain SGD on a linear model: steps row by row (row_steps.hpp). Otherwise sparse rows
+  // and a rule with an exact lazy form: steps that cost O(non-zeros).
+  std::optional<RowSteps> by_rows;
+  if constexpr (std::is_same_v<Rule, GradientStep>)
+    if (RowSteps::applies(empirical, rule, projection)) by_rows.emplace(*empirical, rule);
   std::optional<LazySteps<Rule>> lazy;
-  if (LazySteps<Rule>::applies(f, rule, projection)) lazy.emplace(f, rule);
+  if (!by_rows && LazySteps<Rule>::applies(f, rule, projection)) lazy.emplace(f, rule);
 
   // The start (see the header): with full epoch losses the loss and first-order measure on
   // all the data; otherwise the first batch's loss at x0, its gradient kept in gb for the
@@ -92,6 +100,9 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
     run.monitor.set_scaled(scaled_first_order(scaled, g, work, rule));
     ++r.nfev;
     ++r.njev;
+  } else if (by_rows) {
+    // The row steps evaluate the first batch again: its loss alone now.
+    fx = by_rows->loss(x, order.data(), p.batch_size);
   } else {
     // p.check(n) made batch_size <= n: the first batch is a full one, even with drop_last.
     fx = first_batch_loss = f.batch_value_and_gradient(x, order.data(), p.batch_size, gb);
@@ -117,14 +128,29 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
     // leaving rows in index order to the hardware alone.
     const Index ahead = std::max<Index>(16, 2 * p.batch_size);
     const bool lazy_epoch = lazy && lazy->usable(factor);
+    const bool row_epoch = by_rows && by_rows->usable(factor);
+    // The rows whose weights a row step asks for (sparse rows), halfway to those prefetched.
+    const Index warm_ahead = ahead / 2;
     for (Index begin = 0; begin < n; begin += p.batch_size) {
       const Index m = std::min(p.batch_size, n - begin);
       if (p.drop_last && m < p.batch_size) break;
       const Index next = begin + ahead, after = begin + 2 * ahead;
       const Index m_next = next < n ? std::min(p.batch_size, n - next) : 0;
-      if (after < n) f.prefetch_row_starts(order.data() + after, std::min(p.batch_size, n - after));
+      const Index m_after = after < n ? std::min(p.batch_size, n - after) : 0;
       const Index* rows = order.data() + begin;
-      if (lazy_epoch) {
+      if (!row_epoch && m_after > 0) f.prefetch_row_starts(order.data() + after, m_after);
+      if (row_epoch) {
+        // The step itself asks for the later rows (one call into the objective per step).
+        RowStep later;
+        later.ahead = order.data() + next;
+        later.m_ahead = m_next;
+        later.starts = order.data() + after;
+        later.m_starts = m_after;
+        const Index warm = begin + warm_ahead;
+        later.warm = order.data() + warm;
+        later.m_warm = warm < n ? std::min(p.batch_size, n - warm) : 0;
+        running += double(m) * by_rows->step(x, rows, m, factor, step, !p.full_loss, later);
+      } else if (lazy_epoch) {
         if (m_next > 0) f.prefetch_rows(order.data() + next, m_next);
         running += double(m) * lazy->step(x, rows, m, factor, step);
       } else {
@@ -155,6 +181,11 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
     if (lazy_epoch) {
       lazy->flush(x);
       if (!p.full_loss) running_penalty = lazy->penalty_value(x);
+    }
+    if (row_epoch) {
+      by_rows->flush(x);
+      if (!p.full_loss && !by_rows->penalties_per_step())
+        running_penalty = by_rows->penalty_value(x);
     }
     // The epoch's loss (and first-order measure), for the history and the stop monitor.
     if (p.full_loss) {

@@ -177,6 +177,17 @@ class CsrRows {
     }
   }
 
+  /// A hint that base[Stride j] will be read soon for every column j of row i (i < rows()):
+  /// the fused kernels ask for a later row's columns while they work on the current one, so
+  /// the rare columns' cache misses overlap the arithmetic.
+  template <int Stride>
+  void prefetch_columns(Index i, const double* base) const {
+    const I* start = X_.outerIndexPtr();
+    const I* columns = X_.innerIndexPtr();
+    for (I e = start[i]; e < start[i + 1]; ++e)
+      prefetch_range(base + Stride * Index(columns[e]), 1);
+  }
+
   /// The number of entries row i stores.
   Index row_size(Index i) const {
     return Index(X_.outerIndexPtr()[i + 1]) - Index(X_.outerIndexPtr()[i]);

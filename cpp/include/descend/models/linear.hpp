@@ -199,8 +199,11 @@ class LinearModel {
       }
       for (Index first = i0; first < i0 + m; first += kGroup) {
         const Index count = std::min<Index>(kGroup, i0 + m - first);
-        for (Index k = 0; k < count; ++k)
+        for (Index k = 0; k < count; ++k) {
+          if (first + k + kAhead < i0 + m)
+            data.template prefetch_columns<2>(first + k + kAhead, wg);
           z[k] = static_cast<T>(b + data.template row_dot_strided<2>(first + k, wg));
+        }
         loss += loss_.derivative(z, y + first, s ? s + first : nullptr, count, true);
         for (Index k = 0; k < count; ++k) {
           const double slope = double(z[k]);
@@ -255,6 +258,8 @@ class LinearModel {
       for (Index first = i0; first < i0 + m; first += kHvpGroup) {
         const Index count = std::min<Index>(kHvpGroup, i0 + m - first);
         for (Index k = 0; k < count; ++k) {
+          if (first + k + kAhead < i0 + m)
+            data.template prefetch_columns<4>(first + k + kAhead, wv);
           double xw, xv;
           data.template row_dots_strided<4>(first + k, wv, xw, xv);
           c[k] = static_cast<T>(bw + xw);
@@ -326,6 +331,8 @@ class LinearModel {
   /// Rows per group of the sparse fused passes (their margins on the stack): few enough that
   /// the cache lines of a group's columns are still in L1 when its scatter comes.
   static constexpr Index kGroup = 16, kHvpGroup = 8;
+  /// How many rows ahead the interleaved passes ask for the columns' cache lines.
+  static constexpr Index kAhead = 4;
 
   /// Whether a sparse pass over m rows is long enough for the interleaved buffer (its O(d)
   /// fill and read-back cost less than the pass's own scatter).

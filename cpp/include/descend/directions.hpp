@@ -94,8 +94,8 @@ struct NewtonDirection : MemorylessDirection {
 };
 
 /// Truncated Newton: conjugate gradients on H d = -g with Hessian-vector products only,
-/// preconditioned by the inverse of the objective's parameter scales when it has them (the
-/// metric the quasi-Newton methods start from).
+/// preconditioned by the inverse of the objective's parameter scales when it has them and
+/// has one output (the metric the quasi-Newton methods start from).
 struct NewtonCgDirection : MemorylessDirection {
   static constexpr bool needs_hessian = true;
   VecX metric;  ///< P, the inverse of the objective's parameter scales (empty: none)
@@ -107,8 +107,10 @@ struct NewtonCgDirection : MemorylessDirection {
     if (!metric_known) {  // once per run: the objective's scales, when it has them
       metric_known = true;
       VecX scales;
-      if (f.parameter_scales(scales) && scales.size() == g.size() &&
-          (scales.array() > 0.0).all() && scales.allFinite())
+      // One output only: on the multinomial model (one block of weights per class, a flat
+      // direction along their common shift) the preconditioned iteration stalled in float32.
+      if (f.l1_layout().blocks <= 1 && f.parameter_scales(scales) &&
+          scales.size() == g.size() && (scales.array() > 0.0).all() && scales.allFinite())
         metric = scales.cwiseInverse();
     }
     nhev += newton_cg_direction([&](const VecX& v, VecX& out) { f.hvp(x, v, out); }, g, d,

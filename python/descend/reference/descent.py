@@ -258,7 +258,10 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
     g = np.asarray(g, dtype=np.float64)
     history = {"loss": [f], "grad_norm": [np.linalg.norm(g)], "step": [np.nan], "damping": [np.nan]}
     n = len(x)
-    P = (quasi_newton_metric(objective, n) if direction in ("bfgs", "lbfgs", "newton-cg")
+    # newton-cg is preconditioned on one-output objectives only (as directions.hpp)
+    one_output = getattr(objective, "K", 1) == 1
+    P = (quasi_newton_metric(objective, n)
+         if direction in ("bfgs", "lbfgs") or (direction == "newton-cg" and one_output)
          else np.ones(n))
     Hinv, first = np.diag(P), True
     pairs: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=m)

@@ -139,6 +139,7 @@ def test_logistic_regression_descend(benchmark, logistic, method, gtol):
                            kwargs=dict(method=method, gtol=gtol, max_iter=10_000), rounds=1)
     _check_objective(f, r.x, best)
     benchmark.extra_info["iterations"] = int(r.nit)
+    benchmark.extra_info["hessian-vector products"] = int(r.nhev)
     benchmark.extra_info["objective"] = float(r.fun)
     benchmark.extra_info["relative gap to best"] = float((r.fun - best) / best)
 

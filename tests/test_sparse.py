@@ -62,6 +62,32 @@ def test_threads_give_the_same_answer_on_csr(kind):
     assert_close(two.value(w), one.value(w))
 
 
+@pytest.mark.parametrize("kind", ["ls", "logistic"])
+@pytest.mark.parametrize("shape, density", [((50_000, 60), 0.1), ((40, 5000), 0.01)],
+                         ids=["tall", "wide"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_both_fused_layouts_match_the_dense_objective(kind, shape, density, threads):
+    # A pass over at least d stored entries keeps w, v and the sums interleaved in one
+    # buffer (models/linear.hpp); a shorter one (the wide shape) adds into the vectors
+    # directly (the tall shape on two threads: one buffer per chunk). Both must be the dense
+    # objective's gradient and Hessian-vector product, with repeated columns adding up.
+    n, d = shape
+    X, y = _sparse_problem(n=n, d=d, density=density, kind=kind)
+    last = slice(X.indptr[-2], X.indptr[-2] + 2)  # the last row's first two entries, again
+    X = sparse.csr_matrix((np.r_[X.data, X.data[last]], np.r_[X.indices, X.indices[last]],
+                           np.r_[X.indptr[:-1], X.indptr[-1] + 2]), shape=X.shape)
+    assert X.indptr[-1] - X.indptr[-2] >= 4
+    sw = np.random.default_rng(4).uniform(0.5, 2.0, size=n)
+    options = dict(l2=0.1, fit_intercept=True, sample_weight=sw, n_threads=threads)
+    f = CLASSES[kind](X, y, **options)
+    dense = CLASSES[kind](X.toarray(), y, **options)
+    r = np.random.default_rng(8)
+    w, v = 0.3 * r.normal(size=f.n_params), r.normal(size=f.n_params)
+    np.testing.assert_allclose(f.gradient(w), dense.gradient(w), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(f.hvp(w, v), dense.hvp(w, v), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(f.value(w), dense.value(w), rtol=1e-13)
+
+
 @pytest.mark.parametrize("fmt", ["csc", "coo", "lil"])
 def test_other_formats_are_converted_once(fmt):
     X, y = _sparse_problem(fmt=fmt)
@@ -218,3 +244,37 @@ def test_a_dense_hessian_too_large_for_memory_is_refused_with_the_way_out():
             descend.minimize(f, np.zeros(f.n_params), method=method)
     r = descend.minimize(f, np.zeros(f.n_params), method="lbfgs", max_iter=5)
     assert r.nit <= 5  # the matrix-free methods run
+
+
+def test_newton_cg_is_preconditioned_by_the_parameter_scales():
+    # Columns whose scales differ by orders of magnitude (as a frequent word's and a rare
+    # one's): conjugate gradients preconditioned by the inverse of the parameter scales need
+    # far fewer Hessian-vector products for the same residual, and descend's newton-cg follows
+    # its twin (which uses the same metric) step for step.
+    from descend import reference
+    from descend.reference.descent import newton_cg_direction
+    X, y = _sparse_problem(n=400, d=30, density=0.3, kind="logistic")
+    X = X @ sparse.diags(np.logspace(-2, 2, 30))
+    f = descend.Logistic(X, y, l2=1e-3, fit_intercept=True)
+    twin = reference.Logistic(X.toarray(), y, l2=1e-3, fit_intercept=True)
+    x = np.zeros(f.n_params)
+    g = f.gradient(x)
+    products = {"plain": 0, "preconditioned": 0}
+
+    def counted(key):
+        def hvp(v):
+            products[key] += 1
+            return f.hvp(x, v)
+        return hvp
+
+    P = 1.0 / np.asarray(twin.parameter_scales())
+    tight = 1e12 * np.linalg.norm(g)  # g0norm: a residual target of 1e-6 ||g||
+    for key, metric in (("plain", None), ("preconditioned", P)):
+        p = newton_cg_direction(counted(key), g, 200, tight, metric)
+        residual = f.hvp(x, p) + g
+        assert np.linalg.norm(residual) <= 1e-6 * np.linalg.norm(g)
+    assert products["preconditioned"] < 0.5 * products["plain"]
+    r = descend.minimize(f, x, method="newton-cg", gtol=1e-8)
+    t = reference.descent(twin, x, direction="newton-cg", gtol=1e-8)
+    assert r.success and r.status == t["status"] and r.nit == t["nit"]
+    np.testing.assert_allclose(r.x, t["x"], rtol=1e-9, atol=1e-9)

@@ -96,7 +96,8 @@ register_method(Method(
 register_method(Method(
     name="newton-cg",
     summary="truncated Newton: conjugate gradients on H p = -g with Hessian-vector products "
-            "only (no dense Hessian), with a line search",
+            "only (no dense Hessian; preconditioned by the objective's parameter scales when "
+            "it has them, as the data objectives do), with a line search",
     options=newton_options(max_iter=200),
     run=lambda f, x0, options, cb: run_descent("newton-cg", f, x0, options, cb),
     needs_hessian=True,

@@ -93,14 +93,28 @@ struct NewtonDirection : MemorylessDirection {
   }
 };
 
-/// Truncated Newton: conjugate gradients on H d = -g with Hessian-vector products only.
+/// Truncated Newton: conjugate gradients on H d = -g with Hessian-vector products only,
+/// preconditioned by the inverse of the objective's parameter scales when it has them and
+/// has one output (the metric the quasi-Newton methods start from).
 struct NewtonCgDirection : MemorylessDirection {
   static constexpr bool needs_hessian = true;
+  VecX metric;  ///< P, the inverse of the objective's parameter scales (empty: none)
+  bool metric_known = false;
+
   template <class Obj>
   double compute(const Obj& f, const VecX& x, const VecX& g, VecX& d, Index& nhev,
                  double g0) {
+    if (!metric_known) {  // once per run: the objective's scales, when it has them
+      metric_known = true;
+      VecX scales;
+      // One output only: on the multinomial model (one block of weights per class, a flat
+      // direction along their common shift) the preconditioned iteration stalled in float32.
+      if (f.l1_layout().blocks <= 1 && f.parameter_scales(scales) &&
+          scales.size() == g.size() && (scales.array() > 0.0).all() && scales.allFinite())
+        metric = scales.cwiseInverse();
+    }
     nhev += newton_cg_direction([&](const VecX& v, VecX& out) { f.hvp(x, v, out); }, g, d,
-                                std::max<Index>(x.size(), 10), g0);
+                                std::max<Index>(x.size(), 10), g0, &metric);
     return 0.0;
   }
 };

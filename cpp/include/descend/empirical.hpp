@@ -610,6 +610,11 @@ class EmpiricalRisk final : public EmpiricalObjective {
     parallel_chunks(rows, chunks, [&](int c, Index first, Index last) {
       Work work;
       VecX* acc = g ? &parts[c] : nullptr;
+      if constexpr (kSparseBatches) {  // the fused sparse kernel takes the chunk whole
+        losses[c] += model_.sparse_gradient_rows(data_, begin + first, last - first, y_, sw_,
+                                                 w, acc);
+        return;
+      }
       for (Index i0 = begin + first; i0 < begin + last; i0 += block_rows_) {
         const Index m = std::min(block_rows_, begin + last - i0);
         if constexpr (Data::kRowsInPlace && Model::kFusedRows) {
@@ -618,10 +623,6 @@ class EmpiricalRisk final : public EmpiricalObjective {
                                               y_, sw_, P, want_value, *acc, work);
             continue;
           }
-        }
-        if constexpr (kSparseBatches) {  // the fused kernel, on sparse rows
-          losses[c] += model_.sparse_gradient_rows(data_, i0, m, y_, sw_, w, acc);
-          continue;
         }
         losses[c] += model_.gradient_block(data_.block(i0, m), y_ + i0, weights_at(i0), P,
                                            want_value, acc, work);
@@ -669,13 +670,14 @@ class EmpiricalRisk final : public EmpiricalObjective {
     const int chunks = chunks_for(work, n_threads_);
     std::vector<VecX> parts(chunks, VecX::Zero(K_ * p_));
     parallel_chunks(rows, chunks, [&](int c, Index first, Index last) {
+      if constexpr (kSparseBatches) {  // the fused sparse kernel takes the chunk whole
+        model_.sparse_hvp_rows(data_, begin + first, last - first, y_, sw_, w, v, parts[c]);
+        return;
+      }
       Work work;
       for (Index i0 = begin + first; i0 < begin + last; i0 += block_rows_) {
         const Index m = std::min(block_rows_, begin + last - i0);
-        if constexpr (kSparseBatches)
-          model_.sparse_hvp_rows(data_, i0, m, y_, sw_, w, v, parts[c]);
-        else
-          model_.hvp_block(data_.block(i0, m), y_ + i0, weights_at(i0), P, V, parts[c], work);
+        model_.hvp_block(data_.block(i0, m), y_ + i0, weights_at(i0), P, V, parts[c], work);
       }
     });
     out = sum_parts(parts);

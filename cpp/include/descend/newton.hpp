@@ -64,16 +64,25 @@ inline double damped_newton_direction(const MatX& H, const VecX& g, VecX& p) {
 /// eta = min(0.5, sqrt(||g|| / ||g0||)) (superlinear near the minimum; relative to the first
 /// gradient g0, so rescaling the loss changes nothing), or when a direction of non-positive
 /// curvature appears (then the last iterate, or -g on the first step, is used).
+///
+/// With a metric (P, a positive diagonal: the inverse of the objective's parameter scales,
+/// as the quasi-Newton methods use) the iteration is preconditioned conjugate gradients on
+/// the same system: the residual r is the same H p + g and the same test stops it, but each
+/// new direction is built from P r instead of r. When the curvatures of the parameters
+/// differ by orders of magnitude (the columns of text data: a frequent word's against a rare
+/// one's) this takes a fraction of the products. Without one (null, or empty), plain CG.
 /// Returns the number of Hessian-vector products.
 template <class Hvp>
-Index newton_cg_direction(Hvp&& hvp, const VecX& g, VecX& p, Index max_steps, double g0norm) {
+Index newton_cg_direction(Hvp&& hvp, const VecX& g, VecX& p, Index max_steps, double g0norm,
+                          const VecX* metric = nullptr) {
   const Index n = g.size();
+  const bool preconditioned = metric && metric->size() == n;
   const double gnorm = g.norm();
   const double ratio = g0norm > 0.0 ? gnorm / g0norm : 1.0;
   const double target = std::min(0.5, std::sqrt(ratio)) * gnorm;
   p = VecX::Zero(n);
-  VecX r = -g, d = r, Hd(n);
-  double rr = r.squaredNorm();
+  VecX r = -g, z = preconditioned ? VecX(metric->cwiseProduct(r)) : r, d = z, Hd(n);
+  double rz = r.dot(z);
   Index products = 0;
   for (Index k = 0; k < max_steps; ++k) {
     hvp(d, Hd);
@@ -83,13 +92,17 @@ Index newton_cg_direction(Hvp&& hvp, const VecX& g, VecX& p, Index max_steps, do
       if (k == 0) p = -g;
       break;
     }
-    const double alpha = rr / curvature;
+    const double alpha = rz / curvature;
     p += alpha * d;
     r -= alpha * Hd;
-    const double rr_next = r.squaredNorm();
-    if (std::sqrt(rr_next) <= target) break;
-    d = r + (rr_next / rr) * d;
-    rr = rr_next;
+    if (r.norm() <= target) break;
+    if (preconditioned)
+      z = metric->cwiseProduct(r);
+    else
+      z = r;
+    const double rz_next = r.dot(z);
+    d = z + (rz_next / rz) * d;
+    rz = rz_next;
   }
   return products;
 }

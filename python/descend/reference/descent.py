@@ -162,16 +162,19 @@ def _cholesky_solve(L, b):
     return np.linalg.solve(L.T, z)
 
 
-def newton_cg_direction(hvp, g, max_steps, g0norm):
+def newton_cg_direction(hvp, g, max_steps, g0norm, P=None):
     """Truncated conjugate gradients on H p = -g (the twin of newton_cg_direction): the
-    residual target is min(0.5, sqrt(||g|| / ||g0||)) ||g||."""
+    residual target is min(0.5, sqrt(||g|| / ||g0||)) ||g||. With P (a positive diagonal, the
+    inverse of the parameter scales) the conjugate gradients are preconditioned: each new
+    direction is built from P r, the residual r and its test are unchanged."""
     gnorm = np.linalg.norm(g)
     ratio = gnorm / g0norm if g0norm > 0 else 1.0
     target = min(0.5, np.sqrt(ratio)) * gnorm
     p = np.zeros_like(g)
     r = -g.copy()
-    d = r.copy()
-    rr = r @ r
+    z = r.copy() if P is None else P * r
+    d = z.copy()
+    rz = r @ z
     for k in range(max_steps):
         Hd = hvp(d)
         curvature = d @ Hd
@@ -179,14 +182,15 @@ def newton_cg_direction(hvp, g, max_steps, g0norm):
             if k == 0:
                 p = -g
             break
-        alpha = rr / curvature
+        alpha = rz / curvature
         p = p + alpha * d
         r = r - alpha * Hd
-        rr_next = r @ r
-        if np.sqrt(rr_next) <= target:
+        if np.linalg.norm(r) <= target:
             break
-        d = r + (rr_next / rr) * d
-        rr = rr_next
+        z = r if P is None else P * r
+        rz_next = r @ z
+        d = z + (rz_next / rz) * d
+        rz = rz_next
     return p
 
 
@@ -254,7 +258,11 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
     g = np.asarray(g, dtype=np.float64)
     history = {"loss": [f], "grad_norm": [np.linalg.norm(g)], "step": [np.nan], "damping": [np.nan]}
     n = len(x)
-    P = quasi_newton_metric(objective, n) if direction in ("bfgs", "lbfgs") else np.ones(n)
+    # newton-cg is preconditioned on one-output objectives only (as directions.hpp)
+    one_output = getattr(objective, "K", 1) == 1
+    P = (quasi_newton_metric(objective, n)
+         if direction in ("bfgs", "lbfgs") or (direction == "newton-cg" and one_output)
+         else np.ones(n))
     Hinv, first = np.diag(P), True
     pairs: deque[tuple[np.ndarray, np.ndarray]] = deque(maxlen=m)
     rules, t = StopRules(tol, gtol, max_iter, tol_abs=tol_abs, gtol_abs=gtol_abs), 0
@@ -268,7 +276,7 @@ def descent(objective, x0, direction="newton", line_search="armijo", lr=1.0, m=1
         elif direction == "newton":
             d, damping = damped_newton_direction(objective.hessian(x), g)
         elif direction == "newton-cg":
-            d = newton_cg_direction(lambda v: objective.hvp(x, v), g, max(n, 10), g0norm)
+            d = newton_cg_direction(lambda v: objective.hvp(x, v), g, max(n, 10), g0norm, P)
         elif direction == "bfgs":
             d = -Hinv @ g
         else:

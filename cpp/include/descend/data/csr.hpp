@@ -80,7 +80,13 @@ class CsrRows {
 
   /// x_i . w over row i's stored entries, in double, in four running sums (the sums of one
   /// chain would wait on each other's additions: a row's 40 entries then cost 40 latencies).
-  double row_dot(Index i, const double* w) const {
+  double row_dot(Index i, const double* w) const { return row_dot_strided<1>(i, w); }
+
+  /// The same with w's entry j at w[Stride j]: w interleaved with other per-column numbers
+  /// (the fused kernels of models/linear.hpp keep a column's weight and its gradient entry in
+  /// one cache line). The same sums in the same order as row_dot, whatever the stride.
+  template <int Stride>
+  double row_dot_strided(Index i, const double* w) const {
     const I* start = X_.outerIndexPtr();
     const I* columns = X_.innerIndexPtr() + start[i];
     const T* values = X_.valuePtr() + start[i];
@@ -88,12 +94,12 @@ class CsrRows {
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
     Index e = 0;
     for (; e + 4 <= count; e += 4) {
-      s0 += double(values[e]) * w[columns[e]];
-      s1 += double(values[e + 1]) * w[columns[e + 1]];
-      s2 += double(values[e + 2]) * w[columns[e + 2]];
-      s3 += double(values[e + 3]) * w[columns[e + 3]];
+      s0 += double(values[e]) * w[Stride * Index(columns[e])];
+      s1 += double(values[e + 1]) * w[Stride * Index(columns[e + 1])];
+      s2 += double(values[e + 2]) * w[Stride * Index(columns[e + 2])];
+      s3 += double(values[e + 3]) * w[Stride * Index(columns[e + 3])];
     }
-    for (; e < count; ++e) s0 += double(values[e]) * w[columns[e]];
+    for (; e < count; ++e) s0 += double(values[e]) * w[Stride * Index(columns[e])];
     return (s0 + s1) + (s2 + s3);
   }
 
@@ -121,12 +127,45 @@ class CsrRows {
     xv = v0 + v1;
   }
 
+  /// row_dots for u and v interleaved: u_j at uv[Stride j], v_j at uv[Stride j + 1] (the
+  /// same sums in the same order as row_dots).
+  template <int Stride>
+  void row_dots_strided(Index i, const double* uv, double& xu, double& xv) const {
+    const I* start = X_.outerIndexPtr();
+    const I* columns = X_.innerIndexPtr() + start[i];
+    const T* values = X_.valuePtr() + start[i];
+    const Index count = Index(start[i + 1] - start[i]);
+    double u0 = 0.0, u1 = 0.0, v0 = 0.0, v1 = 0.0;
+    Index e = 0;
+    for (; e + 2 <= count; e += 2) {
+      const double a = double(values[e]), b = double(values[e + 1]);
+      const double* pj = uv + Stride * Index(columns[e]);
+      const double* pk = uv + Stride * Index(columns[e + 1]);
+      u0 += a * pj[0];
+      v0 += a * pj[1];
+      u1 += b * pk[0];
+      v1 += b * pk[1];
+    }
+    for (; e < count; ++e) {
+      const double* pj = uv + Stride * Index(columns[e]);
+      u0 += double(values[e]) * pj[0];
+      v0 += double(values[e]) * pj[1];
+    }
+    xu = u0 + u1;
+    xv = v0 + v1;
+  }
+
   /// g += c x_i over row i's stored entries (repeated columns add up).
-  void add_row(Index i, double c, double* g) const {
+  void add_row(Index i, double c, double* g) const { add_row_strided<1>(i, c, g); }
+
+  /// The same with g's entry j at g[Stride j].
+  template <int Stride>
+  void add_row_strided(Index i, double c, double* g) const {
     const I* start = X_.outerIndexPtr();
     const I* columns = X_.innerIndexPtr();
     const T* values = X_.valuePtr();
-    for (I e = start[i]; e < start[i + 1]; ++e) g[columns[e]] += c * double(values[e]);
+    for (I e = start[i]; e < start[i + 1]; ++e)
+      g[Stride * Index(columns[e])] += c * double(values[e]);
   }
 
   /// Adds sum_i s_i x_ij^2 (s null: all ones) to out(j), in double, entry by entry (a
@@ -136,6 +175,17 @@ class CsrRows {
       const double si = s ? double(s[i]) : 1.0;
       for_each_in_row(i, [&](Index j, T v) { out(j) += si * double(v) * double(v); });
     }
+  }
+
+  /// A hint that base[Stride j] will be read soon for every column j of row i (i < rows()):
+  /// the fused kernels ask for a later row's columns while they work on the current one, so
+  /// the rare columns' cache misses overlap the arithmetic.
+  template <int Stride>
+  void prefetch_columns(Index i, const double* base) const {
+    const I* start = X_.outerIndexPtr();
+    const I* columns = X_.innerIndexPtr();
+    for (I e = start[i]; e < start[i + 1]; ++e)
+      prefetch_range(base + Stride * Index(columns[e]), 1);
   }
 
   /// The number of entries row i stores.

@@ -45,3 +45,17 @@ def make_classification(n=300, d=6, seed=0, dtype=np.float64, order="C"):
     p = 1.0 / (1.0 + np.exp(-(X @ coef)))
     y = (r.uniform(size=n) < p).astype(np.int64)
     return np.asarray(X, dtype=dtype, order=order), y, coef
+
+
+@pytest.fixture
+def sparse_intercept_share_everywhere(monkeypatch):
+    """Solver "sgd" of the SGD estimators moves the intercept by 0.01 of each step on sparse X
+    only (scikit-learn's rule). Tests that hold a sparse fit to the fit on its dense copy use
+    this fixture: the dense fit then takes the same share (through the dense update paths, so
+    the comparison checks those paths' share too)."""
+    from descend.linear_model import _sgd
+
+    def share(X, solver):
+        return _sgd.SPARSE_INTERCEPT_SHARE if _sgd.SOLVERS[solver] == "gd" else 1.0
+
+    monkeypatch.setattr(_sgd, "_intercept_share", share)

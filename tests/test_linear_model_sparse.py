@@ -100,6 +100,7 @@ def test_lsqr_warns_when_max_iter_is_too_small():
         dl.LinearRegression(max_iter=2).fit(X, y)
 
 
+@pytest.mark.usefixtures("sparse_intercept_share_everywhere")
 @pytest.mark.parametrize("solver", ["sgd", "momentum", "adam"])
 @pytest.mark.parametrize("classes", [None, 2, 3])
 @pytest.mark.parametrize("batch_size", [1, 8])
@@ -122,6 +123,7 @@ def test_sgd_takes_the_same_steps_on_sparse_and_dense_x(solver, classes, batch_s
         np.testing.assert_array_equal(on_sparse.predict(X), on_dense.predict(X.toarray()))
 
 
+@pytest.mark.usefixtures("sparse_intercept_share_everywhere")
 def test_sgd_with_l1_on_sparse_x():
     X, y = _data(classes=2)
     options = dict(penalty="l1", alpha=1e-2, max_iter=5, tol=None, random_state=0)
@@ -130,6 +132,7 @@ def test_sgd_with_l1_on_sparse_x():
     _close(on_sparse, on_dense, 1e-10)
 
 
+@pytest.mark.usefixtures("sparse_intercept_share_everywhere")
 @pytest.mark.parametrize("classes", [None, 2, 3])
 def test_partial_fit_on_sparse_batches_follows_the_dense_batches(classes):
     X, y = _data(n=200, classes=classes)
@@ -199,6 +202,7 @@ FLOAT32 = [(make, classes) if classes != 3 else
            (lambda: dl.LogisticRegression(solver="newton-cg"), 3) for make, classes in ALL]
 
 
+@pytest.mark.usefixtures("sparse_intercept_share_everywhere")
 @pytest.mark.parametrize("make, classes", FLOAT32)
 def test_float32_sparse_x_is_used_as_float32(make, classes):
     X, y = _data(classes=classes)

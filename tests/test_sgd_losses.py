@@ -317,6 +317,7 @@ def test_averaged_partial_fit_continues_the_average():
     np.testing.assert_allclose(again.coef_, theirs.coef_, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.usefixtures("sparse_intercept_share_everywhere")
 def test_averaging_works_on_sparse_x_with_dense_steps():
     sparse = pytest.importorskip("scipy.sparse")
     X, y = _binary(n=200)

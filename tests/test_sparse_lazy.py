@@ -217,6 +217,7 @@ def test_a_huge_parameter_vector_costs_nothing_per_step():
     assert np.all(res.x[np.setdiff1d(np.arange(0, d, 4099), stored)] == 0.0)
 
 
+@pytest.mark.usefixtures("sparse_intercept_share_everywhere")
 def test_the_optimal_schedule_is_scikit_learns():
     # learning_rate="optimal": step t uses 1 / (alpha (t0 + t - 1)), t0 = 1 / (typw alpha),
     # typw = alpha^(-1/4); the history's step is the last step's rate of each epoch.

@@ -17,13 +17,16 @@ class PyObjective final : public Objective {
   /// fun(x) -> float, or (float, gradient) when jac is True; jac(x) -> gradient;
   /// hess(x) -> (n, n) matrix; hessp(x, v) -> H v. hess and hessp may be None. `scales`:
   /// the parameters' curvature scales (Objective::parameter_scales), n finite values > 0,
-  /// or None. `exact_gradient`: false when jac is a finite-difference estimate.
+  /// or None. `exact_gradient`: false when jac is a finite-difference estimate. `outputs`:
+  /// the number of outputs whose parameter blocks make up x (Objective::outputs).
   PyObjective(py::object fun, py::object jac, py::object hess, py::object hessp, Index n,
-              const py::object& scales, bool exact_gradient)
+              const py::object& scales, bool exact_gradient, Index outputs)
       : fun_(std::move(fun)), jac_(std::move(jac)), hess_(std::move(hess)),
-        hessp_(std::move(hessp)), n_(n), jac_in_fun_(jac_.is(py::bool_(true))),
+        hessp_(std::move(hessp)), n_(n), outputs_(outputs), jac_in_fun_(jac_.is(py::bool_(true))),
         exact_gradient_(exact_gradient) {
     if (n < 1) throw std::invalid_argument("x0 must not be empty");
+    if (outputs < 1 || n % outputs != 0)
+      throw std::invalid_argument("outputs must be >= 1 and divide n");
     if (!scales.is_none()) {
       scales_.resize(n);
       read_vector(scales, scales_, "parameter_scales");
@@ -37,6 +40,7 @@ class PyObjective final : public Objective {
     if (has_scales_) scales = scales_;
     return has_scales_;
   }
+  Index outputs() const override { return outputs_; }
 
   ~PyObjective() override {
     py::gil_scoped_acquire gil;  // the Python references may be dropped from any thread
@@ -136,6 +140,7 @@ class PyObjective final : public Objective {
 
   py::object fun_, jac_, hess_, hessp_;
   Index n_;
+  Index outputs_;
   bool jac_in_fun_;
   bool exact_gradient_;
   VecX scales_;
@@ -147,9 +152,10 @@ class PyObjective final : public Objective {
 void bind_callables(py::module_& m) {
   using namespace pybind11::literals;
   py::class_<PyObjective, Objective, std::shared_ptr<PyObjective>>(m, "PyObjective")
-      .def(py::init<py::object, py::object, py::object, py::object, Index, py::object, bool>(),
+      .def(py::init<py::object, py::object, py::object, py::object, Index, py::object, bool,
+                    Index>(),
            "fun"_a, "jac"_a, "hess"_a, "hessp"_a, "n"_a, "scales"_a = py::none(),
-           "exact_gradient"_a = true);
+           "exact_gradient"_a = true, "outputs"_a = 1);
 }
 
 }  // namespace descend::bindings

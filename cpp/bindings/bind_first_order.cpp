@@ -77,6 +77,7 @@ void bind_first_order(py::module_& m) {
       .def_readwrite("batch_size", &MinibatchParams::batch_size)
       .def_readwrite("epochs", &MinibatchParams::epochs)
       .def_readwrite("shuffle", &MinibatchParams::shuffle)
+      .def_readwrite("intercept_share", &MinibatchParams::intercept_share)
       .def_readwrite("seed", &MinibatchParams::seed)
       .def_readwrite("drop_last", &MinibatchParams::drop_last)
       .def_readwrite("tol", &MinibatchParams::tol)

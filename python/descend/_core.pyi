@@ -146,6 +146,7 @@ class PyObjective(Objective):
         n: int,
         scales: ArrayLike | None = None,
         exact_gradient: bool = True,
+        outputs: int = 1,
     ) -> None: ...
 
 class IterationInfo:
@@ -257,6 +258,7 @@ class MinibatchParams:
     drop_last: bool
     full_loss: bool
     keep_state: bool
+    intercept_share: float
     tol: float
     tol_abs: float
     gtol: float

@@ -109,7 +109,7 @@ struct NewtonCgDirection : MemorylessDirection {
       VecX scales;
       // One output only: on the multinomial model (one block of weights per class, a flat
       // direction along their common shift) the preconditioned iteration stalled in float32.
-      if (f.l1_layout().blocks <= 1 && f.parameter_scales(scales) &&
+      if (f.outputs() == 1 && f.parameter_scales(scales) &&
           scales.size() == g.size() && (scales.array() > 0.0).all() && scales.allFinite())
         metric = scales.cwiseInverse();
     }

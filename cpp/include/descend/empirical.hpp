@@ -54,6 +54,7 @@ struct RowStep {
   double threshold = 0.0;  ///< L1 soft threshold on every weight (dense rows only), 0: none
   double rate = 0.0;
   double decay = 0.0;      ///< the intercept's weight decay
+  double intercept_share = 1.0;  ///< the share of its step the intercept takes
   bool update = true;      ///< false: the batch's loss only, x unchanged
   bool penalty = false;    ///< dense rows: set squares = ||w||^2, absolutes = ||w||_1 of
                            ///< w = scale v before the step (each 0 where its penalty is;
@@ -356,7 +357,7 @@ class EmpiricalRisk final : public EmpiricalObjective {
           x[j] = magnitude > 0.0 ? std::copysign(magnitude, x[j]) : 0.0;
         }
       }
-      if (intercept) x[d_] -= s.rate * (total + s.decay * x[d_]);
+      if (intercept) x[d_] -= s.intercept_share * s.rate * (total + s.decay * x[d_]);
       return loss;
     } else {
       return EmpiricalObjective::row_step(x, rows, m, s);

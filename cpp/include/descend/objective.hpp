@@ -93,6 +93,10 @@ class Objective {
   /// parameter is still far from its optimum. Returns false when there is none.
   virtual bool parameter_scales(VecX& /*scales*/) const { return false; }
 
+  /// The number of outputs whose parameter blocks make up x (a multinomial model's classes;
+  /// 1 for a single-output model or a plain function).
+  virtual Index outputs() const { return std::max<Index>(l1_layout().blocks, 1); }
+
   /// The L2 penalty's weight, on the same parameters as the L1 penalty (0 when none).
   virtual double l2() const { return 0.0; }
 

@@ -700,8 +700,9 @@ class DaskObjective:
         >>> isinstance(f.__descend_objective__(), descend.Objective)
         True
         """
+        outputs = self.n_classes if self._kind == "softmax" else 1
         return _core.PyObjective(self.value_and_gradient, True, self.hessian, self.hvp,
-                                 self.n_params, self.parameter_scales())
+                                 self.n_params, self.parameter_scales(), outputs=outputs)
 
     def __repr__(self):
         return (f"descend.dask.{type(self).__name__}(n_samples={self.n_samples}, "

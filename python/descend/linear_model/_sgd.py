@@ -161,16 +161,32 @@ def _warn_on_parameter_scales(name, objective):
             ConvergenceWarning, stacklevel=5)
 
 
-def _run_epochs(objective, x0, stepper, options, callback=None, *, keep_state=False):
+#: The share of each step the intercept takes on sparse X with solver "sgd": scikit-learn's
+#: SGD damps the intercept's steps on sparse rows by this factor (its SPARSE_INTERCEPT_DECAY),
+#: and a drop-in fit takes the same steps.
+SPARSE_INTERCEPT_SHARE = 0.01
+
+
+def _intercept_share(X, solver):
+    """The intercept's share of each step for a fit on X: SPARSE_INTERCEPT_SHARE on sparse X
+    with scikit-learn's algorithm (solver "sgd"), else 1 (descend's other rules are not
+    scikit-learn's and take the full step)."""
+    return SPARSE_INTERCEPT_SHARE if is_sparse(X) and SOLVERS[solver] == "gd" else 1.0
+
+
+def _run_epochs(objective, x0, stepper, options, callback=None, *, keep_state=False,
+                intercept_share=1.0):
     """The compiled mini-batch loop, as the solver layer's ``run_rule`` calls it, with one
     difference: the stop monitor's rule that a loss which rose for a few epochs in a row,
     above its start, has diverged is off. scikit-learn's estimators stop only on a
     non-finite loss; and the start's loss is no reference for losses whose zero model is a
     minimiser of the loss (the perceptron's is 0, which any later epoch's exceeds). A
     non-finite loss still ends the run "diverged"; the estimators check the loss's size
-    themselves (``_exploded``).
+    themselves (``_exploded``). `intercept_share` is the share of each step the intercept
+    takes (``_intercept_share``).
     """
     params = minibatch_params(options, keep_state)
+    params.intercept_share = float(intercept_share)
     params.divergence_patience = params.epochs + 1  # more rises than epochs: never
     schedule = _schedule_for_run(options["schedule"], options["epochs"])
     return _core.run_minibatch(objective, x0, stepper, schedule, params, callback, None)
@@ -486,7 +502,8 @@ class _SGDModel(BaseEstimator):
             if partial and self._averages[k] is not None:
                 run_on.set_state(*self._averages[k])
         raw = _run_epochs(run_on, self._params[k], self._steppers[k], options, callback,
-                          keep_state=partial)
+                          keep_state=partial,
+                          intercept_share=getattr(self, "_intercept_share_", 1.0))
         result = Result._from_core(raw, rule)
         reported = result.x
         if start:
@@ -531,6 +548,7 @@ class _SGDModel(BaseEstimator):
         `monitors[k](x)` (early stopping) sees problem k's parameters after every epoch and
         returns True to stop. Returns the parameters to report."""
         self._start(X, objectives)
+        self._intercept_share_ = _intercept_share(X, self.solver)
         if x0s is not None:
             self._params = list(x0s)
         _warn_on_parameter_scales(type(self).__name__, objectives[0])
@@ -681,6 +699,7 @@ class _SGDModel(BaseEstimator):
             self._start(X, objectives)
         else:
             self._set_eta0(X, reset=False)
+        self._intercept_share_ = _intercept_share(X, self.solver)
         n = objectives[0].n_samples
         loss = getattr(self, "_stream_loss", 0.0)
         null = getattr(self, "_stream_null_loss", 0.0)
@@ -737,8 +756,11 @@ _SGD_DOC = """
     values). On sparse X the steps of solvers "sgd" (l2 or l1), "adagrad" (l1 or none),
     "momentum" and "nesterov" (no penalty) are lazy: each costs O(the batch's non-zeros),
     whatever n_features, with the same iterates as the dense update (see
-    :func:`descend.minimize`); the other cases (and ``average``) update all n_features
-    weights per step.
+    :func:`descend.minimize`); the other cases (and ``average``, whose running mean is
+    O(n_features) a step) update all n_features weights per step. On
+    sparse X solver "sgd" moves the intercept by 0.01 of each step, as scikit-learn's SGD
+    does there (its ``SPARSE_INTERCEPT_DECAY``), so that sparse fits take scikit-learn's
+    steps; dense X and descend's other solvers take the full step.
 
     Parameters
     ----------

@@ -24,7 +24,7 @@
 /// Everything else (adam, rmsprop, per-coordinate rates, constraints, several outputs, the
 /// cases above with a penalty they cannot carry) takes the dense O(n_params) update: there
 /// is no exact lazy form. The intercept is in every batch, is held as itself and takes the
-/// rule's own update.
+/// rule's own update (times intercept_share: the share of its move it keeps).
 ///
 /// A step copies the batch's entries once (columns, values), brings their columns up to
 /// date, computes the margins, asks the objective for the loss slopes and updates the columns
@@ -73,13 +73,14 @@ class LazySteps {
     }
   }
 
-  LazySteps(const Objective& f, Rule& rule)
+  LazySteps(const Objective& f, Rule& rule, double intercept_share = 1.0)
       : f_(f),
         rule_(rule),
         d_(f.l1_layout().length),
         intercept_(f.l1_layout().stride > d_),
         l1_(f.l1()),
-        l2_(f.l2()) {
+        l2_(f.l2()),
+        intercept_share_(intercept_share) {
     // One number per column, where the rule's closed form needs one.
     if (kMomentum) at_.assign(std::size_t(d_), 1.0);           // 1 / M_s
     else if (l1_ > 0.0) at_.assign(std::size_t(d_), 0.0);      // D_s
@@ -374,7 +375,7 @@ class LazySteps {
         const double moved = x[columns[u]] - step_v * g(u);
         x[columns[u]] = l1 > 0.0 ? shrink(moved, threshold) : moved;
       }
-      if (intercept_) x[d_] -= rate * (intercept_gradient + wd * x[d_]);
+      if (intercept_) x[d_] -= intercept_share_ * rate * (intercept_gradient + wd * x[d_]);
       scale_ = next;
       sum_ += threshold;
     } else if constexpr (std::is_same_v<Rule, AdaGrad>) {
@@ -389,7 +390,11 @@ class LazySteps {
         x[i] = penalised && l1 > 0.0 ? shrink(moved, tau) : moved;
       };
       for (Index u = 0; u < count; ++u) update(columns[u], g(u), true);
-      if (intercept_) update(d_, intercept_gradient, false);
+      if (intercept_) {
+        const double before = x[d_];
+        update(d_, intercept_gradient, false);
+        x[d_] = before + intercept_share_ * (x[d_] - before);
+      }
       sum_ += tau;
     } else if constexpr (kMomentum) {
       const double mu = rule_.mu;
@@ -405,7 +410,11 @@ class LazySteps {
         }
       };
       for (Index u = 0; u < count; ++u) update(columns[u], g(u));
-      if (intercept_) update(d_, intercept_gradient);
+      if (intercept_) {
+        const double before = x[d_];
+        update(d_, intercept_gradient);
+        x[d_] = before + intercept_share_ * (x[d_] - before);
+      }
       if constexpr (std::is_same_v<Rule, Nesterov>) rule_.started = true;
       lr_ = lr;
       scale_ *= mu;
@@ -425,6 +434,7 @@ class LazySteps {
   Index d_;
   bool intercept_;
   double l1_, l2_;
+  double intercept_share_;
   std::vector<double> at_;  ///< per column: D_s (sgd, adagrad with L1), 1 / M_s (momentum)
   double scale_ = 1.0;      ///< C (sgd), M (momentum, nesterov), 1 (adagrad)
   double inverse_ = 1.0;    ///< 1 / M (momentum, nesterov)

@@ -82,9 +82,19 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
   // and a rule with an exact lazy form: steps that cost O(non-zeros).
   std::optional<RowSteps> by_rows;
   if constexpr (std::is_same_v<Rule, GradientStep>)
-    if (RowSteps::applies(empirical, rule, projection)) by_rows.emplace(*empirical, rule);
+    if (RowSteps::applies(empirical, rule, projection))
+      by_rows.emplace(*empirical, rule, p.intercept_share);
   std::optional<LazySteps<Rule>> lazy;
-  if (!by_rows && LazySteps<Rule>::applies(f, rule, projection)) lazy.emplace(f, rule);
+  if (!by_rows && LazySteps<Rule>::applies(f, rule, projection))
+    lazy.emplace(f, rule, p.intercept_share);
+  // The intercepts' share of each step (MinibatchParams::intercept_share) on the other
+  // paths: one intercept after each block's penalised weights, moved back towards its old
+  // value after the rule's step.
+  const PenaltyLayout layout = f.l1_layout();
+  const bool share_intercepts = p.intercept_share != 1.0 && layout.blocks >= 1 &&
+                                layout.stride == layout.length + 1 &&
+                                layout.blocks * layout.stride == x.size();
+  VecX intercepts_before(share_intercepts ? layout.blocks : 0);
 
   // The start (see the header): with full epoch losses the loss and first-order measure on
   // all the data; otherwise the first batch's loss at x0, its gradient kept in gb for the
@@ -166,8 +176,16 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
           loss = f.batch_value_and_gradient(x, rows, m, gb);
         }
         running += double(m) * loss;
+        if (share_intercepts)
+          for (Index k = 0; k < layout.blocks; ++k)
+            intercepts_before[k] = x[k * layout.stride + layout.length];
         step = rule.apply(x, gb, factor);
         prox.apply(x, step);
+        if (share_intercepts)
+          for (Index k = 0; k < layout.blocks; ++k) {
+            double& b = x[k * layout.stride + layout.length];
+            b = intercepts_before[k] + p.intercept_share * (b - intercepts_before[k]);
+          }
       }
       first_batch_ready = false;
       seen += m;

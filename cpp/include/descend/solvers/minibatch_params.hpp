@@ -26,6 +26,10 @@ struct MinibatchParams {
   Index divergence_patience = 5;
   bool full_loss = true;         ///< the epoch loss on the full data, or the running batch mean
   bool keep_state = false;       ///< continue the rule's state (partial_fit) instead of resetting
+  /// The share of each step the intercepts take, in (0, 1]: their new value is the old one
+  /// plus intercept_share times the rule's move (scikit-learn's SGD takes 0.01 on sparse
+  /// rows, its SPARSE_INTERCEPT_DECAY); 1 everywhere else.
+  double intercept_share = 1.0;
 
   /// The checks that need no data.
   void check() const {
@@ -38,6 +42,8 @@ struct MinibatchParams {
     if (std::isnan(tol_abs)) throw std::invalid_argument("tol_abs must be a number (< 0: off)");
     if (!(gtol >= 0.0)) throw std::invalid_argument("gtol must be >= 0");
     if (!(gtol_abs >= 0.0)) throw std::invalid_argument("gtol_abs must be >= 0");
+    if (!(intercept_share > 0.0 && intercept_share <= 1.0))
+      throw std::invalid_argument("intercept_share must be in (0, 1]");
   }
 
   /// All the checks, for data of n samples.

@@ -10,8 +10,8 @@
 ///   v <- ST(v - (lr / C') g_data, tau / C'),   C' = a C,
 /// touches only what the rows store (every weight for dense rows; the row's entries for CSR,
 /// where the L1 threshold would need the per-column catch-up of lazy_steps.hpp: CSR with L1
-/// goes there). The intercept takes the rule's own update. The iterates are the dense
-/// update's up to rounding.
+/// goes there). The intercept takes the rule's own update (times intercept_share). The
+/// iterates are the dense update's up to rounding.
 ///
 /// The running epoch loss of a dense step adds the penalties at the step's point, as the
 /// batch calls do (the norms of w = C v, read before the margin); on CSR rows the caller adds
@@ -40,13 +40,14 @@ class RowSteps {
     return f->l1() == 0.0 || f->row_steps_dense();
   }
 
-  RowSteps(const EmpiricalObjective& f, GradientStep& rule)
+  RowSteps(const EmpiricalObjective& f, GradientStep& rule, double intercept_share = 1.0)
       : f_(f),
         rule_(rule),
         d_(f.l1_layout().length),
         dense_(f.row_steps_dense()),
         l1_(f.l1()),
-        l2_(f.l2()) {}
+        l2_(f.l2()),
+        intercept_share_(intercept_share) {}
 
   /// Whether an epoch whose learning rate is `factor` times the rule's keeps C > 0
   /// (a = 1 - lr (l2 + wd) > 0 at the largest rate; the loop runs the epoch densely
@@ -82,6 +83,7 @@ class RowSteps {
     s.threshold = rate * l1_ / next;
     s.rate = rate;
     s.decay = wd;
+    s.intercept_share = intercept_share_;
     s.penalty = running && dense_ && (l2_ != 0.0 || l1_ != 0.0);
     s.ahead = later.ahead;
     s.m_ahead = later.m_ahead;
@@ -116,6 +118,7 @@ class RowSteps {
   Index d_;
   bool dense_;
   double l1_, l2_;
+  double intercept_share_;
   double scale_ = 1.0;  ///< C
 };
 

@@ -105,32 +105,21 @@ class CsrRows {
 
   /// The same for two vectors at once (one read of the row): x_i . u and x_i . v.
   void row_dots(Index i, const double* u, const double* v, double& xu, double& xv) const {
-    const I* start = X_.outerIndexPtr();
-    const I* columns = X_.innerIndexPtr() + start[i];
-    const T* values = X_.valuePtr() + start[i];
-    const Index count = Index(start[i + 1] - start[i]);
-    double u0 = 0.0, u1 = 0.0, v0 = 0.0, v1 = 0.0;
-    Index e = 0;
-    for (; e + 2 <= count; e += 2) {
-      const double a = double(values[e]), b = double(values[e + 1]);
-      const Index j = Index(columns[e]), k = Index(columns[e + 1]);
-      u0 += a * u[j];
-      v0 += a * v[j];
-      u1 += b * u[k];
-      v1 += b * v[k];
-    }
-    for (; e < count; ++e) {
-      u0 += double(values[e]) * u[columns[e]];
-      v0 += double(values[e]) * v[columns[e]];
-    }
-    xu = u0 + u1;
-    xv = v0 + v1;
+    row_dots_at<1>(i, u, v, xu, xv);
   }
 
   /// row_dots for u and v interleaved: u_j at uv[Stride j], v_j at uv[Stride j + 1] (the
   /// same sums in the same order as row_dots).
   template <int Stride>
   void row_dots_strided(Index i, const double* uv, double& xu, double& xv) const {
+    row_dots_at<Stride>(i, uv, uv + 1, xu, xv);
+  }
+
+ private:
+  /// x_i . u and x_i . v with u_j at u[Stride j] and v_j at v[Stride j], in two running sums
+  /// each (row_dots and row_dots_strided).
+  template <int Stride>
+  void row_dots_at(Index i, const double* u, const double* v, double& xu, double& xv) const {
     const I* start = X_.outerIndexPtr();
     const I* columns = X_.innerIndexPtr() + start[i];
     const T* values = X_.valuePtr() + start[i];
@@ -139,22 +128,22 @@ class CsrRows {
     Index e = 0;
     for (; e + 2 <= count; e += 2) {
       const double a = double(values[e]), b = double(values[e + 1]);
-      const double* pj = uv + Stride * Index(columns[e]);
-      const double* pk = uv + Stride * Index(columns[e + 1]);
-      u0 += a * pj[0];
-      v0 += a * pj[1];
-      u1 += b * pk[0];
-      v1 += b * pk[1];
+      const Index j = Stride * Index(columns[e]), k = Stride * Index(columns[e + 1]);
+      u0 += a * u[j];
+      v0 += a * v[j];
+      u1 += b * u[k];
+      v1 += b * v[k];
     }
     for (; e < count; ++e) {
-      const double* pj = uv + Stride * Index(columns[e]);
-      u0 += double(values[e]) * pj[0];
-      v0 += double(values[e]) * pj[1];
+      const Index j = Stride * Index(columns[e]);
+      u0 += double(values[e]) * u[j];
+      v0 += double(values[e]) * v[j];
     }
     xu = u0 + u1;
     xv = v0 + v1;
   }
 
+ public:
   /// g += c x_i over row i's stored entries (repeated columns add up).
   void add_row(Index i, double c, double* g) const { add_row_strided<1>(i, c, g); }
 

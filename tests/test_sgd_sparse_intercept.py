@@ -95,3 +95,19 @@ def test_no_intercept_no_damping():
     ours = dl.SGDClassifier(**params).fit(X, y)
     _assert_same_model(ours, sl.SGDClassifier(**params).fit(X, y))
     np.testing.assert_array_equal(ours.intercept_, [0.0])
+
+
+def test_the_share_and_the_outputs_are_checked():
+    """The compiled options refuse a share outside (0, 1], and a Python objective a number of
+    outputs that does not divide its parameters, with a clear error."""
+    from descend import _core
+
+    for bad in (0.0, -0.5, 1.5, float("nan")):
+        params = _core.MinibatchParams()
+        params.intercept_share = bad
+        with pytest.raises(ValueError, match="intercept_share must be in"):
+            params.check()
+    with pytest.raises(ValueError, match="outputs must be >= 1 and divide n"):
+        _core.PyObjective(lambda x: (0.0, x), True, None, None, 5, outputs=2)
+    with pytest.raises(ValueError, match="outputs must be >= 1 and divide n"):
+        _core.PyObjective(lambda x: (0.0, x), True, None, None, 4, outputs=0)

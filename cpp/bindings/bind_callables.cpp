@@ -18,12 +18,13 @@ class PyObjective final : public Objective {
   /// hess(x) -> (n, n) matrix; hessp(x, v) -> H v. hess and hessp may be None. `scales`:
   /// the parameters' curvature scales (Objective::parameter_scales), n finite values > 0,
   /// or None. `exact_gradient`: false when jac is a finite-difference estimate. `outputs`:
-  /// the number of outputs whose parameter blocks make up x (Objective::outputs).
+  /// the number of outputs whose parameter blocks make up x (Objective::outputs). `convex`:
+  /// the caller knows the function is convex (Objective::convex; descend.dask's objectives).
   PyObjective(py::object fun, py::object jac, py::object hess, py::object hessp, Index n,
-              const py::object& scales, bool exact_gradient, Index outputs)
+              const py::object& scales, bool exact_gradient, Index outputs, bool convex)
       : fun_(std::move(fun)), jac_(std::move(jac)), hess_(std::move(hess)),
         hessp_(std::move(hessp)), n_(n), outputs_(outputs), jac_in_fun_(jac_.is(py::bool_(true))),
-        exact_gradient_(exact_gradient) {
+        exact_gradient_(exact_gradient), convex_(convex) {
     if (n < 1) throw std::invalid_argument("x0 must not be empty");
     if (outputs < 1 || n % outputs != 0)
       throw std::invalid_argument("outputs must be >= 1 and divide n");
@@ -41,6 +42,7 @@ class PyObjective final : public Objective {
     return has_scales_;
   }
   Index outputs() const override { return outputs_; }
+  bool convex() const override { return convex_; }
 
   ~PyObjective() override {
     py::gil_scoped_acquire gil;  // the Python references may be dropped from any thread
@@ -143,6 +145,7 @@ class PyObjective final : public Objective {
   Index outputs_;
   bool jac_in_fun_;
   bool exact_gradient_;
+  bool convex_;
   VecX scales_;
   bool has_scales_ = false;
 };
@@ -153,9 +156,9 @@ void bind_callables(py::module_& m) {
   using namespace pybind11::literals;
   py::class_<PyObjective, Objective, std::shared_ptr<PyObjective>>(m, "PyObjective")
       .def(py::init<py::object, py::object, py::object, py::object, Index, py::object, bool,
-                    Index>(),
+                    Index, bool>(),
            "fun"_a, "jac"_a, "hess"_a, "hessp"_a, "n"_a, "scales"_a = py::none(),
-           "exact_gradient"_a = true, "outputs"_a = 1);
+           "exact_gradient"_a = true, "outputs"_a = 1, "convex"_a = false);
 }
 
 }  // namespace descend::bindings

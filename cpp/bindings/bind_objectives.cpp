@@ -103,6 +103,7 @@ class GlmHandle final : public DataObjective {
       : DataObjective(std::move(impl)), differentiable_(differentiable) {}
   bool smooth() const override { return differentiable_; }
   bool has_hessian() const override { return differentiable_; }
+  bool convex() const override { return true; }  // every loss of losses.hpp is convex
 
  private:
   bool differentiable_;
@@ -114,6 +115,7 @@ class SoftmaxHandle final : public DataObjective {
   SoftmaxHandle(std::unique_ptr<EmpiricalObjective> impl, Index n_classes)
       : DataObjective(std::move(impl)), n_classes_(n_classes) {}
   Index n_classes() const { return n_classes_; }
+  bool convex() const override { return true; }  // the cross-entropy of a linear model
 
  private:
   Index n_classes_;
@@ -318,6 +320,10 @@ Examples
                              "Number of samples (rows of X); 0 if not a sum over samples.")
       .def_property_readonly("has_hessian", &Objective::has_hessian,
                              "Whether hessian() and hvp() are available.")
+      .def_property_readonly("convex", &Objective::convex,
+                             "Whether the objective is convex by construction (a linear "
+                             "model's loss and penalties): a point where its gradient "
+                             "vanishes is then a minimum, and no second-derivative test is run.")
       .def_property_readonly("l1_penalty", &Objective::l1,
                              "The L1 penalty value() includes and gradient() leaves out.")
       .def(

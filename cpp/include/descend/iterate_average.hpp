@@ -101,6 +101,7 @@ class IterateAverage final : public EmpiricalObjective {
   void gradient(const CVecRef& w, VecRef g) const override { f_->gradient(w, g); }
   bool has_hessian() const override { return f_->has_hessian(); }
   bool smooth() const override { return f_->smooth(); }
+  bool convex() const override { return f_->convex(); }
   void hessian(const CVecRef& w, Eigen::Ref<MatX> H) const override { f_->hessian(w, H); }
   void hvp(const CVecRef& w, const CVecRef& v, VecRef out) const override {
     f_->hvp(w, v, out);

@@ -68,6 +68,11 @@ class Objective {
   /// False for objectives with kinks (subgradient problems): their gradient need not vanish
   /// at the minimum, so no run on them can certify one by the gradient.
   virtual bool smooth() const { return true; }
+  /// True when the objective is convex by construction (a linear model's convex loss with
+  /// non-negative weights and penalties): every point where its gradient vanishes is then a
+  /// minimum, so the second-derivative test has nothing to find and is not run (certify.hpp).
+  /// False (the default) when nothing is known.
+  virtual bool convex() const { return false; }
   virtual void hessian(const CVecRef& /*w*/, Eigen::Ref<MatX> /*H*/) const {
     throw std::logic_error(name() + " has no Hessian");
   }

@@ -702,7 +702,8 @@ class DaskObjective:
         """
         outputs = self.n_classes if self._kind == "softmax" else 1
         return _core.PyObjective(self.value_and_gradient, True, self.hessian, self.hvp,
-                                 self.n_params, self.parameter_scales(), outputs=outputs)
+                                 self.n_params, self.parameter_scales(), outputs=outputs,
+                                 convex=True)  # a linear model's convex loss and penalty
 
     def __repr__(self):
         return (f"descend.dask.{type(self).__name__}(n_samples={self.n_samples}, "

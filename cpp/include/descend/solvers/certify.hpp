@@ -13,11 +13,14 @@
 namespace descend {
 
 /// `unconstrained` is false for runs with a constraint or an L1 penalty: their critical
-/// points are not points where the gradient vanishes, and the test does not apply.
+/// points are not points where the gradient vanishes, and the test does not apply. On a convex
+/// objective (Objective::convex) a vanishing gradient is already a minimum's: the test could
+/// only find rounding, and its cost (a dense Hessian, or tens of Hessian-vector products, each
+/// a pass over the data) is saved.
 template <class Obj>
 void certify_minimum(const Obj& f, const VecX& x, Result& r, bool unconstrained,
                      const CurvatureLimits& limits = {}) {
-  if (r.status != Status::Converged || !unconstrained || !f.smooth()) return;
+  if (r.status != Status::Converged || !unconstrained || !f.smooth() || f.convex()) return;
   CurvatureEstimate c;
   std::string how;
   double rtol = kCurvatureRtol;

@@ -27,6 +27,10 @@ import descend.dask as ddk  # noqa: E402
 
 SMOKE = bool(os.environ.get("DESCEND_BENCH_SMOKE"))
 N, D, CHUNK = (20_000, 20, 2_000) if SMOKE else (1_000_000, 100, 100_000)
+# The in-memory fits' threads: the cores of the cluster's two single-threaded workers. Said
+# explicitly because starting a LocalCluster sets OMP_NUM_THREADS=1 in this process too, which
+# would otherwise put an in-memory fit that runs after it on one thread.
+CORES = 2
 # A random port for each cluster's HTTP server (None would ask for 8787, which another
 # cluster on the machine may hold).
 #: Rounds of the descend rows (each a few seconds; dask-glm's rows run once).
@@ -48,7 +52,7 @@ def _generate():
 @pytest.fixture(scope="module")
 def in_memory():
     X, y = dask.compute(*_generate(), scheduler="threads")
-    f = descend.Logistic(X, y)
+    f = descend.Logistic(X, y, n_threads=CORES)
     best = descend.minimize(f, np.zeros(D), method="newton", gtol=1e-12).fun
     return X, y, f, best
 
@@ -165,7 +169,8 @@ def test_descend_in_memory(benchmark, in_memory, method):
     X, y = in_memory[:2]
 
     def fit():
-        return descend.minimize(descend.Logistic(X, y), np.zeros(D), method=method, gtol=1e-8)
+        return descend.minimize(descend.Logistic(X, y, n_threads=CORES), np.zeros(D),
+                                method=method, gtol=1e-8)
 
     r = benchmark.pedantic(fit, rounds=DESCEND_ROUNDS, warmup_rounds=0)
     assert r.success
@@ -203,8 +208,8 @@ def test_dask_overhead(benchmark, in_memory, cluster, method):
 
     def pair():
         start = time.perf_counter()
-        r_mem = descend.minimize(descend.Logistic(in_memory[0], in_memory[1]), np.zeros(D),
-                                 method=method, gtol=1e-8)
+        r_mem = descend.minimize(descend.Logistic(in_memory[0], in_memory[1], n_threads=CORES),
+                                 np.zeros(D), method=method, gtol=1e-8)
         times["memory"].append(time.perf_counter() - start)
         start = time.perf_counter()
         f = ddk.Logistic(X, y, scheduler=scheduler)
@@ -223,3 +228,6 @@ def test_dask_overhead(benchmark, in_memory, cluster, method):
         memory_min=round(min(times["memory"]), 3), dask_min=round(min(times["dask"]), 3),
         overhead=round(min(times["dask"]) / min(times["memory"]), 2),
         driver_share=round(float(np.median(times["driver"])), 3))
+    print(f"\n{method} on {where}: in memory {benchmark.extra_info['memory_min']} s, on Dask "
+          f"{benchmark.extra_info['dask_min']} s, overhead {benchmark.extra_info['overhead']}x "
+          f"(min/min), driver share {benchmark.extra_info['driver_share']}")

@@ -88,7 +88,12 @@ void bind_first_order(py::module_& m) {
       .def_readwrite("divergence_patience", &MinibatchParams::divergence_patience)
       .def_readwrite("full_loss", &MinibatchParams::full_loss)
       .def_readwrite("keep_state", &MinibatchParams::keep_state)
+      .def_readwrite("lazy_adam", &MinibatchParams::lazy_adam)
       .def("check", py::overload_cast<>(&MinibatchParams::check, py::const_));
+
+  // A test hook: the parameters the lazy sparse steps have updated in this process
+  // (solvers/lazy_steps.hpp lazy_parameters_moved; not the epochs' flushes).
+  m.def("_lazy_parameters_moved", [] { return lazy_parameters_moved().load(); });
 
   m.def(
       "permutation",

@@ -133,7 +133,7 @@ def stepper_for(kind, options):
     return make_stepper(kind, **{name: options[name] for name in RULE_DEFAULTS[kind]})
 
 
-def minibatch_params(options, keep_state=False):
+def minibatch_params(options, keep_state=False, lazy_adam=False):
     """The core's :class:`_core.MinibatchParams` from a method's validated options."""
     p = _core.MinibatchParams()
     p.batch_size = options["batch_size"]
@@ -148,10 +148,13 @@ def minibatch_params(options, keep_state=False):
     p.gtol_abs = options["gtol_abs"]
     p.full_loss = options["epoch_loss"] == "full"
     p.keep_state = keep_state
+    if lazy_adam:
+        p.lazy_adam = True
     return p
 
 
-def run_rule(objective, x0, stepper, options, callback=None, *, keep_state=False):
+def run_rule(objective, x0, stepper, options, callback=None, *, keep_state=False,
+             lazy_adam=False):
     """Run an update rule: the one path from Python to the first-order loops.
 
     :func:`descend.minimize` (every first-order method) and the SGD estimators' ``fit`` and
@@ -171,6 +174,9 @@ def run_rule(objective, x0, stepper, options, callback=None, *, keep_state=False
     keep_state : bool, default False
         Mini-batch runs only: continue the stepper's state and leave it where the run ended
         (``partial_fit``).
+    lazy_adam : bool, default False
+        Mini-batch runs of an Adam stepper on sparse rows only: the lazy variant (method
+        "lazy_adam", a different algorithm; the core refuses it where it cannot apply).
 
     Returns
     -------
@@ -200,7 +206,8 @@ def run_rule(objective, x0, stepper, options, callback=None, *, keep_state=False
                          "(LeastSquares, Logistic, Softmax)")
     schedule = _schedule_for_run(options["schedule"], options["epochs"])
     return _core.run_minibatch(objective, x0, stepper, schedule,
-                               minibatch_params(options, keep_state), callback, constraint)
+                               minibatch_params(options, keep_state, lazy_adam), callback,
+                               constraint)
 
 
 def _runner(kind, name):
@@ -215,7 +222,12 @@ def _runner(kind, name):
                                  f"step), got {len(options['lr'])} rates")
             return run_steepest_descent(objective, x0,
                                         {**options, "lr": float(options["lr"][0])}, callback)
-        raw = run_rule(objective, x0, stepper_for(kind, options), options, callback)
+        lazy = name == "lazy_adam"
+        if lazy and options["batch_size"] is None:
+            raise ValueError("lazy_adam is a mini-batch method on sparse rows: give batch_size "
+                             "(it has no full-batch form; on the full batch use adam)")
+        raw = run_rule(objective, x0, stepper_for(kind, options), options, callback,
+                       lazy_adam=lazy)
         if options["batch_size"] is not None and raw["status"] == "max_iter":
             # Only a run that was asked to meet a tolerance (tol or tol_abs) and did not.
             warnings.warn(f"{name}: {raw['message']}; raise epochs, or loosen tol",
@@ -258,3 +270,9 @@ _register("adagrad", "AdaGrad (torch.optim.Adagrad)")
 _register("rmsprop", "RMSProp (torch.optim.RMSprop)")
 _register("adam", "Adam (torch.optim.Adam)")
 _register("adamw", "AdamW: Adam with decoupled weight decay (torch.optim.AdamW)")
+# A different algorithm, asked for by its own name (never chosen for the user): on sparse
+# rows each step moves only the stored columns' moments and weights (solvers/lazy_steps.hpp).
+_register("adam", "lazy Adam on sparse rows (as torch.optim.SparseAdam): only the moments and "
+                  "weights of the columns a batch stores move, O(non-zeros) a step; a "
+                  "different algorithm from adam, whose iterates it does not give",
+          batch_default=32, name="lazy_adam")

@@ -124,6 +124,13 @@ struct has_gradient_into : std::false_type {};
 template <class Model>
 struct has_gradient_into<Model, std::enable_if_t<Model::kGradientInto>> : std::true_type {};
 
+/// Whether a model of several outputs gives the lazy sparse steps' loss slopes (row_slopes on
+/// outputs() margins per row: softmax); a model with kSparseSteps gives them for one output.
+template <class Model, class = void>
+struct has_output_slopes : std::false_type {};
+template <class Model>
+struct has_output_slopes<Model, std::enable_if_t<Model::kOutputSlopes>> : std::true_type {};
+
 template <class Data, class Model>
 class EmpiricalRisk final : public EmpiricalObjective {
  public:
@@ -398,11 +405,14 @@ class EmpiricalRisk final : public EmpiricalObjective {
  public:
   // ---- sparse batches (lazy steps, solvers/lazy_steps.hpp) ----
   static constexpr bool kSparseBatches = Data::kSparse && Model::kSparseSteps;
+  /// The lazy steps' batches: one output (kSparseSteps) or several (has_output_slopes).
+  static constexpr bool kLazyBatches =
+      Data::kSparse && (Model::kSparseSteps || has_output_slopes<Model>::value);
   double l2() const override { return l2_; }
-  bool has_sparse_batches() const override { return kSparseBatches; }
+  bool has_sparse_batches() const override { return kLazyBatches; }
   bool batch_entries(const Index* rows, Index m, std::vector<Index>& columns,
                      std::vector<double>& values, std::vector<Index>& ends) const override {
-    if constexpr (kSparseBatches) {
+    if constexpr (kLazyBatches) {
       for (Index k = 0; k < m; ++k) {
         if (rows[k] < 0 || rows[k] >= n_) throw std::out_of_range("batch row index out of range");
         std::size_t at = columns.size();
@@ -421,7 +431,7 @@ class EmpiricalRisk final : public EmpiricalObjective {
   }
   double batch_slopes(const double* margins, const Index* rows, Index m,
                       double* slopes) const override {
-    if constexpr (kSparseBatches) {
+    if constexpr (kLazyBatches) {
       const double expected = expected_batch_weight(rows, m);
       return model_.row_slopes(margins, rows, m, y_, sw_, 1.0 / expected, slopes) / expected;
     } else {

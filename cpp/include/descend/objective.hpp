@@ -120,6 +120,8 @@ class Objective {
   /// Given the margins z_k = x_k.w + b of rows[0..m), returns the batch's data loss
   /// (1/W) sum_k s_k loss(z_k, y_k) and sets slopes[k] = s_k loss'(z_k, y_k) / W, where
   /// W = m S / n is the weight m rows carry on average (as batch_value_and_gradient).
+  /// With several outputs (K = outputs()) margins and slopes hold K numbers per row, row by
+  /// row: z_kc = x_k.w_c + b_c and slopes[k K + c] = s_k d loss_k / d z_kc / W.
   virtual double batch_slopes(const double* /*margins*/, const Index* /*rows*/, Index /*m*/,
                               double* /*slopes*/) const {
     throw std::logic_error(name() + " has no sparse batches");

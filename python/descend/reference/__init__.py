@@ -6,7 +6,7 @@ C++ computes.
 
 from .descent import damped_newton_direction, descent
 from .gd import gradient_descent
-from .lazy import run_minibatch_lazy
+from .lazy import run_lazy_adam, run_minibatch_lazy
 from .projections import project_ball, project_box, project_nonnegative, project_simplex
 from .rules import (
     Rule,
@@ -53,6 +53,7 @@ __all__ = [
     "project_nonnegative",
     "project_simplex",
     "run_full_batch",
+    "run_lazy_adam",
     "run_minibatch",
     "run_minibatch_lazy",
     "schedule_factor",

@@ -29,8 +29,10 @@ class SoftmaxModel {
   using MatT = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic>;
   using RowMatX = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   static constexpr bool kFusedRows = false;
-  /// No per-row pass for lazy sparse steps: sparse mini-batches take the dense update.
+  /// No one-margin row steps (kSparseSteps); the lazy sparse steps take row_slopes' K
+  /// slopes per row (kOutputSlopes, solvers/lazy_steps.hpp).
   static constexpr bool kSparseSteps = false;
+  static constexpr bool kOutputSlopes = true;
 
   /// The most parameters (K p) a softmax model may have: beyond it one gradient alone would
   /// take 16 GiB, and a label such as 1e10 is a mistake, not a class.
@@ -49,6 +51,30 @@ class SoftmaxModel {
   void check_targets(const Target* y, Index n) const {
     for (Index i = 0; i < n; ++i)
       if (y[i] < 0 || y[i] >= K_) throw std::invalid_argument("y must hold labels 0..n_classes-1");
+  }
+
+  /// The lazy sparse steps' loss on given scores (K per row, row by row): returns
+  /// sum_k s_k loss_k over rows[0..m) and sets slopes[k K + c] = scale s_k (p_kc - [c = y_k]).
+  double row_slopes(const double* margins, const Index* rows, Index m, const Target* y,
+                    const T* s, double scale, double* slopes) const {
+    double loss = 0.0;
+    for (Index r = 0; r < m; ++r) {
+      const Index i = rows[r];
+      const double* z = margins + r * K_;
+      double* out = slopes + r * K_;
+      double top = z[0];  // stable log-sum-exp, as gradient_block
+      for (Index k = 1; k < K_; ++k) top = std::max(top, z[k]);
+      double total = 0.0;
+      for (Index k = 0; k < K_; ++k) {
+        out[k] = std::exp(z[k] - top);
+        total += out[k];
+      }
+      const double weight = s ? static_cast<double>(s[i]) : 1.0;
+      loss += weight * (top + std::log(total) - z[y[i]]);
+      for (Index k = 0; k < K_; ++k)
+        out[k] = scale * (weight * (out[k] / total - (k == y[i] ? 1.0 : 0.0)));
+    }
+    return loss;
   }
 
   /// Centres the data gradient (a K x p matrix) over the classes, column by column. Each

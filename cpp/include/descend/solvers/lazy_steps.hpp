@@ -21,10 +21,22 @@
 ///     ratio is taken of the running product, never a difference of running sums (which would
 ///     lose every digit once M is small).
 ///
-/// Everything else (adam, rmsprop, per-coordinate rates, constraints, several outputs, the
-/// cases above with a penalty they cannot carry) takes the dense O(n_params) update: there
-/// is no exact lazy form. The intercept is in every batch, is held as itself and takes the
-/// rule's own update (times intercept_share: the share of its move it keeps).
+/// Several outputs (softmax: K blocks of stride p, the weights of output c at c p + j, its
+/// intercept at c p + d) take the same forms weight by weight: a row storing column j moves
+/// the K weights c p + j, and the running scalars and the column's number are shared by the
+/// K (they depend on the step, not the weight). The objective's layout is elementwise for
+/// every model (PenaltyLayout: K blocks of elementwise L1/L2), so nothing in it lacks a lazy
+/// form; a layout that is not K blocks of d weights (and at most one intercept each) takes
+/// the dense update.
+///
+/// Everything else (adam, rmsprop, per-coordinate rates, constraints, the cases above with a
+/// penalty they cannot carry) takes the dense O(n_params) update: there is no exact lazy
+/// form. Adam's lazy variant (MinibatchParams::lazy_adam, minimize's "lazy_adam", as
+/// torch.optim.SparseAdam) is a different algorithm, run only when asked for: each step
+/// moves the moments and weights of the stored columns alone (their gradient plus
+/// (l2 + weight_decay) w there) and the intercepts, with the bias corrections of the run's
+/// step count t; the other columns' moments neither decay nor move their weights. The intercepts are in every batch, are held as themselves and take the rule's own
+/// update (times intercept_share: the share of its move they keep).
 ///
 /// A step copies the batch's entries once (columns, values), brings their columns up to
 /// date, computes the margins, asks the objective for the loss slopes and updates the columns
@@ -37,9 +49,12 @@
 /// restarts the scalars: an O(n_params) pass, sequential.
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <vector>
 
@@ -49,6 +64,14 @@
 
 namespace descend {
 
+/// The parameters the lazy steps have updated in this process (the catch-ups and the steps'
+/// own updates; not the epochs' flushes, which are O(n_params) by design): a test hook, to
+/// show that a step's work does not grow with n_params. Added once per epoch.
+inline std::atomic<std::uint64_t>& lazy_parameters_moved() {
+  static std::atomic<std::uint64_t> moved{0};
+  return moved;
+}
+
 template <class Rule>
 class LazySteps {
   static constexpr bool kScaled = std::is_same_v<Rule, GradientStep>;  ///< x holds w / C
@@ -56,11 +79,21 @@ class LazySteps {
       std::is_same_v<Rule, Momentum> || std::is_same_v<Rule, Nesterov>;
 
  public:
-  /// Whether this rule has an exact lazy form on f with this projection.
-  static bool applies(const Objective& f, const Rule& rule, const Projection& projection) {
+  /// Whether this rule has an exact lazy form on f with this projection; for Adam, whether
+  /// its lazy variant was asked for (lazy_adam), which throws std::invalid_argument where it
+  /// cannot run (no sparse rows, a constraint, per-coordinate rates, L1, AdamW).
+  static bool applies(const Objective& f, const Rule& rule, const Projection& projection,
+                      bool lazy_adam = false) {
+    if constexpr (std::is_same_v<Rule, Adam>) {
+      if (lazy_adam) check_lazy_adam(f, rule, projection);
+      return lazy_adam;
+    } else if (lazy_adam) {
+      throw std::invalid_argument("lazy_adam is a variant of Adam: the rule here is another");
+    }
     if (!f.has_sparse_batches() || projection.active() || !rule.lr.scalar()) return false;
     const PenaltyLayout layout = f.l1_layout();
-    if (layout.blocks != 1 || layout.length < 1 || layout.stride > layout.length + 1)
+    if (layout.blocks < 1 || layout.length < 1 || layout.stride < layout.length ||
+        layout.stride > layout.length + 1 || layout.blocks * layout.stride != f.n_params())
       return false;
     if constexpr (std::is_same_v<Rule, GradientStep>) {
       return true;
@@ -77,6 +110,8 @@ class LazySteps {
       : f_(f),
         rule_(rule),
         d_(f.l1_layout().length),
+        outputs_(f.l1_layout().blocks),
+        stride_(f.l1_layout().stride),
         intercept_(f.l1_layout().stride > d_),
         l1_(f.l1()),
         l2_(f.l2()),
@@ -84,6 +119,26 @@ class LazySteps {
     // One number per column, where the rule's closed form needs one.
     if (kMomentum) at_.assign(std::size_t(d_), 1.0);           // 1 / M_s
     else if (l1_ > 0.0) at_.assign(std::size_t(d_), 0.0);      // D_s
+  }
+
+  /// Refuses Adam's lazy variant where it cannot run, saying why.
+  static void check_lazy_adam(const Objective& f, const Rule& rule, const Projection& projection) {
+    const auto refuse = [](const std::string& why) {
+      throw std::invalid_argument("lazy_adam " + why);
+    };
+    const PenaltyLayout layout = f.l1_layout();
+    if (!f.has_sparse_batches())
+      refuse("needs sparse rows (LeastSquares, Logistic or Softmax on scipy.sparse data); " +
+             f.name() + " here has none: use adam");
+    if (layout.blocks < 1 || layout.length < 1 || layout.stride < layout.length ||
+        layout.stride > layout.length + 1 || layout.blocks * layout.stride != f.n_params())
+      refuse("needs a linear model's parameters (weights, then at most one intercept, per "
+             "output)");
+    if (projection.active()) refuse("cannot take a constraint: use adam");
+    if (!rule.lr.scalar()) refuse("needs a scalar lr");
+    if (f.l1() > 0.0) refuse("has no L1 penalty (l1 > 0): use adam, or sgd or adagrad");
+    if constexpr (std::is_same_v<Rule, Adam>)
+      if (rule.decoupled) refuse("has no decoupled weight decay (adamw)");
   }
 
   /// Whether an epoch whose learning rate is `factor` times the rule's keeps the lazy form
@@ -104,8 +159,43 @@ class LazySteps {
   /// are read where the columns are, at random). A call that does not follow it gets no
   /// look-ahead until the next flush; the iterates are the same either way.
   double step(VecRef x, const Index* rows, Index m, double factor, double& step) {
+    return outputs_ == 1 ? step_outputs<true>(x, rows, m, factor, step)
+                         : step_outputs<false>(x, rows, m, factor, step);
+  }
+
+  /// Writes every weight back as itself, up to date, and restarts the running scalars (at
+  /// each epoch's end, before x is read); the next step starts a new epoch's order.
+  void flush(VecRef x) {
+    restart(x);
+    lazy_parameters_moved().fetch_add(moved_, std::memory_order_relaxed);
+    moved_ = 0;
+    position_ = fetched_ = 0;
+    ahead_ = true;
+    clear_fetched();
+  }
+
+  /// The penalties' value at x (flushed).
+  double penalty_value(const CVecRef& x) const {
+    double squares = 0.0, absolutes = 0.0;
+    for (Index c = 0; c < outputs_; ++c) {
+      const auto weights = x.segment(c * stride_, d_);
+      squares += weights.squaredNorm();
+      absolutes += weights.template lpNorm<1>();
+    }
+    return 0.5 * l2_ * squares + l1_ * absolutes;
+  }
+
+ private:
+  /// Rows whose entries are read ahead of their step (at least, in whole batches).
+  static constexpr Index kAheadRows = 8;
+
+  /// step() with the number of outputs known at compile time when it is one (One: the
+  /// loops over the outputs vanish; the weights of column j are at c stride + j otherwise).
+  template <bool One>
+  double step_outputs(VecRef x, const Index* rows, Index m, double factor, double& step) {
     if constexpr (!std::is_same_v<Rule, GradientStep>)
       if (state_size() != x.size()) rule_.reset(x.size());
+    const Index K = One ? 1 : outputs_;
     double* w = x.data();
     const Fetched batch = take(rows, m, w);
     const Index entries = batch.entries;
@@ -121,7 +211,7 @@ class LazySteps {
     Index count = entries;
     if (distinct) {
       if (needs_catch_up())
-        for (Index e = 0; e < entries; ++e) catch_up(w, cols[e], scale, sum);
+        for (Index e = 0; e < entries; ++e) catch_up<One>(w, cols[e], scale, sum);
     } else {
       if (slots_.empty()) slots_.resize(std::size_t(d_));
       const std::uint32_t now = next_stamp();
@@ -133,66 +223,71 @@ class LazySteps {
           slot.listed = now;
           slot.index = std::uint32_t(distinct_.size());
           distinct_.push_back(cols[e]);
-          catch_up(w, cols[e], scale, sum);
+          catch_up<One>(w, cols[e], scale, sum);
         }
         entry_slot_[std::size_t(e)] = slot.index;
       }
       touched = distinct_.data();
       count = Index(distinct_.size());
     }
-    // The margins (w = C v under sgd), the objective's slopes, then the compact gradient.
-    const double b = intercept_ ? w[d_] : 0.0;
-    margins_.resize(std::size_t(m));
-    slopes_.resize(std::size_t(m));
-    for (Index k = 0, e = 0; k < m; ++k) {
-      const Index end = ends[k] - batch.first;
-      double dot = 0.0;
-      for (; e < end; ++e) dot += vals[e] * w[cols[e]];
-      margins_[std::size_t(k)] = b + (kScaled ? scale * dot : dot);
-    }
-    const double loss = f_.batch_slopes(margins_.data(), rows, m, slopes_.data());
-    double intercept_gradient = 0.0;
-    if (distinct && m == 1) {
-      // One row of distinct columns: its gradient is slope * x, read in place.
-      const double slope = slopes_[0];
-      intercept_gradient = slope;
-      step = advance(w, factor, intercept_gradient, touched, count,
-                     [vals, slope](Index u) { return slope * vals[u]; });
-    } else {
-      gradient_.assign(std::size_t(count), 0.0);
+    // The margins (w = C v under sgd; K per row, row by row), the objective's slopes, then
+    // the compact gradient (K per distinct column).
+    margins_.resize(std::size_t(m * K));
+    slopes_.resize(std::size_t(m * K));
+    if constexpr (One) {
+      const double b = intercept_ ? w[d_] : 0.0;
       for (Index k = 0, e = 0; k < m; ++k) {
         const Index end = ends[k] - batch.first;
-        const double slope = slopes_[std::size_t(k)];
-        intercept_gradient += slope;
-        for (; e < end; ++e)
-          gradient_[distinct ? std::size_t(e) : entry_slot_[std::size_t(e)]] += slope * vals[e];
+        double dot = 0.0;
+        for (; e < end; ++e) dot += vals[e] * w[cols[e]];
+        margins_[std::size_t(k)] = b + (kScaled ? scale * dot : dot);
+      }
+    } else {
+      const Index S = stride_;
+      for (Index k = 0, e = 0; k < m; ++k) {
+        const Index end = ends[k] - batch.first;
+        double* z = margins_.data() + k * K;
+        for (Index c = 0; c < K; ++c) z[c] = 0.0;
+        for (; e < end; ++e) {
+          const double v = vals[e];
+          const double* wj = w + cols[e];
+          for (Index c = 0; c < K; ++c) z[c] += v * wj[c * S];
+        }
+        for (Index c = 0; c < K; ++c)
+          z[c] = (intercept_ ? w[c * S + d_] : 0.0) + (kScaled ? scale * z[c] : z[c]);
+      }
+    }
+    const double loss = f_.batch_slopes(margins_.data(), rows, m, slopes_.data());
+    intercept_gradient_.assign(std::size_t(K), 0.0);
+    double* ig = intercept_gradient_.data();
+    if (distinct && m == 1) {
+      // One row of distinct columns: its gradient is slope * x, read in place.
+      const double* slope = slopes_.data();
+      for (Index c = 0; c < K; ++c) ig[c] = slope[c];
+      step = advance<One>(w, factor, ig, touched, count,
+                          [vals, slope](Index u, Index c) { return slope[c] * vals[u]; });
+    } else {
+      gradient_.assign(std::size_t(count * K), 0.0);
+      for (Index k = 0, e = 0; k < m; ++k) {
+        const Index end = ends[k] - batch.first;
+        const double* slope = slopes_.data() + k * K;
+        for (Index c = 0; c < K; ++c) ig[c] += slope[c];
+        for (; e < end; ++e) {
+          double* gu = gradient_.data() +
+                       (distinct ? std::size_t(e) : std::size_t(entry_slot_[std::size_t(e)])) *
+                           std::size_t(K);
+          for (Index c = 0; c < K; ++c) gu[c] += slope[c] * vals[e];
+        }
       }
       const double* g = gradient_.data();
-      step = advance(w, factor, intercept_gradient, touched, count,
-                     [g](Index u) { return g[u]; });
+      step = advance<One>(w, factor, ig, touched, count,
+                          [g, K](Index u, Index c) { return g[u * K + c]; });
     }
+    // The catch-ups and the updates of this step (the test hook lazy_parameters_moved()).
+    moved_ += std::uint64_t((needs_catch_up() ? 2 : 1) * count * K + (intercept_ ? K : 0));
     if (scale_ < 1e-200) restart(x);
     return loss;
   }
-
-  /// Writes every weight back as itself, up to date, and restarts the running scalars (at
-  /// each epoch's end, before x is read); the next step starts a new epoch's order.
-  void flush(VecRef x) {
-    restart(x);
-    position_ = fetched_ = 0;
-    ahead_ = true;
-    clear_fetched();
-  }
-
-  /// The penalties' value at x (flushed).
-  double penalty_value(const CVecRef& x) const {
-    const auto weights = x.head(d_);
-    return 0.5 * l2_ * weights.squaredNorm() + l1_ * weights.template lpNorm<1>();
-  }
-
- private:
-  /// Rows whose entries are read ahead of their step (at least, in whole batches).
-  static constexpr Index kAheadRows = 8;
 
   /// A batch whose entries are in columns_ and values_: `entries` of them from `first`,
   /// its rows' entry ends (in the same numbering) in ends_ from `ends`.
@@ -249,11 +344,17 @@ class LazySteps {
   void prefetch_weights(std::size_t from, const double* w) const {
     for (std::size_t e = from; e < columns_.size(); ++e) {
       const Index j = columns_[e];
-      prefetch_range(w + j, 1);
       if (!at_.empty()) prefetch_range(at_.data() + j, 1);
-      if constexpr (std::is_same_v<Rule, AdaGrad>) prefetch_range(rule_.sum.data() + j, 1);
-      if constexpr (std::is_same_v<Rule, Momentum>) prefetch_range(rule_.dw.data() + j, 1);
-      if constexpr (std::is_same_v<Rule, Nesterov>) prefetch_range(rule_.buf.data() + j, 1);
+      for (Index c = 0, i = j; c < outputs_; ++c, i += stride_) {
+        prefetch_range(w + i, 1);
+        if constexpr (std::is_same_v<Rule, AdaGrad>) prefetch_range(rule_.sum.data() + i, 1);
+        if constexpr (std::is_same_v<Rule, Momentum>) prefetch_range(rule_.dw.data() + i, 1);
+        if constexpr (std::is_same_v<Rule, Adam>) {
+          prefetch_range(rule_.m.data() + i, 1);
+          prefetch_range(rule_.v.data() + i, 1);
+        }
+        if constexpr (std::is_same_v<Rule, Nesterov>) prefetch_range(rule_.buf.data() + i, 1);
+      }
     }
   }
 
@@ -290,8 +391,9 @@ class LazySteps {
   void restart(VecRef x) {
     double* w = x.data();
     for (Index j = 0; j < d_; ++j) {
-      catch_up(w, j, scale_, sum_);
-      if (kScaled) w[j] *= scale_;
+      catch_up<false>(w, j, scale_, sum_);
+      if (kScaled)
+        for (Index c = 0; c < outputs_; ++c) w[c * stride_ + j] *= scale_;
     }
     scale_ = inverse_ = 1.0;
     sum_ = 0.0;
@@ -315,6 +417,7 @@ class LazySteps {
     if constexpr (std::is_same_v<Rule, Momentum>) return rule_.dw.size();
     if constexpr (std::is_same_v<Rule, Nesterov>) return rule_.buf.size();
     if constexpr (std::is_same_v<Rule, AdaGrad>) return rule_.sum.size();
+    if constexpr (std::is_same_v<Rule, Adam>) return rule_.m.size();
     return 0;
   }
 
@@ -324,26 +427,36 @@ class LazySteps {
   }
 
   /// Applies the steps column j missed since it was last up to date (scale, sum: the
-  /// running scalars at present).
+  /// running scalars at present), to each of its outputs' weights (One: a single output).
+  template <bool One>
   void catch_up(double* x, Index j, double scale, double sum) {
+    const Index K = One ? 1 : outputs_;
     if constexpr (kMomentum) {
       double& inverse = at_[std::size_t(j)];
       if (inverse == inverse_) return;  // up to date
       const double r = scale * inverse;  // mu^k
       const double mu = rule_.mu;
-      double& v = velocity(j);
-      const double moved = v * (mu * (1.0 - r) / (1.0 - mu));
-      if constexpr (std::is_same_v<Rule, Momentum>)
-        x[j] += moved;
-      else
-        x[j] -= lr_ * mu * moved;
-      v *= r;
+      const double share = mu * (1.0 - r) / (1.0 - mu);
+      for (Index c = 0; c < K; ++c) {
+        const Index i = One ? j : c * stride_ + j;
+        double& v = velocity(i);
+        const double moved = v * share;
+        if constexpr (std::is_same_v<Rule, Momentum>)
+          x[i] += moved;
+        else
+          x[i] -= lr_ * mu * moved;
+        v *= r;
+      }
       inverse = inverse_;
     } else {
       // |v| falls by D - D_s and stops at 0 (without L1 nothing is owed: the scale is C's).
       if (l1_ > 0.0) {
         double& seen = at_[std::size_t(j)];
-        x[j] = shrink(x[j], sum - seen);
+        const double by = sum - seen;
+        for (Index c = 0; c < K; ++c) {
+          const Index i = One ? j : c * stride_ + j;
+          x[i] = shrink(x[i], by);
+        }
         seen = sum;
       }
     }
@@ -356,11 +469,14 @@ class LazySteps {
       return rule_.buf(i);
   }
 
-  /// The step itself on the distinct columns columns[0..count) (g(u): column u's gradient)
-  /// and the intercept, then the running scalars one step on. Returns the rate.
-  template <class Gradient>
-  double advance(double* x, double factor, double intercept_gradient, const Index* columns,
-                 Index count, Gradient g) {
+  /// The step itself on the distinct columns columns[0..count) (g(u, c): column u's gradient
+  /// for output c) and the intercepts (ig: their gradients), then the running scalars one
+  /// step on. Returns the rate.
+  template <bool One, class Gradient>
+  double advance(double* x, double factor, const double* ig, const Index* columns, Index count,
+                 Gradient g) {
+    const Index K = One ? 1 : outputs_;
+    const Index S = One ? 0 : stride_;
     const double lr = factor * rule_.lr.first();
     const double l1 = l1_, l2 = l2_;
     double rate = lr;
@@ -372,10 +488,17 @@ class LazySteps {
       const double next = scale_ * (1.0 - rate * (l2 + wd));
       const double step_v = rate / next, threshold = tau / next;
       for (Index u = 0; u < count; ++u) {
-        const double moved = x[columns[u]] - step_v * g(u);
-        x[columns[u]] = l1 > 0.0 ? shrink(moved, threshold) : moved;
+        double* xj = x + columns[u];
+        for (Index c = 0; c < K; ++c) {
+          const double moved = xj[c * S] - step_v * g(u, c);
+          xj[c * S] = l1 > 0.0 ? shrink(moved, threshold) : moved;
+        }
       }
-      if (intercept_) x[d_] -= intercept_share_ * rate * (intercept_gradient + wd * x[d_]);
+      if (intercept_)
+        for (Index c = 0; c < K; ++c) {
+          double& b = x[c * S + d_];
+          b -= intercept_share_ * rate * (ig[c] + wd * b);
+        }
       scale_ = next;
       sum_ += threshold;
     } else if constexpr (std::is_same_v<Rule, AdaGrad>) {
@@ -389,12 +512,15 @@ class LazySteps {
         const double moved = x[i] - rate * (gi / (std::sqrt(acc[i]) + eps));
         x[i] = penalised && l1 > 0.0 ? shrink(moved, tau) : moved;
       };
-      for (Index u = 0; u < count; ++u) update(columns[u], g(u), true);
-      if (intercept_) {
-        const double before = x[d_];
-        update(d_, intercept_gradient, false);
-        x[d_] = before + intercept_share_ * (x[d_] - before);
-      }
+      for (Index u = 0; u < count; ++u)
+        for (Index c = 0; c < K; ++c) update(c * S + columns[u], g(u, c), true);
+      if (intercept_)
+        for (Index c = 0; c < K; ++c) {
+          const Index i = c * S + d_;
+          const double before = x[i];
+          update(i, ig[c], false);
+          x[i] = before + intercept_share_ * (x[i] - before);
+        }
       sum_ += tau;
     } else if constexpr (kMomentum) {
       const double mu = rule_.mu;
@@ -409,18 +535,49 @@ class LazySteps {
           x[i] -= lr * (gi + mu * b[i]);
         }
       };
-      for (Index u = 0; u < count; ++u) update(columns[u], g(u));
-      if (intercept_) {
-        const double before = x[d_];
-        update(d_, intercept_gradient);
-        x[d_] = before + intercept_share_ * (x[d_] - before);
-      }
+      for (Index u = 0; u < count; ++u)
+        for (Index c = 0; c < K; ++c) update(c * S + columns[u], g(u, c));
+      if (intercept_)
+        for (Index c = 0; c < K; ++c) {
+          const Index i = c * S + d_;
+          const double before = x[i];
+          update(i, ig[c]);
+          x[i] = before + intercept_share_ * (x[i] - before);
+        }
       if constexpr (std::is_same_v<Rule, Nesterov>) rule_.started = true;
       lr_ = lr;
       scale_ *= mu;
       inverse_ = 1.0 / scale_;
       // The touched columns are up to date as of the next step.
       for (Index u = 0; u < count; ++u) at_[std::size_t(columns[u])] = inverse_;
+    }
+    if constexpr (std::is_same_v<Rule, Adam>) {
+      // The lazy variant (a different algorithm, see the header): the stored columns and the
+      // intercepts alone, with the bias corrections of the run's step count.
+      ++rule_.t;
+      const double b1 = rule_.beta1, b2 = rule_.beta2, eps = rule_.eps;
+      const double k1 = 1.0 / (1.0 - std::pow(b1, double(rule_.t)));
+      const double k2 = 1.0 / std::sqrt(1.0 - std::pow(b2, double(rule_.t)));
+      const double wd = rule_.weight_decay, decay = l2 + wd;
+      double* mo = rule_.m.data();
+      double* ve = rule_.v.data();
+      const auto update = [&](Index i, double gi) {
+        mo[i] = b1 * mo[i] + (1.0 - b1) * gi;
+        ve[i] = b2 * ve[i] + (1.0 - b2) * gi * gi;
+        x[i] -= lr * ((mo[i] * k1) / (std::sqrt(ve[i]) * k2 + eps));
+      };
+      for (Index u = 0; u < count; ++u)
+        for (Index c = 0; c < K; ++c) {
+          const Index i = c * S + columns[u];
+          update(i, g(u, c) + decay * x[i]);
+        }
+      if (intercept_)
+        for (Index c = 0; c < K; ++c) {
+          const Index i = c * S + d_;
+          const double before = x[i];
+          update(i, ig[c] + wd * x[i]);
+          x[i] = before + intercept_share_ * (x[i] - before);
+        }
     }
     if constexpr (!kMomentum) {
       if (l1 > 0.0)
@@ -432,6 +589,7 @@ class LazySteps {
   const Objective& f_;
   Rule& rule_;
   Index d_;
+  Index outputs_, stride_;  ///< K blocks of stride parameters: d weights, then an intercept
   bool intercept_;
   double l1_, l2_;
   double intercept_share_;
@@ -455,7 +613,8 @@ class LazySteps {
   // The current batch: each entry's slot, its distinct columns (when they may repeat), the
   // margins, slopes and compact gradient, reused from step to step (a step allocates nothing).
   std::vector<Index> distinct_;
-  std::vector<double> margins_, slopes_, gradient_;
+  std::vector<double> margins_, slopes_, gradient_, intercept_gradient_;
+  std::uint64_t moved_ = 0;  ///< parameters updated since the last flush (the test hook)
   std::vector<std::uint32_t> entry_slot_;
 };
 

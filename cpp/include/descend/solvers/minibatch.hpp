@@ -85,7 +85,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
     if (RowSteps::applies(empirical, rule, projection))
       by_rows.emplace(*empirical, rule, p.intercept_share);
   std::optional<LazySteps<Rule>> lazy;
-  if (!by_rows && LazySteps<Rule>::applies(f, rule, projection))
+  if (!by_rows && LazySteps<Rule>::applies(f, rule, projection, p.lazy_adam))
     lazy.emplace(f, rule, p.intercept_share);
   // The intercepts' share of each step (MinibatchParams::intercept_share) on the other
   // paths: one intercept after each block's penalised weights, moved back towards its old

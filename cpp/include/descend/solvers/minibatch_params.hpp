@@ -30,6 +30,9 @@ struct MinibatchParams {
   /// plus intercept_share times the rule's move (scikit-learn's SGD takes 0.01 on sparse
   /// rows, its SPARSE_INTERCEPT_DECAY); 1 everywhere else.
   double intercept_share = 1.0;
+  /// Adam's lazy variant on sparse rows (solvers/lazy_steps.hpp; minimize's "lazy_adam"): a
+  /// different algorithm, never chosen for the user. Refused where it cannot run.
+  bool lazy_adam = false;
 
   /// The checks that need no data.
   void check() const {

@@ -4,10 +4,12 @@ alternating in one process (the ratios of bench/README.md's session-7 sparse sec
     OPENBLAS_NUM_THREADS=1 nice python bench/sparse_side_by_side.py gradient
     OPENBLAS_NUM_THREADS=1 nice python bench/sparse_side_by_side.py logistic
 
-`gradient`: descend's gradient (least squares, logistic; 1 and 2 threads) against scipy's
-two-pass expression, best of 5 in each of three alternations. `logistic`: newton-cg to
-gtol 1e-6 against scikit-learn's lbfgs to tol 1e-6, twice each, both scored against the
-optimum of a newton-cg run to gtol 1e-10. Every line ends with the load average.
+`gradient`: descend's gradient and value_and_gradient (least squares, logistic; 1 and 2
+threads) against scipy's two-pass expression (with the mean loss from the same margins for
+value_and_gradient), 5 calls of each in each of three alternations: min and median of the
+15. `logistic`: newton-cg to gtol 1e-6 against scikit-learn's lbfgs to tol 1e-6, twice each,
+both scored against the optimum of a newton-cg run to gtol 1e-10. Every line ends with the
+load average.
 """
 
 import os
@@ -24,33 +26,56 @@ import descend  # noqa: E402
 N, P = 200_000, 2**18
 
 
-def best(fn, reps=5):
-    times = []
+def times(fn, reps=5):
+    out = []
     for _ in range(reps):
         t0 = time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def _scipy_value_and_gradient(kind, X, y, n):
+    if kind == "least-squares":
+        def vg(w):
+            r = X @ w - y
+            return 0.5 * (r @ r) / n, X.T @ r / n
+        return vg
+    t = np.where(y > 0, 1.0, -1.0)
+
+    def vg(w):
+        m = t * (X @ w)
+        return np.logaddexp(0.0, -m).mean(), X.T @ (-t / (1.0 + np.exp(m))) / n
+    return vg
 
 
 def gradients(X, labels, target):
     w = _w(P)
     for kind in ("least-squares", "logistic"):
         y = target if kind == "least-squares" else labels
-        reference = _scipy_gradient(kind, X, y, N)
         make = descend.LeastSquares if kind == "least-squares" else descend.Logistic
-        for threads in (1, 2):
-            f = make(X, y, n_threads=threads)
-            g, r = f.gradient(w), reference(w)
-            assert np.abs(g - r).max() <= 1e-10 * np.abs(r).max()
-            ours, theirs = [], []
-            for _ in range(3):
-                ours.append(best(lambda: f.gradient(w)))
-                theirs.append(best(lambda: reference(w)))
-            d, s = min(ours), min(theirs)
-            print(f"{kind} gradient, threads={threads}: descend {d * 1e3:.1f} ms, scipy "
-                  f"two-pass {s * 1e3:.1f} ms, ratio {s / d:.2f}, load "
-                  f"{os.getloadavg()[0]:.2f}", flush=True)
+        peers = {"gradient": _scipy_gradient(kind, X, y, N),
+                 "value_and_gradient": _scipy_value_and_gradient(kind, X, y, N)}
+        for call, reference in peers.items():
+            for threads in (1, 2):
+                f = make(X, y, n_threads=threads)
+                ours_fn = getattr(f, call)
+                if call == "gradient":
+                    g, r = ours_fn(w), reference(w)
+                else:
+                    (v, g), (rv, r) = ours_fn(w), reference(w)
+                    assert abs(v - rv) <= 1e-10 * abs(rv)
+                assert np.abs(g - r).max() <= 1e-10 * np.abs(r).max()
+                ours, theirs = [], []
+                for _ in range(3):
+                    ours += times(lambda: ours_fn(w))
+                    theirs += times(lambda: reference(w))
+                d, s = min(ours), min(theirs)
+                dm, sm = np.median(ours), np.median(theirs)
+                print(f"{kind} {call}, threads={threads}: descend min {d * 1e3:.1f} ms, median "
+                      f"{dm * 1e3:.1f} ms; scipy two-pass min {s * 1e3:.1f} ms, median "
+                      f"{sm * 1e3:.1f} ms; ratio min {s / d:.2f}, median {sm / dm:.2f}; load "
+                      f"{os.getloadavg()[0]:.2f}", flush=True)
 
 
 def logistic(X, labels):

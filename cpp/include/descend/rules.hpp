@@ -295,10 +295,12 @@ struct Adam {
   /// With AVX2 and FMA (the `_core_avx2` build) the parameters are walked once, four at a
   /// time: the divider, shared by the division and the square root, was what a step waited
   /// on, so the square root is computed on the FMA units instead (adam_sqrt below) and the
-  /// division alone uses the divider. Large vectors (kParallelParams) are split over the
-  /// threads, in blocks of four: every parameter's arithmetic is the same whatever the split
-  /// (the last, partial block runs the same four-wide code on a padded copy). Without AVX2 the
-  /// parameters are walked in chunks that stay in the L1 cache, by Eigen's expressions.
+  /// division alone uses the divider (a division on the FMA units, a reciprocal estimate, two
+  /// Newton steps and a correction, was measured slower: about 60 operations per four
+  /// parameters). Large vectors (kParallelParams) are split over the threads, in blocks of
+  /// four: every parameter's arithmetic is the same whatever the split (the last, partial
+  /// block runs the same four-wide code on a padded copy). Without AVX2 the parameters are
+  /// walked in chunks that stay in the L1 cache, by Eigen's expressions.
   double apply(Eigen::Ref<VecX> x, const CVecRef& g, double scale = 1.0) {
     if (m.size() != x.size()) reset(x.size());
     ++t;
@@ -356,17 +358,39 @@ struct Adam {
 
  private:
 #if DESCEND_ADAM_AVX2
+  /// A step's constants, broadcast once per call: read from the members inside the loop they
+  /// were reloaded at every block (the stores through x, m and v might alias them).
+  struct Step4 {
+    __m256d beta1, one_minus_beta1, beta2, one_minus_beta2, k2, eps;
+    __m256d a;       ///< rate k1 (scalar rate), or scale k1 (times each rate)
+    __m256d keep;    ///< AdamW: 1 - rate weight_decay (scalar rate)
+    __m256d decay;   ///< AdamW: scale weight_decay (per-coordinate rates); Adam: weight_decay
+    bool shrink, coupled;
+  };
+
   /// The step of parameters [begin, end): begin a multiple of 4, end a multiple of 4 or n.
   void step_range(double* x, const double* g, Index begin, Index end, double scale, double k1,
                   double k2) {
     const bool scalar_rate = lr.scalar();
     const double* rates = scalar_rate ? nullptr : lr.rates.data();
     const double rate = scale * lr.first();
+    Step4 c;
+    c.beta1 = _mm256_set1_pd(beta1);
+    c.one_minus_beta1 = _mm256_set1_pd(1.0 - beta1);
+    c.beta2 = _mm256_set1_pd(beta2);
+    c.one_minus_beta2 = _mm256_set1_pd(1.0 - beta2);
+    c.k2 = _mm256_set1_pd(k2);
+    c.eps = _mm256_set1_pd(eps);
+    c.a = _mm256_set1_pd(rates ? scale * k1 : rate * k1);
+    c.shrink = decoupled && weight_decay != 0.0;
+    c.coupled = !decoupled && weight_decay != 0.0;
+    c.keep = _mm256_set1_pd(1.0 - rate * weight_decay);
+    c.decay = _mm256_set1_pd(decoupled ? scale * weight_decay : weight_decay);
     double* mp = m.data();
     double* vp = v.data();
     Index i = begin;
     for (; i + 4 <= end; i += 4)
-      step4(x + i, g + i, mp + i, vp + i, rates ? rates + i : nullptr, rate, scale, k1, k2);
+      step4(x + i, g + i, mp + i, vp + i, rates ? rates + i : nullptr, c);
     if (i < end) {  // the same code on a padded copy of the last, partial block
       alignas(32) double xb[4] = {0, 0, 0, 0}, gb[4] = {0, 0, 0, 0}, mb[4] = {0, 0, 0, 0},
                          vb[4] = {1, 1, 1, 1}, rb[4] = {1, 1, 1, 1};
@@ -378,7 +402,7 @@ struct Adam {
         vb[j] = vp[i + j];
         if (rates) rb[j] = rates[i + j];
       }
-      step4(xb, gb, mb, vb, rates ? rb : nullptr, rate, scale, k1, k2);
+      step4(xb, gb, mb, vb, rates ? rb : nullptr, c);
       for (Index j = 0; j < len; ++j) {
         x[i + j] = xb[j];
         mp[i + j] = mb[j];
@@ -388,48 +412,49 @@ struct Adam {
   }
 
   /// The step of four parameters (rates null: the scalar rate).
-  void step4(double* x, const double* g, double* mp, double* vp, const double* rates,
-             double rate, double scale, double k1, double k2) const {
+  static void step4(double* x, const double* g, double* mp, double* vp, const double* rates,
+                    const Step4& c) {
     __m256d xi = _mm256_loadu_pd(x);
     __m256d gi = _mm256_loadu_pd(g);
-    if (decoupled && weight_decay != 0.0) {  // AdamW's decay of w, before the step
+    if (c.shrink) {  // AdamW's decay of w, before the step
       const __m256d keep =
           rates ? _mm256_sub_pd(_mm256_set1_pd(1.0),
-                                _mm256_mul_pd(_mm256_set1_pd(scale * weight_decay),
-                                              _mm256_loadu_pd(rates)))
-                : _mm256_set1_pd(1.0 - rate * weight_decay);
+                                _mm256_mul_pd(c.decay, _mm256_loadu_pd(rates)))
+                : c.keep;
       xi = _mm256_mul_pd(xi, keep);
-    } else if (!decoupled && weight_decay != 0.0) {  // the decay added to the gradient
-      gi = _mm256_fmadd_pd(_mm256_set1_pd(weight_decay), xi, gi);
+    } else if (c.coupled) {  // the decay added to the gradient
+      gi = _mm256_fmadd_pd(c.decay, xi, gi);
     }
-    const __m256d mi = _mm256_fmadd_pd(_mm256_set1_pd(beta1), _mm256_loadu_pd(mp),
-                                       _mm256_mul_pd(_mm256_set1_pd(1.0 - beta1), gi));
-    const __m256d vi =
-        _mm256_fmadd_pd(_mm256_set1_pd(beta2), _mm256_loadu_pd(vp),
-                        _mm256_mul_pd(_mm256_set1_pd(1.0 - beta2), _mm256_mul_pd(gi, gi)));
+    const __m256d mi =
+        _mm256_fmadd_pd(c.beta1, _mm256_loadu_pd(mp), _mm256_mul_pd(c.one_minus_beta1, gi));
+    const __m256d vi = _mm256_fmadd_pd(c.beta2, _mm256_loadu_pd(vp),
+                                       _mm256_mul_pd(c.one_minus_beta2, _mm256_mul_pd(gi, gi)));
     _mm256_storeu_pd(mp, mi);
     _mm256_storeu_pd(vp, vi);
-    const __m256d a = rates ? _mm256_mul_pd(_mm256_set1_pd(scale * k1), _mm256_loadu_pd(rates))
-                            : _mm256_set1_pd(rate * k1);
-    const __m256d denominator =
-        _mm256_fmadd_pd(adam_sqrt(vi), _mm256_set1_pd(k2), _mm256_set1_pd(eps));
+    const __m256d a = rates ? _mm256_mul_pd(c.a, _mm256_loadu_pd(rates)) : c.a;
+    const __m256d denominator = _mm256_fmadd_pd(adam_sqrt(vi), c.k2, c.eps);
     xi = _mm256_sub_pd(xi, _mm256_div_pd(_mm256_mul_pd(a, mi), denominator));
     _mm256_storeu_pd(x, xi);
   }
 
-  /// sqrt(v) on the FMA units when every lane is within float's range (1e-36..1e36): float's
-  /// 12-bit estimate of 1/sqrt(v), two Newton steps (relative error about 1e-13), then one
-  /// correction of s = v y by its residual, s + (y / 2)(v - s^2). It matched the correctly
+  /// sqrt(v) on the FMA units when every lane is 0 or within float's range (1e-36..1e36):
+  /// float's 12-bit estimate of 1/sqrt(v), two Newton steps (relative error about 1e-13), then
+  /// one correction of s = v y by its residual, s + (y / 2)(v - s^2). It matched the correctly
   /// rounded sqrt to the last bit on 2^20 random inputs spread over that range (a check, not
-  /// a proof). Any other lane (0, tiny, huge, inf, nan): the divider's sqrt for the four.
+  /// a proof). A zero lane (a weight whose gradient has always been 0: an input column of
+  /// zeros, a dead ReLU unit) gives s = 0 y = 0 and a zero correction, so exactly +0 (the
+  /// estimate is taken of 1e-36 there, to stay finite). Any other lane (tiny, huge, inf, nan):
+  /// the divider's sqrt for the four.
   static __m256d adam_sqrt(__m256d v) {
+    const __m256d tiny = _mm256_set1_pd(1e-36);
     const __m256d in_range =
-        _mm256_and_pd(_mm256_cmp_pd(v, _mm256_set1_pd(1e-36), _CMP_GE_OQ),
-                      _mm256_cmp_pd(v, _mm256_set1_pd(1e36), _CMP_LE_OQ));
+        _mm256_or_pd(_mm256_and_pd(_mm256_cmp_pd(v, tiny, _CMP_GE_OQ),
+                                   _mm256_cmp_pd(v, _mm256_set1_pd(1e36), _CMP_LE_OQ)),
+                     _mm256_cmp_pd(v, _mm256_setzero_pd(), _CMP_EQ_OQ));
     if (_mm256_movemask_pd(in_range) != 0xF) return _mm256_sqrt_pd(v);
     const __m256d half = _mm256_set1_pd(0.5), three_halves = _mm256_set1_pd(1.5);
     const __m256d half_v = _mm256_mul_pd(half, v);
-    __m256d y = _mm256_cvtps_pd(_mm_rsqrt_ps(_mm256_cvtpd_ps(v)));
+    __m256d y = _mm256_cvtps_pd(_mm_rsqrt_ps(_mm256_cvtpd_ps(_mm256_max_pd(v, tiny))));
     y = _mm256_mul_pd(y, _mm256_fnmadd_pd(half_v, _mm256_mul_pd(y, y), three_halves));
     y = _mm256_mul_pd(y, _mm256_fnmadd_pd(half_v, _mm256_mul_pd(y, y), three_halves));
     const __m256d s = _mm256_mul_pd(v, y);

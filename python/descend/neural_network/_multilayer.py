@@ -107,6 +107,11 @@ class _BaseMLP(BaseEstimator):
                    l2=float(self.alpha) / scale, sample_weight=sample_weight,
                    n_outputs=self._n_model_outputs)
 
+    def _tol_unit(self, Y, sample_weight):
+        """What ``tol`` on the training loss is measured in: 1 for the classifiers, whose
+        losses on labels do not change when X is rescaled (see MLPRegressor's)."""
+        return 1.0
+
     def _set_layers(self, objective, w):
         self._params = w
         layers = objective.unpack(w)
@@ -157,6 +162,7 @@ class _BaseMLP(BaseEstimator):
         else:
             w = self._params
         if self._minibatch():
+            self._tol_scale = self._tol_unit(Y, sample_weight)
             self._run_minibatch(objective, w, rng, validation, epochs=1 if partial else None)
         else:
             if partial:
@@ -235,7 +241,7 @@ class _BaseMLP(BaseEstimator):
                 if score > self.best_validation_score_:
                     self.best_validation_score_, best["w"] = score, np.array(info.x)
             else:
-                improved = loss < self.best_loss_ - tol
+                improved = loss < self.best_loss_ - tol * self._tol_scale
             self.best_loss_ = min(self.best_loss_, loss)
             self._no_improvement = 0 if improved else self._no_improvement + 1
             if epochs is None and self._no_improvement > patience:
@@ -287,7 +293,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     tol : float, default 1e-4
         Training stops when the epoch loss (or, with early_stopping, the validation score)
         has not improved by tol for ``n_iter_no_change`` epochs; for full-batch solvers, the
-        relative gradient tolerance.
+        relative gradient tolerance. MLPRegressor measures the loss's improvement in units
+        of the targets' variance (1 on standardized targets, as scikit-learn's absolute
+        tol), so that the rule does not change when y is rescaled.
     n_iter_no_change : int, default 10
     early_stopping : bool, default False
         Mini-batch solvers: hold out ``validation_fraction`` of the data (stratified for
@@ -518,6 +526,18 @@ out_activation_, n_features_in_
         self
         """
         return self._fit_regressor(X, y, sample_weight, partial=True)
+
+    def _tol_unit(self, Y, sample_weight):
+        """What ``tol`` on the training loss is measured in: the targets' variance (the
+        weighted mean over the outputs of each one's variance about its weighted mean), 1 when
+        it is 0. It is 1 on standardized targets, where the rule is scikit-learn's, and it
+        scales as the squared error does, so that targets in units of 1e-8 or 1e8 stop as
+        targets in units of 1 do (scikit-learn's absolute tol stops such a fit after
+        n_iter_no_change epochs at 1e-8, far from the minimum, and never at 1e8)."""
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        mean = np.average(Y, axis=0, weights=weights)
+        variance = float(np.mean(np.average((Y - mean) ** 2, axis=0, weights=weights)))
+        return variance if np.isfinite(variance) and variance > 0 else 1.0
 
     def _fit_regressor(self, X, y, sample_weight, *, partial):
         first = not hasattr(self, "coefs_") or not (partial or self.warm_start)

@@ -41,10 +41,12 @@ def side_by_side(label, name, params, X, y, rounds):
                 peer = model
     a, b = min(t_ours), min(t_theirs)
     ca, cb = min(c_ours), min(c_theirs)
+    ma, mb = sorted(t_ours)[len(t_ours) // 2], sorted(t_theirs)[len(t_theirs) // 2]
     print(f"{label:56s} descend {a:6.3f} s [cpu {ca:6.3f}] ({mine.n_iter_:3d} ep, "
           f"score {mine.score(X, y):.4f})  sklearn {b:6.3f} s [cpu {cb:6.3f}] "
           f"({peer.n_iter_:3d} ep, score {peer.score(X, y):.4f})  ratio {b / a:5.2f}x "
-          f"[cpu {cb / ca:5.2f}x]  load {os.getloadavg()[0]:.2f}", flush=True)
+          f"[cpu {cb / ca:5.2f}x]  median {ma:6.3f} / {mb:6.3f} s = {mb / ma:5.2f}x  "
+          f"load {os.getloadavg()[0]:.2f}", flush=True)
 
 
 def dense(rounds):

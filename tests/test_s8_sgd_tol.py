@@ -22,7 +22,6 @@ from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 import descend.linear_model as dl  # noqa: E402
 from descend.linear_model._sgd import _regression_tol_unit  # noqa: E402
-from descend.objectives import REGRESSION_LOSSES  # noqa: E402
 
 
 def _data(n=400, d=30, seed=0, density=0.2):
@@ -33,7 +32,8 @@ def _data(n=400, d=30, seed=0, density=0.2):
     return X, (t - t.mean()) / t.std()
 
 
-@pytest.mark.parametrize("loss", REGRESSION_LOSSES)
+@pytest.mark.parametrize("loss", ["squared_error", "epsilon_insensitive",
+                                  "squared_epsilon_insensitive"])
 def test_the_unit_is_one_on_standardized_y(loss):
     _, y = _data()
     assert _regression_tol_unit(loss, 0.1, y, None, True) == pytest.approx(1.0, rel=1e-12)
@@ -49,9 +49,15 @@ def test_the_unit_scales_as_the_loss():
         for loss in ("squared_error", "squared_epsilon_insensitive", "huber"):
             # y and epsilon rescaled together: the loss times scale^2, the unit too
             assert _regression_tol_unit(loss, 0.1 * scale, y * scale, None, True) == \
-                pytest.approx(scale**2, rel=1e-12)
+                pytest.approx(scale**2 * _regression_tol_unit(loss, 0.1, y, None, True),
+                              rel=1e-12)
         assert _regression_tol_unit("epsilon_insensitive", 0.1 * scale, y * scale, None,
                                     True) == pytest.approx(scale, rel=1e-12)
+    # huber on standardized y: twice its mean loss about the mean (stricter than 1)
+    r = np.abs(y - y.mean())
+    twice = 2 * np.where(r <= 0.1, 0.5 * r * r, 0.1 * r - 0.005).mean()
+    assert _regression_tol_unit("huber", 0.1, y, None, True) == pytest.approx(twice)
+    assert twice < 0.2
     # epsilon fixed: huber and epsilon_insensitive are linear far beyond it (absolute unit)
     assert _regression_tol_unit("huber", 0.1, y * 1e8, None, True) == pytest.approx(1.0)
     assert _regression_tol_unit("epsilon_insensitive", 0.1, y * 1e8, None, True) == \
@@ -66,7 +72,7 @@ def test_the_unit_scales_as_the_loss():
 
 
 @pytest.mark.parametrize("dense", [False, True])
-@pytest.mark.parametrize("loss", ["squared_error", "huber"])
+@pytest.mark.parametrize("loss", ["squared_error", "squared_epsilon_insensitive"])
 def test_same_epochs_as_scikit_learn_on_standardized_y(loss, dense):
     """With shuffle=False both take the same steps; with the same summed objective and a
     unit of 1 the tol rule stops them at the same epoch (sparse rows: scikit-learn's norms

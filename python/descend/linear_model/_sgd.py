@@ -294,16 +294,19 @@ def _regression_tol_unit(loss, epsilon, y, sample_weight, fit_intercept, compute
       of y c runs the steps of y times c and its losses times c^2 (up to epsilon): a unit
       of the loss's degree keeps the rule (n_iter_) the same at any scale, where an absolute
       tol stops a fit of y 1e-8 at once and keeps one of y 1e8 going to max_iter.
-    - huber: min(s^2, (10 epsilon)^2); epsilon_insensitive: min(s, 10 epsilon) (s when
-      epsilon is 0). Within a few epsilons huber is the squared error (the unit s^2); where
+    - huber: min(2 H, (10 epsilon)^2), H the weighted mean huber loss of y about the same
+      centre (2 H = s^2 when y stays within epsilon of it; 0.14 on standardized y with
+      epsilon = 0.1, stricter than scikit-learn's tol, whose absolute rule there stops
+      check_estimator's regression fit at R^2 0.38); epsilon_insensitive: min(s, 10 epsilon)
+      (s when epsilon is 0). Within epsilon huber is the squared error (the unit s^2); where
       most residuals are beyond 10 epsilon both losses are about linear in them, their
       slopes bounded (by epsilon, by 1) whatever y's size, so a step lowers the loss by an
       amount that does not grow with y: there the unit stops growing and the rule is
       scikit-learn's absolute one (a unit of the loss's size would stop such fits sooner).
       Rescaling y and epsilon together rescales the unit as the loss.
 
-    On standardized y (mean 0, variance 1) with the default epsilon = 0.1 every unit is 1:
-    scikit-learn's absolute tol. Works on numpy and dask arrays (`compute`, a dask
+    On standardized y (mean 0, variance 1) with the default epsilon = 0.1 every unit but
+    huber's is 1: scikit-learn's absolute tol. Works on numpy and dask arrays (`compute`, a dask
     objective's, computes their sums)."""
     def xp_sum(a):
         return float(a.sum() if compute is None else compute(a.sum()))
@@ -319,7 +322,11 @@ def _regression_tol_unit(loss, epsilon, y, sample_weight, fit_intercept, compute
     if not (np.isfinite(square) and square > 0.0):
         return 1.0
     if loss == "huber" and epsilon > 0.0:
-        return min(square, (_LINEAR_BEYOND * epsilon) ** 2)
+        r = abs(y - centre)
+        huber = xp_sum(weigh(np.minimum(r, epsilon) * (r - 0.5 * np.minimum(r, epsilon))))
+        twice = 2.0 * huber / total
+        if twice > 0.0:
+            return min(twice, (_LINEAR_BEYOND * epsilon) ** 2)
     if loss == "epsilon_insensitive":
         root = float(np.sqrt(square))
         return min(root, _LINEAR_BEYOND * epsilon) if epsilon > 0.0 else root
@@ -1010,7 +1017,9 @@ class SGDRegressor(RegressorMixin, _SGDModel):
             " times a unit of y's scale, 1 on standardized y with the default epsilon "
             "(there scikit-learn's absolute tol): with s^2 the weighted mean square of y about "
             "its mean (about 0 without an intercept), s^2 for squared_error and "
-            "squared_epsilon_insensitive, min(s^2, (10 epsilon)^2) for huber and "
+            "squared_epsilon_insensitive, min(2 H, (10 epsilon)^2) for huber (H its mean loss "
+            "at y about its mean: s^2 within epsilon, 0.14 on standardized y, stricter than "
+            "scikit-learn's) and "
             "min(s, 10 epsilon) for epsilon_insensitive, so that a fit of y times 1e-8 or "
             "1e8 runs the epochs a fit of y runs (huber and epsilon_insensitive: y and "
             "epsilon rescaled together; beyond 10 epsilon, where their slopes stop growing "

@@ -10,7 +10,8 @@ the ratio is of the two bests. Run from bench/:
 Prints, for each case, both bests (wall time, and in brackets the process's CPU time, which
 the load disturbs less), the ratios, the epochs each ran (n_iter_), the scores and
 the load average. "p" times one per-sample epoch at p = 2**12 and 2**22 (same non-zeros per
-row) for descend and scikit-learn.
+row) for descend and scikit-learn, as whole one-epoch fits; "epoch" times the epoch alone
+(partial_fit's second call) at the same two widths.
 """
 
 import argparse
@@ -40,10 +41,12 @@ def side_by_side(label, name, params, X, y, rounds):
                 peer = model
     a, b = min(t_ours), min(t_theirs)
     ca, cb = min(c_ours), min(c_theirs)
+    ma, mb = sorted(t_ours)[len(t_ours) // 2], sorted(t_theirs)[len(t_theirs) // 2]
     print(f"{label:56s} descend {a:6.3f} s [cpu {ca:6.3f}] ({mine.n_iter_:3d} ep, "
           f"score {mine.score(X, y):.4f})  sklearn {b:6.3f} s [cpu {cb:6.3f}] "
           f"({peer.n_iter_:3d} ep, score {peer.score(X, y):.4f})  ratio {b / a:5.2f}x "
-          f"[cpu {cb / ca:5.2f}x]  load {os.getloadavg()[0]:.2f}", flush=True)
+          f"[cpu {cb / ca:5.2f}x]  median {ma:6.3f} / {mb:6.3f} s = {mb / ma:5.2f}x  "
+          f"load {os.getloadavg()[0]:.2f}", flush=True)
 
 
 def dense(rounds):
@@ -86,10 +89,40 @@ def widths(rounds):
                      {"max_iter": 1, "tol": None}, X, labels, rounds)
 
 
+def epochs_alone(rounds):
+    """One epoch alone at p = 2**12 and 2**22: the time of partial_fit's second call on the
+    whole set (the first call, not timed, builds the model), descend and scikit-learn
+    alternating, SGDClassifier's defaults (hinge, "optimal")."""
+    import numpy as np
+
+    from test_bench_sparse import sparse_labels, text_like
+
+    n = 200_000
+    for bits in (12, 22):
+        X = text_like(n, 1 << bits)
+        labels, _ = sparse_labels(X)
+        best = {}
+        for r in range(rounds):
+            pair = [("descend", dl), ("sklearn", sk)]
+            for name, lib in pair if r % 2 == 0 else pair[::-1]:
+                model = lib.SGDClassifier(random_state=0)
+                model.partial_fit(X, labels, classes=np.array([0.0, 1.0]))
+                start, start_cpu = time.perf_counter(), time.process_time()
+                model.partial_fit(X, labels)
+                wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+                best.setdefault(name, []).append((wall, cpu))
+        (a, ca), (b, cb) = min(best["descend"]), min(best["sklearn"])
+        med = lambda v: float(np.median([w for w, _ in v]))  # noqa: E731
+        print(f"one epoch alone (partial_fit's 2nd call), p=2^{bits:<2d}  descend min {a:6.3f} s "
+              f"[cpu {ca:6.3f}] median {med(best['descend']):6.3f}  sklearn min {b:6.3f} s "
+              f"[cpu {cb:6.3f}] median {med(best['sklearn']):6.3f}  load "
+              f"{os.getloadavg()[0]:.2f}", flush=True)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--only", choices=["dense", "sparse", "p"], action="append")
+    parser.add_argument("--only", choices=["dense", "sparse", "p", "epoch"], action="append")
     args = parser.parse_args()
     only = args.only or ["dense", "sparse", "p"]
     import warnings
@@ -102,3 +135,5 @@ if __name__ == "__main__":
         sparse(args.rounds)
     if "p" in only:
         widths(args.rounds)
+    if "epoch" in only:
+        epochs_alone(args.rounds)

@@ -58,8 +58,13 @@ struct RowStep {
   bool update = true;      ///< false: the batch's loss only, x unchanged
   bool penalty = false;    ///< dense rows: set squares = ||w||^2, absolutes = ||w||_1 of
                            ///< w = scale v before the step (each 0 where its penalty is;
-                           ///< of w, not v: ||v|| overflows as the scale falls)
+                           ///< of w, not v: ||v|| overflows as the scale falls). CSR rows:
+                           ///< set them after the step over the batch's stored entries
+                           ///< only, w = after v (scikit-learn's WeightVector norms on
+                           ///< sparse rows), and moved = whether any slope was nonzero
+  double after = 1.0;      ///< CSR rows with penalty: the scale after the step
   double squares = 0.0, absolutes = 0.0;
+  bool moved = false;
   /// Rows of later steps to ask for meanwhile (none when null): `ahead`, their data, targets
   /// and weights (prefetch_rows); `starts`, their positions (prefetch_row_starts); `warm`
   /// (sparse rows, already asked for), their columns' weights, read at random otherwise.
@@ -354,9 +359,33 @@ class EmpiricalRisk final : public EmpiricalObjective {
           model_.row_slopes(margins, rows, m, y_, sw_, 1.0 / expected, slopes) / expected;
       if (!s.update) return loss;
       double total = 0.0;
-      for (Index k = 0; k < m; ++k) {
-        total += slopes[k];
-        add_row(rows[k], -s.step * slopes[k], x);
+      if constexpr (Data::kSparse) {
+        if (s.penalty) {
+          // The axpy, and the norms of the weights it wrote, each as w = after v just after
+          // its write (scikit-learn's WeightVector::add; a repeated column counts at each).
+          double squares = 0.0, absolutes = 0.0;
+          bool moved = false;
+          for (Index k = 0; k < m; ++k) {
+            total += slopes[k];
+            moved = moved || slopes[k] != 0.0;
+            const double c = -s.step * slopes[k];
+            data_.for_each_in_row(rows[k], [&](Index j, T value) {
+              x[j] += c * double(value);
+              const double w = s.after * x[j];
+              squares += w * w;
+              absolutes += std::abs(w);
+            });
+          }
+          s.squares = squares;
+          s.absolutes = absolutes;
+          s.moved = moved;
+        }
+      }
+      if (!Data::kSparse || !s.penalty) {
+        for (Index k = 0; k < m; ++k) {
+          total += slopes[k];
+          add_row(rows[k], -s.step * slopes[k], x);
+        }
       }
       if (!Data::kSparse && s.threshold > 0.0) {
         for (Index j = 0; j < d_; ++j) {

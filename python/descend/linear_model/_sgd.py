@@ -252,6 +252,87 @@ class _Adaptive:
         return True
 
 
+#: The loss of a zero margin on a -1/+1 label, for the classification losses.
+_ZERO_MARGIN_LOSS = {"hinge": 1.0, "squared_hinge": 1.0, "modified_huber": 1.0,
+                     "log_loss": float(np.log(2.0)), "perceptron": 0.0}
+
+
+def _zero_model_loss(objective):
+    """The objective's value at zero (all weights and the intercept 0), read from y and the
+    sample weights alone, O(n) with no pass over X: a zero margin's loss does not depend on
+    the label for the classification losses (log K for the softmax of K classes), and is
+    loss(y_i, 0) for the regression losses, their weighted mean here."""
+    if isinstance(objective, Softmax):
+        return float(np.log(objective.n_classes))
+    loss = objective.loss
+    if loss in _ZERO_MARGIN_LOSS:
+        return _ZERO_MARGIN_LOSS[loss]
+    y, e = np.asarray(objective.y, dtype=np.float64), float(objective.epsilon)
+    r = np.abs(y)
+    if loss == "squared_error":
+        values = 0.5 * r * r
+    elif loss == "huber":
+        values = np.where(r <= e, 0.5 * r * r, e * r - 0.5 * e * e)
+    elif loss == "epsilon_insensitive":
+        values = np.maximum(r - e, 0.0)
+    else:  # squared_epsilon_insensitive
+        values = np.maximum(r - e, 0.0) ** 2
+    w = objective.sample_weight
+    return float(values.mean() if w is None else np.average(values, weights=np.asarray(w)))
+
+
+#: Beyond this many epsilons, huber and epsilon_insensitive are about linear in a residual.
+_LINEAR_BEYOND = 10.0
+
+
+def _regression_tol_unit(loss, epsilon, y, sample_weight, fit_intercept, compute=None):
+    """SGDRegressor's unit of ``tol``, from s^2, the weighted mean square of y about its
+    weighted mean (about 0 without an intercept; s^2 = mean(y^2) when y is constant, 1 when
+    y is 0):
+
+    - squared_error and squared_epsilon_insensitive: s^2. Their steps grow with y, so a fit
+      of y c runs the steps of y times c and its losses times c^2 (up to epsilon): a unit
+      of the loss's degree keeps the rule (n_iter_) the same at any scale, where an absolute
+      tol stops a fit of y 1e-8 at once and keeps one of y 1e8 going to max_iter.
+    - huber: min(2 H, (10 epsilon)^2), H the weighted mean huber loss of y about the same
+      centre (2 H = s^2 when y stays within epsilon of it; 0.14 on standardized y with
+      epsilon = 0.1, stricter than scikit-learn's tol, whose absolute rule there stops
+      check_estimator's regression fit at R^2 0.38); epsilon_insensitive: min(s, 10 epsilon)
+      (s when epsilon is 0). Within epsilon huber is the squared error (the unit s^2); where
+      most residuals are beyond 10 epsilon both losses are about linear in them, their
+      slopes bounded (by epsilon, by 1) whatever y's size, so a step lowers the loss by an
+      amount that does not grow with y: there the unit stops growing and the rule is
+      scikit-learn's absolute one (a unit of the loss's size would stop such fits sooner).
+      Rescaling y and epsilon together rescales the unit as the loss.
+
+    On standardized y (mean 0, variance 1) with the default epsilon = 0.1 every unit but
+    huber's is 1: scikit-learn's absolute tol. Works on numpy and dask arrays (`compute`, a dask
+    objective's, computes their sums)."""
+    def xp_sum(a):
+        return float(a.sum() if compute is None else compute(a.sum()))
+
+    y = y.astype(np.float64) if hasattr(y, "astype") else np.asarray(y, np.float64)
+    w = sample_weight
+    total = float(y.shape[0]) if w is None else xp_sum(w)
+    weigh = (lambda a: a) if w is None else (lambda a: w * a)
+    centre = xp_sum(weigh(y)) / total if fit_intercept and total > 0 else 0.0
+    square = xp_sum(weigh((y - centre) ** 2)) / total if total > 0 else 0.0
+    if not square > 0.0 and total > 0:  # constant y with an intercept
+        square = xp_sum(weigh(y * y)) / total
+    if not (np.isfinite(square) and square > 0.0):
+        return 1.0
+    if loss == "huber" and epsilon > 0.0:
+        r = abs(y - centre)
+        huber = xp_sum(weigh(np.minimum(r, epsilon) * (r - 0.5 * np.minimum(r, epsilon))))
+        twice = 2.0 * huber / total
+        if twice > 0.0:
+            return min(twice, (_LINEAR_BEYOND * epsilon) ** 2)
+    if loss == "epsilon_insensitive":
+        root = float(np.sqrt(square))
+        return min(root, _LINEAR_BEYOND * epsilon) if epsilon > 0.0 else root
+    return square
+
+
 class _LossTol:
     """scikit-learn's tol rule on the training loss, once an epoch: stop after `n` epochs in
     a row whose epoch loss (the mean of its batch losses, penalty included) was not below
@@ -437,15 +518,15 @@ class _SGDModel(BaseEstimator):
         return stepper
 
     def _tol_unit(self, objective):
-        """What ``tol`` is measured in: 1 (scikit-learn's absolute tol) for the losses of
-        margins on -1/+1 labels, whose values do not change when X is rescaled; for the
-        regression losses of SGDRegressor the loss of the zero model (so that rescaling y
-        leaves the rule unchanged: on standardized y it is 1/2 for the squared error), or 1
-        when that is 0."""
+        """What ``tol`` is measured in (the rule of ``_regression_tol_unit``): 1, scikit-learn's
+        absolute tol, for the classifiers (the losses of margins on -1/+1 labels do not
+        change when X is rescaled); for SGDRegressor a unit that is 1 on standardized y with
+        the default epsilon and scales as the loss does when y (and epsilon) are rescaled."""
         if isinstance(self, ClassifierMixin):
             return 1.0
-        null = float(objective.value(np.zeros(objective.n_params)))
-        return null if null > 0 else 1.0
+        return _regression_tol_unit(objective.loss, float(objective.epsilon), objective.y,
+                                    objective.sample_weight, bool(objective.fit_intercept),
+                                    compute=getattr(objective, "_compute", None))
 
     def _seeds(self, count):
         """One seed per problem, drawn from ``random_state`` one after the other."""
@@ -511,7 +592,7 @@ class _SGDModel(BaseEstimator):
             reported = run_on.average(result.x)
         if reporter is not None:
             reporter.close(result)
-        null = float(objective.value(np.zeros(objective.n_params))) if not partial else 0.0
+        null = _zero_model_loss(objective) if not partial else 0.0
         if not partial and (result.status == "diverged" or _fit_exploded(
                 self, float(result.fun), null)):
             advice = ("use learning_rate='constant' with a small eta0 (or eta0='auto'), or a "
@@ -709,7 +790,7 @@ class _SGDModel(BaseEstimator):
         for k, objective in enumerate(objectives):
             result, x = self._train(objective, k, seeds[k], partial=True)
             loss += n * float(result.fun)
-            null += n * float(objective.value(np.zeros(objective.n_params)))
+            null += n * _zero_model_loss(objective)
             diverged |= result.status == "diverged" or not np.isfinite(result.x).all()
             self._params[k] = result.x
             reported.append(x)
@@ -804,8 +885,13 @@ _SGD_DOC = """
         Epochs (passes over the data).
     tol : float or None, default 1e-3
         scikit-learn's rule: stop after n_iter_no_change epochs in a row whose epoch loss (the
-        mean of its batch losses, the penalty included) was not below the best epoch loss so
-        far minus tol{tol_unit}; None runs every epoch.
+        mean of its batch losses, each with the penalty before its step) was not below the
+        best epoch loss so far minus tol{tol_unit}; None runs every epoch. On sparse X with
+        solver "sgd" and no L1 part the penalty of a step is, as scikit-learn's sums it there
+        (its WeightVector's norms), alpha/2 times the squared norm of the weights the
+        previous step wrote (its row's columns), not of all the weights; with an L1 part
+        (and for descend's other solvers) on sparse X the epoch adds the full penalty once,
+        at its end.
     shuffle : bool, default True
     random_state : int, RandomState or None
         Seeds the shuffling (one seed drawn per problem{problems}).
@@ -928,9 +1014,16 @@ class SGDRegressor(RegressorMixin, _SGDModel):
         split="a random split", score="R^2", class_weight="", lr="invscaling",
         power_t=0.25, lr_note="", problems="", extra_params="", n_iter_note="",
         scores="", tol_unit=(
-            " times the zero model's loss (scikit-learn's tol is absolute: this is the "
-            "same on standardized y up to a factor, 1/2 for the squared error, and does not "
-            "change when y is rescaled)")))
+            " times a unit of y's scale, 1 on standardized y with the default epsilon "
+            "(there scikit-learn's absolute tol): with s^2 the weighted mean square of y about "
+            "its mean (about 0 without an intercept), s^2 for squared_error and "
+            "squared_epsilon_insensitive, min(2 H, (10 epsilon)^2) for huber (H its mean loss "
+            "at y about its mean: s^2 within epsilon, 0.14 on standardized y, stricter than "
+            "scikit-learn's) and "
+            "min(s, 10 epsilon) for epsilon_insensitive, so that a fit of y times 1e-8 or "
+            "1e8 runs the epochs a fit of y runs (huber and epsilon_insensitive: y and "
+            "epsilon rescaled together; beyond 10 epsilon, where their slopes stop growing "
+            "with y, the unit stays absolute, scikit-learn's rule)")))
 
     def _objectives(self, X, y, sample_weight):
         sw, l2, l1 = self._weights_and_penalties(sample_weight, X)

@@ -22,8 +22,10 @@
 /// steps row by row (row_steps.hpp: one margin, one slope and one axpy per row, the weights
 /// held scaled; the dense iterates up to rounding). On sparse rows with sgd (with L1),
 /// adagrad, momentum or nesterov, the steps are lazy (lazy_steps.hpp: O(non-zeros) per step,
-/// the dense iterates up to rounding). On sparse rows the running epoch loss of both adds the
-/// penalties at the epoch's final point rather than at each batch's.
+/// the dense iterates up to rounding). The running epoch loss of the row steps adds the
+/// penalties at each step as scikit-learn's SGD does (row_steps.hpp: on CSR rows the norms of
+/// the weights the previous step wrote); that of the lazy steps adds them at the epoch's
+/// final point.
 
 #include <cmath>
 #include <limits>

@@ -13,10 +13,12 @@
 /// goes there). The intercept takes the rule's own update (times intercept_share). The
 /// iterates are the dense update's up to rounding.
 ///
-/// The running epoch loss of a dense step adds the penalties at the step's point, as the
-/// batch calls do (the norms of w = C v, read before the margin); on CSR rows the caller adds
-/// them at the epoch's final point (an O(n_params) pass per step otherwise), as the lazy
-/// steps do. flush() (each epoch's end; and when C falls below 1e-200, at most once per few
+/// The running epoch loss of a step adds the penalties before it, as scikit-learn's SGD sums
+/// them: on dense rows at the step's point (the norms of w = C v, read before the margin); on
+/// CSR rows, as scikit-learn's WeightVector tracks them there, the norms of the weights the
+/// previous step wrote (the stored columns of its rows, after it; an O(n_params) pass per
+/// step otherwise), times the decays since, and at the first step the norms of all of x0.
+/// flush() (each epoch's end; and when C falls below 1e-200, at most once per few
 /// thousand steps) writes the weights back as themselves.
 
 #include <cmath>
@@ -56,16 +58,19 @@ class RowSteps {
     return 1.0 - factor * rule_.lr.first() * (l2_ + rule_.weight_decay) > 0.0;
   }
 
-  /// Whether the loss a step returns includes the penalties at its point (dense rows with
-  /// `running` losses asked for); otherwise the caller adds penalty_value at the epoch's end.
-  bool penalties_per_step() const { return dense_; }
+  /// Whether the loss a step returns includes the penalties (with `running` losses asked
+  /// for, see the header): always, on dense and CSR rows.
+  bool penalties_per_step() const { return true; }
 
   /// The loss of rows[0..m) at x (flushed), penalties included, x unchanged: the start of a
-  /// run with running epoch losses.
-  double loss(VecRef x, const Index* rows, Index m) const {
+  /// run with running epoch losses. It also starts the CSR rows' penalty norms at x's.
+  double loss(VecRef x, const Index* rows, Index m) {
     RowStep s;
     s.update = false;
-    return f_.row_step(x.data(), rows, m, s) + penalty_value(x);
+    const auto weights = x.head(d_);
+    squares_ = l2_ != 0.0 ? weights.squaredNorm() : 0.0;
+    absolutes_ = l1_ != 0.0 ? weights.template lpNorm<1>() : 0.0;
+    return f_.row_step(x.data(), rows, m, s) + 0.5 * l2_ * squares_ + l1_ * absolutes_;
   }
 
   /// One step on rows[0..m): returns the batch's loss before the step (with the penalties
@@ -84,7 +89,13 @@ class RowSteps {
     s.rate = rate;
     s.decay = wd;
     s.intercept_share = intercept_share_;
-    s.penalty = running && dense_ && (l2_ != 0.0 || l1_ != 0.0);
+    s.penalty = running && (l2_ != 0.0 || l1_ != 0.0);
+    s.after = next;
+    if (s.penalty && !dense_ && squares_ < 0.0) {  // no start: the norms of x now
+      const auto weights = x.head(d_);
+      squares_ = scale_ * scale_ * weights.squaredNorm();
+      absolutes_ = std::abs(scale_) * weights.template lpNorm<1>();
+    }
     s.ahead = later.ahead;
     s.m_ahead = later.m_ahead;
     s.starts = later.starts;
@@ -92,7 +103,19 @@ class RowSteps {
     s.warm = later.warm;
     s.m_warm = later.m_warm;
     double loss = f_.row_step(x.data(), rows, m, s);
-    if (s.penalty) loss += 0.5 * l2_ * s.squares + l1_ * s.absolutes;
+    if (s.penalty && dense_) {
+      loss += 0.5 * l2_ * s.squares + l1_ * s.absolutes;
+    } else if (s.penalty) {
+      loss += 0.5 * l2_ * squares_ + l1_ * absolutes_;
+      const double a = next / scale_;  // this step's decay
+      if (s.moved) {
+        squares_ = s.squares;
+        absolutes_ = s.absolutes;
+      } else {  // no weight written: the previous norms, decayed (scikit-learn's)
+        squares_ *= a * a;
+        absolutes_ *= std::abs(a);
+      }
+    }
     scale_ = next;
     if (scale_ < 1e-200) flush(x);
     step = rate;
@@ -120,6 +143,8 @@ class RowSteps {
   double l1_, l2_;
   double intercept_share_;
   double scale_ = 1.0;  ///< C
+  /// CSR rows: the penalty norms the next step's loss adds (< 0: not started).
+  double squares_ = -1.0, absolutes_ = 0.0;
 };
 
 }  // namespace descend

@@ -294,8 +294,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Training stops when the epoch loss (or, with early_stopping, the validation score)
         has not improved by tol for ``n_iter_no_change`` epochs; for full-batch solvers, the
         relative gradient tolerance. MLPRegressor measures the loss's improvement in units
-        of the targets' variance (1 on standardized targets, as scikit-learn's absolute
-        tol), so that the rule does not change when y is rescaled.
+        of the targets' variance when it is below 1 (1 on standardized targets and above, as
+        scikit-learn's absolute tol), so that targets in small units do not stop at once.
     n_iter_no_change : int, default 10
     early_stopping : bool, default False
         Mini-batch solvers: hold out ``validation_fraction`` of the data (stratified for
@@ -528,16 +528,19 @@ out_activation_, n_features_in_
         return self._fit_regressor(X, y, sample_weight, partial=True)
 
     def _tol_unit(self, Y, sample_weight):
-        """What ``tol`` on the training loss is measured in: the targets' variance (the
-        weighted mean over the outputs of each one's variance about its weighted mean), 1 when
-        it is 0. It is 1 on standardized targets, where the rule is scikit-learn's, and it
-        scales as the squared error does, so that targets in units of 1e-8 or 1e8 stop as
-        targets in units of 1 do (scikit-learn's absolute tol stops such a fit after
-        n_iter_no_change epochs at 1e-8, far from the minimum, and never at 1e8)."""
+        """What ``tol`` on the training loss is measured in: the smaller of 1 and the
+        targets' variance (the weighted mean over the outputs of each one's variance about its
+        weighted mean; 1 when it is 0). It is 1 on standardized targets, where the rule is
+        scikit-learn's. For targets in units of 1e-8 it shrinks as the squared error does, so
+        that such a fit does not stop after n_iter_no_change epochs far from the minimum (as
+        scikit-learn's absolute tol does). It is never above 1: on targets in units of 1e8 a
+        fixed learning rate moves the loss by a tiny share of its scale per epoch, and a
+        relative rule would call that converged; the absolute rule runs on and warns.
+        """
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         mean = np.average(Y, axis=0, weights=weights)
         variance = float(np.mean(np.average((Y - mean) ** 2, axis=0, weights=weights)))
-        return variance if np.isfinite(variance) and variance > 0 else 1.0
+        return min(variance, 1.0) if np.isfinite(variance) and variance > 0 else 1.0
 
     def _fit_regressor(self, X, y, sample_weight, *, partial):
         first = not hasattr(self, "coefs_") or not (partial or self.warm_start)

@@ -361,23 +361,18 @@ class EmpiricalRisk final : public EmpiricalObjective {
       double total = 0.0;
       if constexpr (Data::kSparse) {
         if (s.penalty) {
-          // The axpy, and the norms of the weights it wrote, each as w = after v just after
-          // its write (scikit-learn's WeightVector::add; a repeated column counts at each).
-          double squares = 0.0, absolutes = 0.0;
+          // The axpy, and the squared norm of the weights it wrote, each as w = after v just
+          // after its write (scikit-learn's WeightVector::add; a repeated column counts at
+          // each). CSR rows take row steps only without L1 (row_steps.hpp): no absolutes.
+          double squares = 0.0;
           bool moved = false;
           for (Index k = 0; k < m; ++k) {
             total += slopes[k];
             moved = moved || slopes[k] != 0.0;
-            const double c = -s.step * slopes[k];
-            data_.for_each_in_row(rows[k], [&](Index j, T value) {
-              x[j] += c * double(value);
-              const double w = s.after * x[j];
-              squares += w * w;
-              absolutes += std::abs(w);
-            });
+            squares += data_.add_row_squares(rows[k], -s.step * slopes[k], s.after, x);
           }
           s.squares = squares;
-          s.absolutes = absolutes;
+          s.absolutes = 0.0;
           s.moved = moved;
         }
       }

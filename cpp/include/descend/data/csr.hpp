@@ -157,6 +157,36 @@ class CsrRows {
       g[Stride * Index(columns[e])] += c * double(values[e]);
   }
 
+  /// g += c x_i as add_row, returning the sum of the squares of scale g_j over the entries
+  /// it wrote, each just after its write (a repeated column counts at each), in two running
+  /// sums (one chain would wait on each addition's latency: the axpy alone needs none). The
+  /// scale is applied before squaring: g may hold w / scale with scale near 1e-200.
+  double add_row_squares(Index i, double c, double scale, double* g) const {
+    const I* start = X_.outerIndexPtr();
+    const I* columns = X_.innerIndexPtr();
+    const T* values = X_.valuePtr();
+    double s0 = 0.0, s1 = 0.0;
+    I e = start[i];
+    const I end = start[i + 1];
+    for (; e + 1 < end; e += 2) {
+      double& a = g[Index(columns[e])];
+      a += c * double(values[e]);
+      const double wa = scale * a;
+      s0 += wa * wa;
+      double& b = g[Index(columns[e + 1])];
+      b += c * double(values[e + 1]);
+      const double wb = scale * b;
+      s1 += wb * wb;
+    }
+    if (e < end) {
+      double& a = g[Index(columns[e])];
+      a += c * double(values[e]);
+      const double wa = scale * a;
+      s0 += wa * wa;
+    }
+    return s0 + s1;
+  }
+
   /// Adds sum_i s_i x_ij^2 (s null: all ones) to out(j), in double, entry by entry (a
   /// repeated index adds the squares of its parts: a scale, not the exact moment).
   void add_column_squares(const T* s, VecX& out) const {

@@ -21,7 +21,6 @@ import dask.array as da
 from .. import _core
 from .._first_order import _schedule_for_run
 from . import _objectives
-from ._estimators import _unpack, _weights
 from ._minibatch import chunk_params, steps_per_epoch, walk_epochs
 from ._objectives import _check_aligned, _check_rows
 
@@ -338,3 +337,8 @@ def partial_fit_sgd(estimator, X, y, sample_weight=None, classes=None):
         finally:
             _release(objectives)
     return estimator
+
+
+# At the end: _estimators imports this module's functions at its own end, so either module
+# may be imported first without meeting the other half-initialised.
+from ._estimators import _unpack, _weights  # noqa: E402

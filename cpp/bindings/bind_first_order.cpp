@@ -3,6 +3,7 @@
 // bind_stepper.cpp; projections: bind_projection.cpp).
 
 #include <descend/batches.hpp>
+#include <descend/huge_pages.hpp>
 #include <descend/projections.hpp>
 #include <descend/rules.hpp>
 #include <descend/schedules.hpp>
@@ -114,9 +115,10 @@ void bind_first_order(py::module_& m) {
   // (its state reset), or, for a mini-batch run with keep_state (partial_fit), in place.
   m.def(
       "run_full_batch",
-      [](const Objective& f, VecX x0, const Stepper& stepper, const py::object& schedule,
-         double tol, double tol_abs, double gtol, double gtol_abs, Index max_iter,
+      [](const Objective& f, const Eigen::Ref<const VecX>& start, const Stepper& stepper,
+         const py::object& schedule, double tol, double tol_abs, double gtol, double gtol_abs, Index max_iter,
          const py::object& callback, const py::object& constraint) {
+        VecX x0 = copy_on_huge_pages(start);  // the run's iterate (2**22 weights: 32 MB)
         const Projection projection = to_projection(constraint);
         const ScheduleFn factor = schedule_function(schedule, base_rate(stepper));
         const Callback cb = wrap_callback(callback);  // both destroyed after the GIL is back
@@ -132,16 +134,17 @@ void bind_first_order(py::module_& m) {
               },
               stepper.rule);
         }
-        return result_to_dict(r);
+        return result_to_dict(std::move(r));
       },
       "objective"_a, "x0"_a, "stepper"_a, "schedule"_a, "tol"_a, "tol_abs"_a, "gtol"_a,
       "gtol_abs"_a, "max_iter"_a, "callback"_a, "constraint"_a);
 
   m.def(
       "run_minibatch",
-      [](const Objective& f, VecX x0, Stepper& stepper, const py::object& schedule,
-         const MinibatchParams& batch, const py::object& callback,
+      [](const Objective& f, const Eigen::Ref<const VecX>& start, Stepper& stepper,
+         const py::object& schedule, const MinibatchParams& batch, const py::object& callback,
          const py::object& constraint) {
+        VecX x0 = copy_on_huge_pages(start);  // the run's iterate (2**22 weights: 32 MB)
         const Projection projection = to_projection(constraint);
         const ScheduleFn factor = schedule_function(schedule, base_rate(stepper));
         const Callback cb = wrap_callback(callback);  // both destroyed after the GIL is back
@@ -158,7 +161,7 @@ void bind_first_order(py::module_& m) {
               },
               rule_used);
         }
-        return result_to_dict(r);
+        return result_to_dict(std::move(r));
       },
       "objective"_a, "x0"_a, "stepper"_a, "schedule"_a, "batch"_a, "callback"_a,
       "constraint"_a);

@@ -24,11 +24,20 @@ py::array_t<double> to_numpy(const std::vector<double>& v) {
   return a;
 }
 
+/// v as a numpy array that owns v's storage: moved there, not copied (a fit's 2**22 weights
+/// are 32 MB, whose copy would cost more than an SGD epoch's share of them).
+py::array_t<double> take_as_numpy(VecX&& v) {
+  if (v.size() == 0) return py::array_t<double>(0);
+  auto* owner = new VecX(std::move(v));
+  const py::capsule free_when_done(owner, [](void* p) { delete static_cast<VecX*>(p); });
+  return py::array_t<double>(owner->size(), owner->data(), free_when_done);
+}
+
 }  // namespace
 
-py::dict result_to_dict(const Result& r) {
+py::dict result_to_dict(Result&& r) {
   py::dict d;
-  d["x"] = py::array_t<double>(r.x.size(), r.x.data());
+  d["x"] = take_as_numpy(std::move(r.x));
   d["fun"] = r.fun;
   d["grad_norm"] = r.grad_norm;
   d["nit"] = r.nit;
@@ -47,7 +56,7 @@ py::dict result_to_dict(const Result& r) {
   if (!r.history.damping.empty()) h["damping"] = to_numpy(r.history.damping);
   d["history"] = h;
   if (r.x_best.size() > 0) {
-    d["x_best"] = py::array_t<double>(r.x_best.size(), r.x_best.data());
+    d["x_best"] = take_as_numpy(std::move(r.x_best));
     d["fun_best"] = r.fun_best;
   }
   return d;
@@ -115,7 +124,7 @@ void bind_solvers(py::module_& m) {
           py::gil_scoped_release unlocked;
           r = descent(f, std::move(x0), p, cb, interrupt);
         }
-        return result_to_dict(r);
+        return result_to_dict(std::move(r));
       },
       "objective"_a, "x0"_a, "direction"_a, "line_search"_a, "lr"_a, "m"_a, "c1"_a, "c2"_a,
       "max_evals"_a, "tol"_a, "tol_abs"_a, "gtol"_a, "gtol_abs"_a, "max_iter"_a, "callback"_a);

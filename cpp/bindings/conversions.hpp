@@ -32,7 +32,7 @@ const T* optional_weights(const py::object& sample_weight, Index n) {
 }
 
 /// A Result as a dict of Python values and numpy arrays (the Python layer builds its Result).
-py::dict result_to_dict(const Result& r);
+py::dict result_to_dict(Result&& r);
 
 /// Wraps a Python callable (or None) as a core Callback; it takes the GIL only for the call.
 /// Returning True or raising StopIteration stops the run; other exceptions propagate.

@@ -36,6 +36,7 @@
 
 #include "../batches.hpp"
 #include "../empirical.hpp"
+#include "../huge_pages.hpp"
 #include "full_batch.hpp"
 #include "lazy_steps.hpp"
 #include "minibatch_params.hpp"
@@ -120,7 +121,7 @@ Result run_minibatch(const Obj& f, VecX x, Rule& rule, const ScheduleFn& schedul
     fx = first_batch_loss = f.batch_value_and_gradient(x, order.data(), p.batch_size, gb);
     first_batch_ready = true;
   }
-  r.x_best = x;
+  r.x_best = copy_on_huge_pages(x);  // later epochs copy into the same storage
   r.fun_best = fx;
   Index steps = 0, epoch = 0;
   double step = 0.0;

@@ -79,12 +79,28 @@ def _pair(kind, chunks, dtype=np.float64, weighted=False, scheduler="threads", *
             CHUNKED[kind](dX, y, scheduler=scheduler, **opts, **kw))
 
 
+#: float32 runs: the iterates agree to this (relative to max |x|), the final values to
+#: FLOAT32_VALUE_RTOL. The two objectives add the same float32 blocks, but their float64 totals
+#: associate differently (the chunks' tree against the kernel's left-to-right sum): a last-bit
+#: difference of an iterate can flip the float32 rounding of the weights, and a quasi-Newton
+#: run carries that on. Which runs meet such a flip depends on the CPU's core (FMA or not), so
+#: the float32 runs are held to float32's precision, not to the same bits.
+FLOAT32_ITERATE_RTOL = 1e-5
+FLOAT32_VALUE_RTOL = 1e-6
+
+
 def _assert_same_run(mem, chunked, **options):
     x0 = np.zeros(mem.n_params)
     a = descend.minimize(mem, x0, **options)
     b = descend.minimize(chunked, x0, **options)
-    assert (b.status, b.nit) == (a.status, a.nit), (a.message, b.message)
     scale = max(1.0, float(np.abs(a.x).max()))
+    if chunked.dtype == np.float32:
+        assert b.status == a.status, (a.message, b.message)
+        assert abs(b.nit - a.nit) <= 1, (a.nit, b.nit)
+        np.testing.assert_allclose(b.x, a.x, rtol=0, atol=FLOAT32_ITERATE_RTOL * scale)
+        np.testing.assert_allclose(b.fun, a.fun, rtol=FLOAT32_VALUE_RTOL)
+        return a, b
+    assert (b.status, b.nit) == (a.status, a.nit), (a.message, b.message)
     np.testing.assert_allclose(b.x, a.x, rtol=0, atol=ITERATE_RTOL * scale)
     np.testing.assert_allclose(b.fun, a.fun, rtol=1e-12)
     np.testing.assert_allclose(b.history.loss, a.history.loss, rtol=1e-11)

@@ -73,9 +73,13 @@ def test_subgradient_steps_need_a_decaying_rate():
     constant = descend.minimize(f, x0, lr=0.3, max_iter=2000, tol=0.0, gtol=0.0)
     decaying = descend.minimize(f, x0, lr=0.3, schedule=descend.schedules.inverse(0.05, 0.6),
                                 max_iter=2000, tol=0.0, gtol=0.0)
-    # A constant rate keeps bouncing across the kink; a decaying one closes in on it.
-    assert constant.fun > 0.1
-    assert decaying.fun < 0.05 and decaying.fun < constant.fun / 5
+    # A constant rate keeps bouncing across the kink; a decaying one closes in on it. Where a
+    # bounce ends is a matter of rounding (FMA or not), so the test takes the loss over the
+    # last 200 steps: each coordinate stays within one step (rate ~0.02 there) of its kink.
+    last_constant = np.asarray(constant.history.loss[-200:])
+    last_decaying = np.asarray(decaying.history.loss[-200:])
+    assert constant.fun > 0.1 and last_constant.min() > 0.1
+    assert last_decaying.max() < 0.1 and last_decaying.mean() < last_constant.mean() / 5
     assert not f.has_hessian
     with pytest.raises(ValueError, match="needs the objective's Hessian"):
         descend.minimize(f, x0, method="newton")

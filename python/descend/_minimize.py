@@ -142,6 +142,13 @@ def as_objective(objective, n, jac=None, hess=None, hessp=None) -> _core.Objecti
 #: The least default gtol on float32 data: ten float32 epsilons.
 FLOAT32_GTOL = 10 * float(np.finfo(np.float32).eps)
 
+#: The least default tol (the "stalled" rule) on float32 data: the square of float32's
+#: epsilon. Near a gradient of gtol * ||g0|| a converging run still changes its loss by about
+#: gtol**2 (>= 100 FLOAT32_TOL) of the decrease so far; changes below FLOAT32_TOL come from
+#: steps the float32 arithmetic no longer resolves (a line search that meets the loss's
+#: rounding accepts ever smaller steps), which would otherwise repeat until max_iter.
+FLOAT32_TOL = float(np.finfo(np.float32).eps) ** 2
+
 
 def _computes_in_float32(objective):
     X = getattr(objective, "X", None)
@@ -296,6 +303,8 @@ def minimize(objective: Union[_core.Objective, ObjectiveLike, Callable[..., Any]
         # float32 arithmetic cannot resolve a gradient much below its rounding: the default
         # gtol is then at least ten float32 epsilons (a gtol the user gives is kept).
         opts["gtol"] = max(opts["gtol"], FLOAT32_GTOL)
+    if "tol" in opts and "tol" not in options and float32 and opts["tol"] is not None:
+        opts["tol"] = max(opts["tol"], FLOAT32_TOL)
     callback = _check_callback(callback)
     path = None
     if check_bool(keep_path, "keep_path"):

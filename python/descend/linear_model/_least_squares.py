@@ -311,7 +311,7 @@ class LinearRegression(_LeastSquaresRegressor):
     tol : float, default 1e-10
         Stop when the gradient norm of the mean loss is at most ``tol`` times its value at
         the start (a relative test: it does not depend on the scale of ``X`` or ``y``). For
-        float32 data it is at least ``10 * finfo(float32).eps`` (about 1.2e-6), what float32
+        float32 data it is at least ``100 * finfo(float32).eps`` (about 1.2e-5), what float32
         arithmetic can resolve. For LSQR (the minimum-norm solve on sparse X) its ``atol``
         and ``btol``.
     max_iter : int, default 1000
@@ -388,7 +388,7 @@ class Ridge(_LeastSquaresRegressor):
         (a direct solve, LSQR for sparse X).
     tol : float, default 1e-10
         Stop when the gradient norm is at most ``tol`` times its value at the start (at
-        least about 1.2e-6 for float32 data).
+        least about 1.2e-5 for float32 data).
     max_iter : int, default 1000
         Iteration limit of the solver.
     verbose : bool, default False

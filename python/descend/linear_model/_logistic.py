@@ -103,7 +103,7 @@ class LogisticRegression(ClassifierMixin, _LinearClassifier, _DescendLinearModel
         which on wide text-like data reached L-BFGS's objective value 2 to 5 times faster.
     tol : float, default 1e-8
         Stop when the gradient norm is at most ``tol`` times its value at the start (at
-        least about 1.2e-6 for float32 data).
+        least about 1.2e-5 for float32 data).
     max_iter : int, default 1000
         Iteration limit of the solver.
     verbose : bool or int, default False

@@ -1,6 +1,7 @@
 """scipy.sparse X: the CSR data policy of the empirical-risk skeleton, against X.toarray()."""
 
 import pickle
+import re
 
 import numpy as np
 import pytest
@@ -208,6 +209,62 @@ def _raw(data, indices, indptr, shape):
 def test_corrupt_or_empty_csr_is_refused(X, match):
     with pytest.raises(ValueError, match=match):
         descend.LeastSquares(X(), np.ones(X().shape[0] or 1))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("index", [np.int32, np.int64])
+@pytest.mark.parametrize("where", [0, 1_234_567, -1])  # entries of either thread's rows
+def test_the_core_finds_a_bad_value_or_index_anywhere(dtype, index, where):
+    # The core checks the values (finite, magnitude) and the indices in one pass, its rows
+    # split over the threads from 2**21 entries: a fault in the first, a middle or the last
+    # entry is found, with the same messages as the dense checks.
+    n, per_row = 100_000, 22  # 2.2 million entries, 22 increasing columns a row
+    indptr = np.arange(0, n * per_row + 1, per_row)
+    indices = np.tile(np.arange(per_row) * 13, n)
+    values = np.linspace(-1.0, 1.0, n * per_row)
+    y = np.ones(n)
+
+    def copy():  # the arrays set after construction: scipy would narrow int64 indices
+        Z = sparse.csr_matrix((n, 300), dtype=dtype)
+        Z.data, Z.indices, Z.indptr = (values.astype(dtype), indices.astype(index),
+                                       indptr.astype(index))
+        return Z
+
+    X = copy()
+    descend.LeastSquares(X, y)  # clean: accepted
+    big = 1e20 if dtype == np.float32 else 1e200
+    for value, match in [(np.nan, "X contains NaN or infinity"),
+                         (-np.inf, "X contains NaN or infinity"),
+                         (-big, f"X has entries of magnitude {re.escape(f'{big:.3g}')}, "
+                                f"above .* for {np.dtype(dtype).name}: .* rescale X")]:
+        Z = copy()
+        Z.data[where] = value
+        with pytest.raises(ValueError, match=match):
+            descend.LeastSquares(Z, y)
+        dense = np.ones((2, 3), dtype=dtype)
+        dense[1, 2] = value
+        with pytest.raises(ValueError, match=match):  # the dense check's very words
+            descend.LeastSquares(dense, [1.0, 2.0])
+    for column in (-1, 300, np.iinfo(index).max, np.iinfo(index).min):
+        Z = copy()
+        Z.indices[where] = column
+        with pytest.raises(ValueError, match=rf"column indices in \[0, 300\), got {column}"):
+            descend.LeastSquares(Z, y)
+
+
+def test_unsorted_rows_found_by_the_check_give_the_canonical_results():
+    X = sparse.random(3000, 50, density=0.2, format="csr", random_state=1)
+    shuffled = X.copy()
+    rng = np.random.default_rng(0)
+    for i in (0, 1500, 2999):  # rows of either thread's share
+        start, end = shuffled.indptr[i], shuffled.indptr[i + 1]
+        order = rng.permutation(end - start)[::-1]
+        shuffled.indices[start:end] = shuffled.indices[start:end][order]
+        shuffled.data[start:end] = shuffled.data[start:end][order]
+    w = np.linspace(-1, 1, 50)
+    y = np.arange(3000) % 2
+    for make in (descend.LeastSquares, descend.Logistic):
+        assert_close(make(shuffled, y).gradient(w), make(X, y).gradient(w))
 
 
 def test_complex_values_and_sparse_targets_are_refused():

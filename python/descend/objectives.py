@@ -146,9 +146,7 @@ def _check_data_arguments(X, l2, fit_intercept, sample_weight, n_threads):
     The sample weights come back as a read-only copy (the caller's array may change later).
     """
     if is_sparse(X):
-        X, core_X = check_csr(X)
-        if X.nnz:
-            _check_magnitude(core_X[0], "X")
+        X, core_X = check_csr(X)  # its values are checked by the core (as _check_magnitude)
     else:
         X = core_X = check_matrix(X, "X")
         _check_magnitude(X, "X")

@@ -7,6 +7,7 @@
 /// and AVX state saved on a context switch); AVX-512F also needs bits 5 to 7 (opmask and the
 /// upper ZMM state).
 
+#include <cstddef>
 #include <cstdint>
 
 #if defined(__x86_64__) || defined(_M_X64) || defined(__i386__) || defined(_M_IX86)
@@ -37,13 +38,13 @@ namespace detail {
 inline bool cpuid(unsigned leaf, unsigned subleaf, unsigned r[4]) {
 #if defined(_MSC_VER) && !defined(__clang__)
   int regs[4];
-  __cpuid(regs, 0);
+  __cpuid(regs, static_cast<int>(leaf & 0x80000000u));  // the basic or the extended range
   if (static_cast<unsigned>(regs[0]) < leaf) return false;
   __cpuidex(regs, static_cast<int>(leaf), static_cast<int>(subleaf));
   for (int k = 0; k < 4; ++k) r[k] = static_cast<unsigned>(regs[k]);
   return true;
 #else
-  if (__get_cpuid_max(0, nullptr) < leaf) return false;
+  if (__get_cpuid_max(leaf & 0x80000000u, nullptr) < leaf) return false;  // basic or extended
   __cpuid_count(leaf, subleaf, r[0], r[1], r[2], r[3]);
   return true;
 #endif
@@ -86,6 +87,17 @@ inline CpuFeatures cpu_features() {
   f.neon = true;
 #endif
   return f;
+}
+
+/// The size in bytes of one core's L2 cache (cpuid leaf 0x80000006, ECX bits 31-16 in KiB,
+/// which Intel and AMD both report), or `fallback` where the CPU does not say.
+inline std::size_t l2_cache_bytes(std::size_t fallback = std::size_t(1) << 20) {
+#ifdef DESCEND_X86
+  unsigned r[4] = {0, 0, 0, 0};
+  if (detail::cpuid(0x80000006u, 0, r) && (r[2] >> 16) != 0)
+    return std::size_t(r[2] >> 16) << 10;
+#endif
+  return fallback;
 }
 
 }  // namespace descend

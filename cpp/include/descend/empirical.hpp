@@ -29,6 +29,7 @@
 
 #include <Eigen/Core>
 
+#include "huge_pages.hpp"
 #include "objective.hpp"
 #include "parallel.hpp"
 
@@ -641,13 +642,13 @@ class EmpiricalRisk final : public EmpiricalObjective {
     const double work = double(rows) * model_.work_per_row(data_.entries_per_row());
     const int chunks = chunks_for(work, n_threads_);
     std::vector<double> losses(chunks, 0.0);
-    std::vector<VecX> parts(g ? chunks : 0, VecX::Zero(K_ * p_));
+    std::vector<VecX> parts = zero_parts_on_huge_pages(g ? chunks : 0, K_ * p_);
     parallel_chunks(rows, chunks, [&](int c, Index first, Index last) {
       Work work;
       VecX* acc = g ? &parts[c] : nullptr;
       if constexpr (kSparseBatches) {  // the fused sparse kernel takes the chunk whole
         losses[c] += model_.sparse_gradient_rows(data_, begin + first, last - first, y_, sw_,
-                                                 w, acc);
+                                                 w, acc, want_value);
         return;
       }
       for (Index i0 = begin + first; i0 < begin + last; i0 += block_rows_) {
@@ -703,7 +704,7 @@ class EmpiricalRisk final : public EmpiricalObjective {
     const Index rows = end - begin;
     const double work = double(rows) * model_.work_per_row(data_.entries_per_row());
     const int chunks = chunks_for(work, n_threads_);
-    std::vector<VecX> parts(chunks, VecX::Zero(K_ * p_));
+    std::vector<VecX> parts = zero_parts_on_huge_pages(chunks, K_ * p_);
     parallel_chunks(rows, chunks, [&](int c, Index first, Index last) {
       if constexpr (kSparseBatches) {  // the fused sparse kernel takes the chunk whole
         model_.sparse_hvp_rows(data_, begin + first, last - first, y_, sw_, w, v, parts[c]);

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -43,6 +44,22 @@ inline VecX copy_on_huge_pages(const CVecRef& v) {
   advise_huge_pages(out.data(), std::size_t(out.size()) * sizeof(double));
   out = v;
   return out;
+}
+
+/// A zero vector of n entries whose storage was advised huge pages before it was zeroed.
+inline VecX zeros_on_huge_pages(Index n) {
+  VecX out(n);
+  advise_huge_pages(out.data(), std::size_t(n) * sizeof(double));
+  out.setZero();
+  return out;
+}
+
+/// `count` such zero vectors (the per-thread partial sums of a pass).
+inline std::vector<VecX> zero_parts_on_huge_pages(int count, Index n) {
+  std::vector<VecX> parts;
+  parts.reserve(std::size_t(count));
+  for (int c = 0; c < count; ++c) parts.push_back(zeros_on_huge_pages(n));
+  return parts;
 }
 
 }  // namespace descend

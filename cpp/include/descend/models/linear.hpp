@@ -21,6 +21,7 @@
 #include <Eigen/Core>
 
 #include "../data/products.hpp"
+#include "../huge_pages.hpp"
 #include "../losses.hpp"
 #include "../types.hpp"
 
@@ -175,8 +176,10 @@ class LinearModel {
 
   /// The fused pass over sparse rows [i0, i0 + m) read from `data` (a CSR policy: row_dot,
   /// add_row): returns sum_i s_i loss_i and, when acc is given, adds sum_i s_i dloss_i/dw to
-  /// it. The rows go by groups small enough to stay in L1: the group's margins, its loss
-  /// derivatives in one call, then its gradient, so each row is read once from memory.
+  /// it (with acc and !want_value the losses are not computed: a gradient alone skips the
+  /// logarithms, and the value returned is then meaningless). The rows go by groups small
+  /// enough to stay in L1: the group's margins, its loss derivatives in one call, then its
+  /// gradient, so each row is read once from memory.
   ///
   /// A pass long enough to pay for it (at least d stored entries: the skeleton hands a
   /// thread's whole chunk in one call) keeps w and the gradient sum interleaved in one buffer,
@@ -186,13 +189,14 @@ class LinearModel {
   /// the same, in the same order (the same bits when acc starts at zero).
   template <class Data>
   double sparse_gradient_rows(const Data& data, Index i0, Index m, const T* y, const T* s,
-                              const CVecRef& w, VecX* acc) const {
+                              const CVecRef& w, VecX* acc, bool want_value = true) const {
     const double b = fit_intercept_ ? w(d_) : 0.0;
     double loss = 0.0, intercept = 0.0;
     T z[kGroup];
     if (acc && interleaving_pays(data, m)) {
       std::unique_ptr<double[]> buffer(new double[2 * std::size_t(d_)]);  // filled next
       double* wg = buffer.get();
+      advise_huge_pages(wg, 2 * std::size_t(d_) * sizeof(double));
       for (Index j = 0; j < d_; ++j) {
         wg[2 * j] = w(j);
         wg[2 * j + 1] = 0.0;
@@ -204,7 +208,7 @@ class LinearModel {
             data.template prefetch_columns<2>(first + k + kAhead, wg);
           z[k] = static_cast<T>(b + data.template row_dot_strided<2>(first + k, wg));
         }
-        loss += loss_.derivative(z, y + first, s ? s + first : nullptr, count, true);
+        loss += loss_.derivative(z, y + first, s ? s + first : nullptr, count, want_value);
         for (Index k = 0; k < count; ++k) {
           const double slope = double(z[k]);
           data.template add_row_strided<2>(first + k, slope, wg + 1);
@@ -221,7 +225,7 @@ class LinearModel {
     for (Index first = i0; first < i0 + m; first += kGroup) {
       const Index count = std::min<Index>(kGroup, i0 + m - first);
       for (Index k = 0; k < count; ++k) z[k] = static_cast<T>(b + data.row_dot(first + k, wd));
-      loss += loss_.derivative(z, y + first, s ? s + first : nullptr, count, true);
+      loss += loss_.derivative(z, y + first, s ? s + first : nullptr, count, want_value || !g);
       if (!g) continue;
       for (Index k = 0; k < count; ++k) {
         const double slope = double(z[k]);
@@ -249,6 +253,7 @@ class LinearModel {
       std::unique_ptr<double[]> buffer(new double[4 * std::size_t(d_) + 4]);  // filled next
       double* wv = buffer.get();
       while (reinterpret_cast<std::uintptr_t>(wv) % 32 != 0) ++wv;
+      advise_huge_pages(wv, 4 * std::size_t(d_) * sizeof(double));
       for (Index j = 0; j < d_; ++j) {
         wv[4 * j] = w(j);
         wv[4 * j + 1] = v(j);

@@ -251,7 +251,11 @@ def minimize(objective: Union[_core.Objective, ObjectiveLike, Callable[..., Any]
         ``||g_t|| <= gtol_abs``, default 0), ``tol`` (status "stalled" when the loss stopped
         changing by ``tol`` times the decrease so far, default 1e-15), ``tol_abs`` (the
         lectures' rule ``|R(w_t) - R(w_{t-1})| <= tol_abs``, off by default) and
-        ``max_iter`` (default 1000). A run that passes the gradient test is then checked by
+        ``max_iter`` (default 1000). On float32 data the defaults (not a value you give)
+        are raised to what float32 arithmetic resolves: gtol to at least 10 float32
+        epsilons (1.2e-6), and the tol of newton, newton-cg, bfgs and lbfgs to float32's
+        epsilon squared (1.4e-14), so that steps the arithmetic no longer resolves end as
+        "stalled" instead of repeating until max_iter. A run that passes the gradient test is then checked by
         the second-derivative test: a saddle point or a maximum is reported as such, never
         as success. It uses the Hessian when the objective has one (`hess`, `hessp`, every
         built-in objective) and otherwise Lanczos on differences of the gradient, at most 21

@@ -373,3 +373,16 @@ def test_float32_data_converge_without_warning_to_float32_accuracy(model):
     assert caught == []  # tol is raised to what float32 arithmetic can resolve
     np.testing.assert_allclose(_params(model), _params(exact), rtol=0,
                                atol=1e-4 * np.linalg.norm(_params(exact)))
+
+
+@pytest.mark.parametrize("dtype, advice", [
+    (np.float32, "float32 arithmetic resolves the loss no further: fit on float64 data"),
+    (np.float64, "increase max_iter"),
+])
+def test_a_stalled_fit_says_what_to_do_for_its_dtype(monkeypatch, dtype, advice):
+    # A stalled float32 fit met float32's rounding: more iterations would not help.
+    _with_status(monkeypatch, "stalled")
+    X, y = _regression(n=200, d=4)
+    y = (y > np.median(y)).astype(int)
+    with pytest.warns(ConvergenceWarning, match=f"status 'stalled'.*{advice}"):
+        dl.LogisticRegression().fit(X.astype(dtype), y)
